@@ -1,0 +1,83 @@
+package ferry
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Scope is an OAuth scope, spelled as in HubSpot's spec.
+type Scope string
+
+// The scopes that Files v3 operations accept.
+const (
+	ScopeFiles       Scope = "files"
+	ScopeFilesRead   Scope = "files.read"
+	ScopeFilesWrite  Scope = "files.write"
+	ScopeFilesDelete Scope = "files.delete"
+	ScopeHiddenRead  Scope = "files.ui_hidden.read"
+	ScopeHiddenWrite Scope = "files.ui_hidden.write"
+)
+
+// AllScopes lists every scope Ferry knows.
+var AllScopes = []Scope{ScopeFiles, ScopeFilesRead, ScopeFilesWrite, ScopeFilesDelete, ScopeHiddenRead, ScopeHiddenWrite}
+
+// The scope sets of the spec: an operation names one of these, and a token
+// with any single scope in it may call the operation.
+var (
+	ReadScopes   = []Scope{ScopeFiles, ScopeFilesRead, ScopeHiddenRead}
+	WriteScopes  = []Scope{ScopeHiddenWrite, ScopeFiles, ScopeFilesWrite}
+	DeleteScopes = []Scope{ScopeHiddenWrite, ScopeFiles, ScopeFilesDelete}
+)
+
+// ParseScopes parses a comma- or space-separated scope list and rejects
+// unknown scopes.
+func ParseScopes(s string) ([]Scope, error) {
+	var out []Scope
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		sc := Scope(f)
+		if !slices.Contains(AllScopes, sc) {
+			return nil, Invalidf("scopes", "unknown scope %q", f)
+		}
+		if !slices.Contains(out, sc) {
+			out = append(out, sc)
+		}
+	}
+	if len(out) == 0 {
+		return nil, Invalidf("scopes", "at least one scope is required")
+	}
+	return out, nil
+}
+
+// Token is an API credential. Only a hash of the secret is ever stored.
+type Token struct {
+	Hash      string // hex SHA-256 of the secret
+	Portal    PortalID
+	Scopes    []Scope
+	Name      string
+	CreatedAt time.Time
+}
+
+// HasAny reports whether the token holds at least one of the scopes.
+func (t Token) HasAny(scopes []Scope) bool {
+	for _, s := range scopes {
+		if slices.Contains(t.Scopes, s) {
+			return true
+		}
+	}
+	return false
+}
+
+type tokenKey struct{}
+
+// WithToken returns a context that carries the caller's token.
+func WithToken(ctx context.Context, t Token) context.Context {
+	return context.WithValue(ctx, tokenKey{}, t)
+}
+
+// TokenFrom returns the caller's token, if the request was authenticated.
+func TokenFrom(ctx context.Context) (Token, bool) {
+	t, ok := ctx.Value(tokenKey{}).(Token)
+	return t, ok
+}

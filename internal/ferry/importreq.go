@@ -1,0 +1,199 @@
+package ferry
+
+import (
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ImportInput is an import-from-URL request as the client sent it, before
+// validation. Nil means the field was absent.
+type ImportInput struct {
+	URL               *string
+	Access            *string
+	FolderID          *string
+	FolderPath        *string
+	Name              *string
+	DuplicateStrategy *string
+	DuplicateScope    *string
+	Overwrite         *bool
+	TTL               *string
+	ExpiresAt         *string
+}
+
+// MaxURLLength is the longest URL an import accepts.
+const MaxURLLength = 2048
+
+// Validate checks every field and returns the request, or an Invalid error
+// that lists every problem found, each naming its field.
+func (in ImportInput) Validate(now time.Time) (ImportRequest, error) {
+	var (
+		req ImportRequest
+		p   Problems
+	)
+	req.URL = validateImportURL(in.URL, &p)
+	switch {
+	case in.Access == nil:
+		p.Add("access", "REQUIRED", "access is required: one of %s", accessList())
+	case !Access(*in.Access).Valid():
+		p.Add("access", "INVALID_ENUM", "access %q is not one of %s", *in.Access, accessList())
+	default:
+		req.Access = Access(*in.Access)
+	}
+	req.FolderID, req.FolderPath = validateFolder(in.FolderID, in.FolderPath, &p)
+	if in.Name != nil {
+		if n := strings.TrimSpace(*in.Name); !ValidName(n) {
+			p.Add("name", "INVALID_NAME", "name must be 1 to 255 bytes without slashes or control characters")
+		} else {
+			req.Name = n
+		}
+	}
+	req.DuplicateStrategy = DuplicateNone
+	if in.DuplicateStrategy != nil {
+		if s := DuplicateStrategy(*in.DuplicateStrategy); s.Valid() {
+			req.DuplicateStrategy = s
+		} else {
+			p.Add("duplicateValidationStrategy", "INVALID_ENUM", "duplicateValidationStrategy %q is not one of NONE, REJECT, RETURN_EXISTING", *in.DuplicateStrategy)
+		}
+	}
+	req.DuplicateScope = ScopeEntirePortal
+	if in.DuplicateScope != nil {
+		if s := DuplicateScope(*in.DuplicateScope); s.Valid() {
+			req.DuplicateScope = s
+		} else {
+			p.Add("duplicateValidationScope", "INVALID_ENUM", "duplicateValidationScope %q is not one of ENTIRE_PORTAL, EXACT_FOLDER", *in.DuplicateScope)
+		}
+	}
+	if in.Overwrite != nil {
+		req.Overwrite = *in.Overwrite
+	}
+	req.TTL, req.ExpiresAt = validateExpiry(in.TTL, in.ExpiresAt, now, &p)
+	return req, p.Err()
+}
+
+func accessList() string {
+	s := make([]string, len(Accesses))
+	for i, a := range Accesses {
+		s[i] = string(a)
+	}
+	return strings.Join(s, ", ")
+}
+
+func validateImportURL(raw *string, p *Problems) string {
+	if raw == nil || strings.TrimSpace(*raw) == "" {
+		p.Add("url", "REQUIRED", "url is required")
+		return ""
+	}
+	s := strings.TrimSpace(*raw)
+	if len(s) > MaxURLLength {
+		p.Add("url", "TOO_LONG", "url is %d bytes long; the limit is %d", len(s), MaxURLLength)
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || !u.IsAbs() || u.Host == "" || u.Hostname() == "" {
+		p.Add("url", "INVALID_URL", "url must be an absolute http or https URL")
+		return ""
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		p.Add("url", "INVALID_SCHEME", "url scheme %q is not allowed; use http or https", u.Scheme)
+		return ""
+	}
+	return s
+}
+
+func validateFolder(id, path *string, p *Problems) (FolderID, string) {
+	switch {
+	case id != nil && path != nil:
+		p.Add("folderId", "CONFLICT", "give folderId or folderPath, not both")
+	case id == nil && path == nil:
+		p.Add("folderPath", "REQUIRED", "one of folderId or folderPath is required")
+	case id != nil:
+		fid, err := ParseFolderID(*id, "folderId")
+		if err != nil {
+			p.Add("folderId", "INVALID_ID", "folderId must be a positive decimal integer, got %q", *id)
+		}
+		return fid, ""
+	default:
+		clean, ok := CleanFolderPath(*path)
+		if !ok || strings.TrimSpace(*path) == "" {
+			p.Add("folderPath", "INVALID_PATH", "folderPath %q is not a valid folder path", *path)
+		}
+		return 0, clean
+	}
+	return 0, ""
+}
+
+// The bounds HubSpot documents for ttl.
+const (
+	MinTTL = 24 * time.Hour
+	MaxTTL = 366 * 24 * time.Hour
+)
+
+func validateExpiry(ttl, expiresAt *string, now time.Time, p *Problems) (string, time.Time) {
+	if ttl != nil && expiresAt != nil {
+		p.Add("ttl", "CONFLICT", "give ttl or expiresAt, not both")
+		return "", time.Time{}
+	}
+	if ttl != nil {
+		end, err := AddPeriod(now, *ttl)
+		switch {
+		case err != nil:
+			p.Add("ttl", "INVALID_PERIOD", "ttl %q is not an ISO-8601 period such as P1D or P3M", *ttl)
+		case end.Sub(now) < MinTTL || end.Sub(now) > MaxTTL:
+			p.Add("ttl", "OUT_OF_RANGE", "ttl %q must be between one day and one year", *ttl)
+		default:
+			return *ttl, end.UTC().Truncate(time.Millisecond)
+		}
+		return "", time.Time{}
+	}
+	if expiresAt != nil {
+		t, err := ParseTime(*expiresAt)
+		switch {
+		case err != nil:
+			p.Add("expiresAt", "INVALID_DATE", "expiresAt %q is not an ISO-8601 date-time", *expiresAt)
+		case !t.After(now):
+			p.Add("expiresAt", "IN_THE_PAST", "expiresAt %q is not in the future", *expiresAt)
+		default:
+			return "", t.UTC().Truncate(time.Millisecond)
+		}
+	}
+	return "", time.Time{}
+}
+
+var periodRE = regexp.MustCompile(`^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$`)
+
+// AddPeriod adds an ISO-8601 period such as "P1Y2M3DT4H" to t.
+func AddPeriod(t time.Time, period string) (time.Time, error) {
+	m := periodRE.FindStringSubmatch(strings.ToUpper(period))
+	if m == nil || period == "P" || strings.HasSuffix(strings.ToUpper(period), "T") {
+		return time.Time{}, Invalidf("ttl", "not an ISO-8601 period: %q", period)
+	}
+	n := make([]int, len(m))
+	for i := 1; i < len(m); i++ {
+		if m[i] != "" {
+			v, err := strconv.Atoi(m[i])
+			if err != nil || v > 100000 {
+				return time.Time{}, Invalidf("ttl", "period component out of range: %q", period)
+			}
+			n[i] = v
+		}
+	}
+	t = t.AddDate(n[1], n[2], n[3]*7+n[4])
+	return t.Add(time.Duration(n[5])*time.Hour + time.Duration(n[6])*time.Minute + time.Duration(n[7])*time.Second), nil
+}
+
+// ParseTime accepts an ISO-8601 date-time (RFC 3339, with or without
+// fractional seconds) or a decimal number of Unix epoch milliseconds.
+func ParseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.UnixMilli(ms).UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, Invalidf("", "not an ISO-8601 date-time: %q", s)
+	}
+	return t.UTC(), nil
+}

@@ -1,0 +1,179 @@
+package files
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"image"
+	_ "image/gif" // register decoders for image dimensions
+	_ "image/jpeg"
+	_ "image/png"
+	"io"
+	"mime"
+	"path"
+	"strings"
+
+	"github.com/gabriel-vasile/mimetype"
+	_ "golang.org/x/image/bmp"
+	_ "golang.org/x/image/tiff"
+	_ "golang.org/x/image/webp"
+
+	"gocloud.dev/blob"
+
+	"ferry/internal/ferry"
+)
+
+// sniffLen is how much of the start of the content is kept for type
+// detection; mimetype reads at most this much.
+const sniffLen = 3072
+
+// measured is what Ferry learns about content while storing it.
+type measured struct {
+	size          int64
+	md5           string
+	contentType   string // the media type to serve, from the bytes
+	extension     string // the extension that goes with contentType, without a dot
+	kind          string // IMG, DOCUMENT, AUDIO, MOVIE or OTHER
+	encoding      string
+	width, height int
+}
+
+// headBuffer keeps the first sniffLen bytes written to it.
+type headBuffer struct{ b []byte }
+
+func (h *headBuffer) Write(p []byte) (int, error) {
+	if room := sniffLen - len(h.b); room > 0 {
+		h.b = append(h.b, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
+}
+
+// write streams c.Body into the bucket, hashing and counting as it goes,
+// then reads back what it needs for image dimensions.
+func (s *Service) write(ctx context.Context, c ferry.Content) (measured, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // a canceled context makes the blob writer discard
+	w, err := s.bucket.NewWriter(ctx, c.Key, &blob.WriterOptions{ContentType: "application/octet-stream"})
+	if err != nil {
+		return measured{}, ferry.Wrap(err, "open blob writer")
+	}
+	hash, head := md5.New(), &headBuffer{}
+	body := c.Body
+	if c.MaxBytes > 0 {
+		body = io.LimitReader(body, c.MaxBytes+1)
+	}
+	n, err := io.Copy(io.MultiWriter(w, hash, head), body)
+	if err == nil && c.MaxBytes > 0 && n > c.MaxBytes {
+		err = &ferry.Error{Kind: ferry.TooLarge, SubCategory: "TOO_LARGE",
+			Message: fmt.Sprintf("the file is larger than the limit of %d bytes", c.MaxBytes),
+			Context: map[string][]string{"limit": {fmt.Sprint(c.MaxBytes)}}, Err: ErrTooLarge}
+	}
+	if err != nil {
+		cancel()
+		w.Close()
+		return measured{}, err
+	}
+	if err := w.Close(); err != nil {
+		return measured{}, ferry.Wrap(err, "close blob writer")
+	}
+	m := classify(head.b, c.FileName, c.DeclaredType)
+	m.size, m.md5 = n, hex.EncodeToString(hash.Sum(nil))
+	if m.kind == "IMG" {
+		m.width, m.height = s.dimensions(ctx, c.Key)
+	}
+	return m, nil
+}
+
+// dimensions decodes just enough of an image to know its size.
+func (s *Service) dimensions(ctx context.Context, key string) (int, int) {
+	r, err := s.bucket.NewReader(ctx, key, nil)
+	if err != nil {
+		return 0, 0
+	}
+	defer r.Close()
+	cfg, _, err := image.DecodeConfig(io.LimitReader(r, 32<<20))
+	if err != nil {
+		return 0, 0
+	}
+	return cfg.Width, cfg.Height
+}
+
+// classify decides a file's media type and kind from its first bytes,
+// using the name and declared type only when the bytes say nothing
+// specific.
+func classify(head []byte, fileName, declared string) measured {
+	det := mimetype.Detect(head)
+	ct, ext := det.String(), strings.TrimPrefix(det.Extension(), ".")
+	generic := det.Is("application/octet-stream") || det.Is("text/plain")
+	if generic {
+		_, nameExt := ferry.SplitName(path.Base(fileName))
+		if byName := mime.TypeByExtension("." + nameExt); nameExt != "" && byName != "" && !ferry.IsActive(byName) && textCompatible(det, byName) {
+			ct, ext = byName, nameExt
+		}
+	}
+	mt, _, _ := mime.ParseMediaType(ct)
+	return measured{contentType: ct, extension: ext, kind: kindOf(mt), encoding: ext}
+}
+
+// textCompatible reports whether a type found by name may replace a generic
+// detection: binary content may take any non-active type by name, but text
+// must keep a text-like type.
+func textCompatible(det *mimetype.MIME, byName string) bool {
+	if !det.Is("text/plain") {
+		return true
+	}
+	return strings.HasPrefix(byName, "text/") || strings.HasSuffix(byName, "+json") || byName == "application/json"
+}
+
+// kindOf maps a media type to HubSpot's file type.
+func kindOf(mt string) string {
+	switch {
+	case strings.HasPrefix(mt, "image/"):
+		return "IMG"
+	case strings.HasPrefix(mt, "video/"):
+		return "MOVIE"
+	case strings.HasPrefix(mt, "audio/"):
+		return "AUDIO"
+	case strings.HasPrefix(mt, "text/"), mt == "application/pdf", mt == "application/json", mt == "application/rtf",
+		strings.HasPrefix(mt, "application/vnd.openxmlformats"), strings.HasPrefix(mt, "application/vnd.ms-"),
+		strings.HasPrefix(mt, "application/vnd.oasis.opendocument"), mt == "application/msword":
+		return "DOCUMENT"
+	}
+	return "OTHER"
+}
+
+// chooseName picks the stored name and extension from the requested name,
+// else the content's file name, else "file". The extension it carries is
+// kept when it names the same media type as the bytes (or the bytes have no
+// known type and the extension is not an active one); otherwise the
+// detected extension is used, so a name can never make content look like
+// something it is not.
+func chooseName(requested, fileName string, m measured) (string, string) {
+	src := strings.TrimSpace(requested)
+	if src == "" {
+		src = strings.TrimSpace(path.Base(strings.ReplaceAll(fileName, "\\", "/")))
+	}
+	if !ferry.ValidName(src) || src == "/" {
+		src = "file"
+	}
+	name, ext := ferry.SplitName(src)
+	byExt := mime.TypeByExtension("." + ext)
+	switch {
+	case ext == "":
+		return name, m.extension
+	case sameMediaType(byExt, m.contentType):
+		return name, ext
+	case m.extension == "" && !ferry.IsActive(byExt):
+		return name, ext
+	case requested != "":
+		return src, m.extension
+	}
+	return name, m.extension
+}
+
+func sameMediaType(a, b string) bool {
+	ma, _, _ := mime.ParseMediaType(a)
+	mb, _, _ := mime.ParseMediaType(b)
+	return ma != "" && ma == mb
+}

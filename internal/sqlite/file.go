@@ -1,0 +1,151 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"time"
+
+	"ferry/internal/ferry"
+)
+
+// fileSelect reads files joined with their folder, whose path is the
+// file's directory; the root folder (id 0) has no row.
+const fileSelect = `SELECT f.id, f.portal, f.folder_id, COALESCE(fo.path, '/'), f.name, f.extension, f.access,
+	f.size, f.width, f.height, f.type, f.encoding, f.content_type, f.md5, f.usable, f.source_group, f.blob_key,
+	f.archived, f.archived_at, f.created_at, f.updated_at, f.expires_at
+	FROM files f LEFT JOIN folders fo ON fo.id = f.folder_id AND f.folder_id <> 0`
+
+func scanFile(row interface{ Scan(...any) error }) (ferry.File, error) {
+	var (
+		f                                     ferry.File
+		id, portal, folder                    int64
+		archivedAt, created, updated, expires int64
+		access                                string
+	)
+	err := row.Scan(&id, &portal, &folder, &f.FolderPath, &f.Name, &f.Extension, &access,
+		&f.Size, &f.Width, &f.Height, &f.Type, &f.Encoding, &f.ContentType, &f.MD5, &f.IsUsableInContent, &f.SourceGroup, &f.BlobKey,
+		&f.Archived, &archivedAt, &created, &updated, &expires)
+	if err != nil {
+		return ferry.File{}, err
+	}
+	f.ID, f.Portal, f.FolderID, f.Access = ferry.FileID(id), ferry.PortalID(portal), ferry.FolderID(folder), ferry.Access(access)
+	f.ArchivedAt, f.CreatedAt, f.UpdatedAt, f.ExpiresAt = fromMS(archivedAt), fromMS(created), fromMS(updated), fromMS(expires)
+	return f, nil
+}
+
+// FindFileByID implements ferry.Store.
+func (s *Store) FindFileByID(ctx context.Context, portal ferry.PortalID, id ferry.FileID) (ferry.File, error) {
+	f, err := scanFile(s.q.QueryRowContext(ctx, fileSelect+` WHERE f.portal = ? AND f.id = ?`, int64(portal), int64(id)))
+	if err != nil {
+		return ferry.File{}, notFound(err, "file "+id.String())
+	}
+	return f, nil
+}
+
+// FindFileByPath implements ferry.Store.
+func (s *Store) FindFileByPath(ctx context.Context, portal ferry.PortalID, p string) (ferry.File, error) {
+	dir, base := path.Split(p)
+	clean, ok := ferry.CleanFolderPath(dir)
+	if !ok || base == "" {
+		return ferry.File{}, ferry.Errorf(ferry.NotFound, "no file at %q", p)
+	}
+	name, ext := ferry.SplitName(base)
+	f, err := scanFile(s.q.QueryRowContext(ctx, fileSelect+`
+		WHERE f.portal = ? AND COALESCE(fo.path, '/') = ? AND f.name = ? AND f.extension = ? AND f.archived = 0`,
+		int64(portal), clean, name, ext))
+	if err != nil {
+		return ferry.File{}, notFound(err, fmt.Sprintf("file at %q", p))
+	}
+	return f, nil
+}
+
+// FindDuplicate implements ferry.Store.
+func (s *Store) FindDuplicate(ctx context.Context, portal ferry.PortalID, md5 string, size int64, inFolder bool, folder ferry.FolderID) (ferry.File, error) {
+	q := fileSelect + ` WHERE f.portal = ? AND f.md5 = ? AND f.size = ? AND f.archived = 0`
+	args := []any{int64(portal), md5, size}
+	if inFolder {
+		q += ` AND f.folder_id = ?`
+		args = append(args, int64(folder))
+	}
+	f, err := scanFile(s.q.QueryRowContext(ctx, q+` ORDER BY f.id LIMIT 1`, args...))
+	if err != nil {
+		return ferry.File{}, notFound(err, "duplicate")
+	}
+	return f, nil
+}
+
+// InsertFile implements ferry.Store.
+func (s *Store) InsertFile(ctx context.Context, f *ferry.File, overwrite bool) (*ferry.File, error) {
+	var replaced *ferry.File
+	err := s.Atomic(ctx, func(st ferry.Store) error {
+		var err error
+		replaced, err = st.(*Store).insertFile(ctx, f, overwrite)
+		return err
+	})
+	return replaced, err
+}
+
+func (s *Store) insertFile(ctx context.Context, f *ferry.File, overwrite bool) (*ferry.File, error) {
+	folder, err := s.FindFolderByID(ctx, f.Portal, f.FolderID)
+	if err != nil {
+		return nil, err
+	}
+	f.FolderPath = folder.Path
+	var replaced *ferry.File
+	existing, err := s.FindFileByPath(ctx, f.Portal, f.Path())
+	switch {
+	case err == nil && overwrite:
+		if err := s.archiveFile(ctx, &existing, f.CreatedAt); err != nil {
+			return nil, err
+		}
+		replaced = &existing
+	case err == nil:
+		if f.Name, err = s.freeName(ctx, f); err != nil {
+			return nil, err
+		}
+	case ferry.KindOf(err) != ferry.NotFound:
+		return nil, err
+	}
+	res, err := s.q.ExecContext(ctx, `INSERT INTO files (portal, folder_id, name, extension, access, size, width, height, type,
+		encoding, content_type, md5, usable, source_group, blob_key, created_at, updated_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		int64(f.Portal), int64(f.FolderID), f.Name, f.Extension, string(f.Access), f.Size, f.Width, f.Height, f.Type,
+		f.Encoding, f.ContentType, f.MD5, f.IsUsableInContent, f.SourceGroup, f.BlobKey, ms(f.CreatedAt), ms(f.UpdatedAt), ms(f.ExpiresAt))
+	if err != nil {
+		return nil, ferry.Wrap(err, "insert file")
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return nil, ferry.Wrap(err, "insert file")
+	}
+	f.ID = ferry.FileID(id)
+	return replaced, nil
+}
+
+// freeName finds the first "name-N" that no live file in f's folder uses.
+func (s *Store) freeName(ctx context.Context, f *ferry.File) (string, error) {
+	for n := 1; n < 100000; n++ {
+		candidate := fmt.Sprintf("%s-%d", f.Name, n)
+		var taken int
+		err := s.q.QueryRowContext(ctx, `SELECT count(*) FROM files WHERE portal = ? AND folder_id = ? AND name = ? AND extension = ? AND archived = 0`,
+			int64(f.Portal), int64(f.FolderID), candidate, f.Extension).Scan(&taken)
+		if err != nil {
+			return "", ferry.Wrap(err, "find free name")
+		}
+		if taken == 0 {
+			return candidate, nil
+		}
+	}
+	return "", ferry.Errorf(ferry.Conflict, "no free name for %q in its folder", f.FileName())
+}
+
+func (s *Store) archiveFile(ctx context.Context, f *ferry.File, at time.Time) error {
+	_, err := s.q.ExecContext(ctx, `UPDATE files SET archived = 1, archived_at = ?, updated_at = ? WHERE id = ?`,
+		at.UnixMilli(), at.UnixMilli(), int64(f.ID))
+	if err != nil {
+		return ferry.Wrap(err, "archive file")
+	}
+	f.Archived = true
+	return nil
+}

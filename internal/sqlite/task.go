@@ -1,0 +1,103 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"ferry/internal/ferry"
+)
+
+const taskColumns = `id, portal, kind, status, request, attempts, job_id, errors, file_id, folder_id, requested_at, started_at, completed_at`
+
+// CreateTask implements ferry.Store.
+func (s *Store) CreateTask(ctx context.Context, t *ferry.Task) error {
+	errs, err := json.Marshal(t.Errors)
+	if err != nil {
+		return ferry.Wrap(err, "encode task errors")
+	}
+	_, err = s.q.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		string(t.ID), int64(t.Portal), string(t.Kind), string(t.Status), t.Request, t.Attempts, t.JobID, string(errs),
+		int64(t.FileID), int64(t.FolderID), ms(t.RequestedAt), ms(t.StartedAt), ms(t.CompletedAt))
+	if isUnique(err) {
+		return ferry.Errorf(ferry.Conflict, "task %s exists already", t.ID)
+	}
+	return ferry.Wrap(err, "create task")
+}
+
+func scanTask(row interface{ Scan(...any) error }) (ferry.Task, error) {
+	var (
+		t                             ferry.Task
+		tid, kind, status, errs       string
+		p, fileID, folderID           int64
+		requested, started, completed int64
+	)
+	err := row.Scan(&tid, &p, &kind, &status, &t.Request, &t.Attempts, &t.JobID, &errs, &fileID, &folderID, &requested, &started, &completed)
+	if err != nil {
+		return ferry.Task{}, err
+	}
+	if err := json.Unmarshal([]byte(errs), &t.Errors); err != nil {
+		return ferry.Task{}, fmt.Errorf("decode task errors: %w", err)
+	}
+	t.ID, t.Portal, t.Kind, t.Status = ferry.TaskID(tid), ferry.PortalID(p), ferry.TaskKind(kind), ferry.TaskStatus(status)
+	t.FileID, t.FolderID = ferry.FileID(fileID), ferry.FolderID(folderID)
+	t.RequestedAt, t.StartedAt, t.CompletedAt = fromMS(requested), fromMS(started), fromMS(completed)
+	return t, nil
+}
+
+// FindTask implements ferry.Store.
+func (s *Store) FindTask(ctx context.Context, portal ferry.PortalID, id ferry.TaskID) (ferry.Task, error) {
+	t, err := scanTask(s.q.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = ? AND portal = ?`, string(id), int64(portal)))
+	if err != nil {
+		return ferry.Task{}, notFound(err, "task")
+	}
+	return t, nil
+}
+
+// ListUnfinishedTasks implements ferry.Store.
+func (s *Store) ListUnfinishedTasks(ctx context.Context, before time.Time, limit int) ([]ferry.Task, error) {
+	rows, err := s.q.QueryContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE completed_at = 0 AND requested_at < ? ORDER BY requested_at LIMIT ?`, ms(before), limit)
+	if err != nil {
+		return nil, ferry.Wrap(err, "list unfinished tasks")
+	}
+	defer rows.Close()
+	var out []ferry.Task
+	for rows.Next() {
+		t, err := scanTask(rows)
+		if err != nil {
+			return nil, ferry.Wrap(err, "list unfinished tasks")
+		}
+		out = append(out, t)
+	}
+	return out, ferry.Wrap(rows.Err(), "list unfinished tasks")
+}
+
+// UpdateTask implements ferry.Store.
+func (s *Store) UpdateTask(ctx context.Context, t *ferry.Task) error {
+	errs, err := json.Marshal(t.Errors)
+	if err != nil {
+		return ferry.Wrap(err, "encode task errors")
+	}
+	res, err := s.q.ExecContext(ctx, `UPDATE tasks SET status = ?, attempts = ?, errors = ?, file_id = ?, folder_id = ?,
+		started_at = ?, completed_at = ? WHERE id = ? AND portal = ?`,
+		string(t.Status), t.Attempts, string(errs), int64(t.FileID), int64(t.FolderID),
+		ms(t.StartedAt), ms(t.CompletedAt), string(t.ID), int64(t.Portal))
+	if err != nil {
+		return ferry.Wrap(err, "update task")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ferry.Errorf(ferry.NotFound, "task not found")
+	}
+	return nil
+}
+
+// DeleteTasksFinishedBefore implements ferry.Store.
+func (s *Store) DeleteTasksFinishedBefore(ctx context.Context, t time.Time) (int, error) {
+	res, err := s.q.ExecContext(ctx, `DELETE FROM tasks WHERE completed_at > 0 AND completed_at < ?`, ms(t))
+	if err != nil {
+		return 0, ferry.Wrap(err, "delete old tasks")
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
