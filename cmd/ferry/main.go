@@ -1,0 +1,60 @@
+// Command ferry is a self-hosted file service that speaks HubSpot's Files
+// API v3. "ferry serve" runs the server; the other subcommands manage it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ferry:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `Usage: ferry <command> [flags]
+
+Ferry is a self-hosted file service that speaks HubSpot's Files API v3.
+
+Commands:
+  serve          run the server (embedded SQLite and local disk by default)
+  token create   create an API token for a portal and print it
+  help           show this help
+
+Run "ferry <command> -h" for a command's flags. Every flag also reads an
+environment variable, named in its help (FERRY_...).
+`
+
+// run is the whole program, with the operating system passed in so that
+// tests can drive it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	switch args[0] {
+	case "serve":
+		return runServe(ctx, args[1:], getenv, stdout, stderr)
+	case "token":
+		return runToken(ctx, args[1:], getenv, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"gocloud.dev/blob"
+	_ "gocloud.dev/blob/fileblob" // file:// blob URLs
+	_ "gocloud.dev/blob/memblob"  // mem:// blob URLs, for throwaway use
+	_ "gocloud.dev/blob/s3blob"   // s3:// blob URLs
+
+	"ferry/internal/ferry"
+	"ferry/internal/fetch"
+	"ferry/internal/files"
+	"ferry/internal/httpapi"
+	"ferry/internal/importer"
+	"ferry/internal/sqlite"
+)
+
+// serveConfig is everything "ferry serve" is told.
+type serveConfig struct {
+	storeFlags
+	addr            string
+	blobs           string
+	publicURL       string
+	logLevel        string
+	logFormat       string
+	fetch           fetch.Config
+	fetchPorts      []string
+	importWorkers   int64
+	importAttempts  int64
+	rescueAfter     time.Duration
+	taskRetention   time.Duration
+	bootstrapToken  string
+	bootstrapPortal int64
+}
+
+func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
+	var c serveConfig
+	fs := flag.NewFlagSet("ferry serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	e := &envFlags{fs: fs, getenv: getenv}
+	e.str(&c.addr, "addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
+	c.storeFlags.define(e)
+	e.str(&c.blobs, "blobs", "", "blob storage URL, such as s3://bucket?region=... (default file://<data-dir>/blobs)")
+	e.str(&c.publicURL, "public-url", "", "externally visible base URL for links and file URLs (default http://<addr>)")
+	e.str(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	e.str(&c.logFormat, "log-format", "text", "log format: text or json")
+	e.boolean(&c.fetch.AllowPrivateNetworks, "allow-private-networks", false,
+		"let imports reach loopback, private and other non-public addresses (any port, unless --fetch-ports is set); for local use and tests only")
+	e.list(&c.fetch.Allow, "fetch-allow", "import destinations allowed despite the address policy: CIDR, IP or host name, each with an optional :port")
+	e.list(&c.fetch.Deny, "fetch-deny", "import destinations always refused: CIDR, IP or host name, each with an optional :port")
+	e.list(&c.fetchPorts, "fetch-ports", "ports imports may connect to (default 80,443)")
+	e.integer(&c.fetch.MaxBytes, "max-file-size", 1<<30, "largest file an import may fetch, in bytes")
+	e.duration(&c.fetch.ConnectTimeout, "fetch-connect-timeout", 10*time.Second, "limit on connecting to an origin")
+	e.duration(&c.fetch.FirstByteTimeout, "fetch-first-byte-timeout", 30*time.Second, "limit on waiting for an origin's response headers")
+	e.duration(&c.fetch.IdleTimeout, "fetch-idle-timeout", 30*time.Second, "limit on waiting for the next byte of a body")
+	e.duration(&c.fetch.TotalTimeout, "fetch-total-timeout", 10*time.Minute, "limit on one whole fetch")
+	var redirects int64
+	e.integer(&redirects, "fetch-max-redirects", 5, "redirects an import follows")
+	e.integer(&c.importWorkers, "import-workers", importer.WorkersDefault, "imports running at once on this instance")
+	e.integer(&c.importAttempts, "import-attempts", importer.MaxAttemptsDefault, "attempts before a transient fetch failure cancels an import")
+	e.duration(&c.rescueAfter, "rescue-after", 0, "how long an import may run before it is treated as abandoned by a crashed instance and retried (default: fetch total timeout + 10% + 1m)")
+	e.duration(&c.taskRetention, "task-retention", importer.TaskRetentionDefault, "how long finished tasks stay readable")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	c.fetch.MaxRedirects = int(redirects)
+	if redirects == 0 {
+		c.fetch.MaxRedirects = -1
+	}
+	for _, p := range c.fetchPorts {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return c, fmt.Errorf("--fetch-ports: %q is not a port", p)
+		}
+		c.fetch.Ports = append(c.fetch.Ports, n)
+	}
+	c.bootstrapToken = getenv("FERRY_BOOTSTRAP_TOKEN")
+	c.bootstrapPortal = 1
+	if v := getenv("FERRY_BOOTSTRAP_PORTAL"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return c, fmt.Errorf("FERRY_BOOTSTRAP_PORTAL=%q: not a positive integer", v)
+		}
+		c.bootstrapPortal = n
+	}
+	if c.blobs == "" {
+		abs, err := filepath.Abs(filepath.Join(c.dataDir, "blobs"))
+		if err != nil {
+			return c, err
+		}
+		c.blobs = "file://" + filepath.ToSlash(abs) + "?create_dir=1&no_tmp_dir=1"
+	}
+	return c, errors.Join(e.errs...)
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format: %q is not text or json", format)
+}
+
+// runServe wires Ferry together and serves until ctx ends.
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := loadServeConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, cfg.logLevel, cfg.logFormat)
+	if err != nil {
+		return err
+	}
+	fetcher, err := fetch.New(cfg.fetch)
+	if err != nil {
+		return err
+	}
+	dbPath, err := cfg.sqlitePath()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	unlock, err := lockDataDir(cfg.dataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	db, err := sqlite.Open(ctx, dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	store := sqlite.NewStore(db)
+	driver := riversqlite.New(db)
+	if err := importer.Migrate(ctx, driver); err != nil {
+		return err
+	}
+	if cfg.bootstrapToken != "" {
+		if err := ferry.EnsureToken(ctx, store, cfg.bootstrapToken, ferry.PortalID(cfg.bootstrapPortal), ferry.AllScopes, time.Now()); err != nil {
+			return fmt.Errorf("bootstrap token: %w", err)
+		}
+	}
+	bucket, err := blob.OpenBucket(ctx, cfg.blobs)
+	if err != nil {
+		return fmt.Errorf("open blob storage: %w", err)
+	}
+	defer bucket.Close()
+	fileSvc := files.New(store, bucket, log)
+	imp, err := importer.New[*sql.Tx](driver, store, store, fileSvc, fetcher, log, importer.Config{
+		MaxAttempts: int(cfg.importAttempts), MaxBytes: cfg.fetch.MaxBytes, RescueAfter: cfg.rescueAfter,
+		TaskRetention: cfg.taskRetention, Workers: int(cfg.importWorkers),
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	publicURL := cfg.publicURL
+	if publicURL == "" {
+		publicURL = "http://" + ln.Addr().String()
+	}
+	handler, err := httpapi.NewHandler(log, ferry.StoreAuthenticator{Store: store}, fileSvc, imp, httpapi.Options{PublicURL: publicURL})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	return serve(ctx, log, ln, handler, imp, publicURL)
+}
+
+// serve runs the HTTP server and the import workers until ctx ends, then
+// shuts both down: requests in flight finish, running imports go back to
+// the queue for the next start.
+func serve(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handler, imp interface {
+	Start(context.Context) error
+	Stop(context.Context) error
+}, publicURL string) error {
+	if err := imp.Start(context.WithoutCancel(ctx)); err != nil {
+		ln.Close()
+		return fmt.Errorf("start workers: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "publicURL", publicURL)
+	select {
+	case err := <-errc:
+		imp.Stop(context.Background())
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if serr := imp.Stop(sctx); serr != nil && !errors.Is(serr, context.Canceled) {
+		err = errors.Join(err, serr)
+	}
+	log.Info("stopped")
+	return err
+}
+
+// lockDataDir takes an exclusive lock on the data directory, so that two
+// servers never share one embedded database by mistake.
+func lockDataDir(dir string) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(dir, "ferry.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock data dir: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("data dir %s is in use by another ferry serve (%v)", dir, err)
+	}
+	return func() { f.Close() }, nil
+}
+

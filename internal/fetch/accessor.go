@@ -1,0 +1,4 @@
+package fetch
+
+// Config returns the fetcher's configuration, with defaults applied.
+func (f *Fetcher) Config() Config { return f.cfg }

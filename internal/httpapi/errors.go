@@ -1,0 +1,82 @@
+package httpapi
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"ferry/internal/ferry"
+)
+
+// errorBody is HubSpot's Error schema, plus the "status":"error" field that
+// real HubSpot responses carry.
+type errorBody struct {
+	Status        string              `json:"status"`
+	Message       string              `json:"message"`
+	CorrelationID string              `json:"correlationId"`
+	Category      string              `json:"category"`
+	SubCategory   string              `json:"subCategory,omitempty"`
+	Errors        []errorDetail       `json:"errors,omitempty"`
+	Context       map[string][]string `json:"context,omitempty"`
+	Links         map[string]string   `json:"links,omitempty"`
+}
+
+// errorDetail is HubSpot's ErrorDetail schema.
+type errorDetail struct {
+	Message     string              `json:"message"`
+	In          string              `json:"in,omitempty"`
+	Code        string              `json:"code,omitempty"`
+	SubCategory string              `json:"subCategory,omitempty"`
+	Context     map[string][]string `json:"context,omitempty"`
+}
+
+// kindTable maps each error Kind to its HTTP status and HubSpot category.
+// This is the one place where that mapping lives.
+var kindTable = map[ferry.Kind]struct {
+	status   int
+	category string
+}{
+	ferry.Internal:        {http.StatusInternalServerError, "INTERNAL_ERROR"},
+	ferry.Invalid:         {http.StatusBadRequest, "VALIDATION_ERROR"},
+	ferry.NotFound:        {http.StatusNotFound, "OBJECT_NOT_FOUND"},
+	ferry.Conflict:        {http.StatusConflict, "CONFLICT"},
+	ferry.Unauthenticated: {http.StatusUnauthorized, "INVALID_AUTHENTICATION"},
+	ferry.Forbidden:       {http.StatusForbidden, "MISSING_SCOPES"},
+	ferry.TooLarge:        {http.StatusRequestEntityTooLarge, "VALIDATION_ERROR"},
+	ferry.RateLimited:     {http.StatusTooManyRequests, "RATE_LIMITS"},
+	ferry.Unavailable:     {http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE"},
+	ferry.Gone:            {http.StatusNotFound, "OBJECT_NOT_FOUND"},
+}
+
+// internalMessage is all a client learns of an internal error.
+const internalMessage = "Internal error. Quote the correlationId if you report it."
+
+// writeError writes err as HubSpot's error body. It is the only way a
+// handler writes an error. Internal errors are logged with the correlation
+// id and shown to the client only as a generic message.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	var fe *ferry.Error
+	if !errors.As(err, &fe) {
+		fe = &ferry.Error{Kind: ferry.Internal, Err: err}
+	}
+	entry, ok := kindTable[fe.Kind]
+	if !ok {
+		entry = kindTable[ferry.Internal]
+	}
+	body := errorBody{Status: "error", Message: fe.Message, CorrelationID: correlationID(r.Context()),
+		Category: entry.category, SubCategory: fe.SubCategory, Context: fe.Context}
+	if fe.Kind == ferry.Internal {
+		log.Error("internal error", "correlationId", body.CorrelationID, "method", r.Method, "path", r.URL.Path, "err", err)
+		body = errorBody{Status: "error", Message: internalMessage, CorrelationID: body.CorrelationID, Category: entry.category}
+	}
+	for _, d := range fe.Details {
+		body.Errors = append(body.Errors, errorDetail{Message: d.Message, In: d.In, Code: d.Code, SubCategory: d.SubCategory, Context: d.Context})
+	}
+	if fe.Kind == ferry.Unauthenticated {
+		w.Header().Set("X-HubSpot-Auth-Failure", "401 Unauthorized")
+	}
+	if fe.Kind == ferry.Forbidden {
+		body.Links = map[string]string{"scopes": "https://developers.hubspot.com/scopes"}
+	}
+	encode(w, entry.status, body)
+}

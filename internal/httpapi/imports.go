@@ -1,0 +1,49 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+
+	"ferry/internal/ferry"
+)
+
+// handleImportFromURL serves POST /files/v3/files/import-from-url/async.
+func (s *server) handleImportFromURL(w http.ResponseWriter, r *http.Request) {
+	obj, err := decodeObject(w, r, s.opts.MaxJSONBytes)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	in := ferry.ImportInput{
+		URL: obj.str("url"), Access: obj.str("access"), FolderID: obj.id("folderId"), FolderPath: obj.str("folderPath"),
+		Name: obj.str("name"), DuplicateStrategy: obj.str("duplicateValidationStrategy"),
+		DuplicateScope: obj.str("duplicateValidationScope"), Overwrite: obj.boolean("overwrite"),
+		TTL: obj.str("ttl"), ExpiresAt: obj.str("expiresAt"),
+	}
+	req, err := in.Validate(s.opts.Now())
+	if err = obj.merge(err); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	t, err := s.imports.StartImport(r.Context(), portal(r), req)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	encode(w, http.StatusAccepted, taskLocator{ID: string(t.ID), Links: map[string]string{"status": s.importStatusLink(t.ID)}})
+}
+
+// handleCheckImport serves GET .../import-from-url/async/tasks/{taskId}/status.
+func (s *server) handleCheckImport(w http.ResponseWriter, r *http.Request) {
+	id := ferry.TaskID(r.PathValue("taskId"))
+	t, f, err := s.imports.ImportStatus(r.Context(), portal(r), id)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	encode(w, http.StatusOK, s.newFileActionResponse(&t, f, s.importStatusLink(t.ID)))
+}
+
+func (s *server) importStatusLink(id ferry.TaskID) string {
+	return s.link("/files/v3/files/import-from-url/async/tasks/" + url.PathEscape(string(id)) + "/status")
+}

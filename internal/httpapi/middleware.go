@@ -1,0 +1,150 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"ferry/internal/ferry"
+)
+
+type correlationKey struct{}
+
+// correlationID returns the request's correlation id.
+func correlationID(ctx context.Context) string {
+	id, _ := ctx.Value(correlationKey{}).(string)
+	return id
+}
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// withCorrelation gives every request a correlation id, in its context and
+// in the X-HubSpot-Correlation-Id response header.
+func withCorrelation(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := newUUID()
+		w.Header().Set("X-HubSpot-Correlation-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), correlationKey{}, id)))
+	})
+}
+
+// statusRecorder remembers the status a handler wrote, for the access log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.wrote {
+		s.status, s.wrote = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if !s.wrote {
+		s.status, s.wrote = http.StatusOK, true
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// withRecover turns a panic into a logged internal error, so that one bad
+// request never takes the server down.
+func withRecover(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				err := fmt.Errorf("panic: %v", v)
+				if !rec.wrote {
+					writeError(rec, r, log, err)
+				} else {
+					log.Error("panic after response started", "correlationId", correlationID(r.Context()), "err", err)
+				}
+			}
+		}()
+		start := time.Now()
+		next.ServeHTTP(rec, r)
+		log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"duration", time.Since(start), "correlationId", correlationID(r.Context()))
+	})
+}
+
+// withCleanPath collapses leading slashes: the Node SDK sends
+// "//files/v3/..." when its basePath ends in a slash, and ServeMux would
+// answer that with a redirect that multipart uploads do not follow.
+func withCleanPath(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "//") {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = "/" + strings.TrimLeft(r.URL.Path, "/")
+			if r.URL.RawPath != "" {
+				r2.URL.RawPath = "/" + strings.TrimLeft(r.URL.RawPath, "/")
+			}
+			r = r2
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// bearer returns the token in an "Authorization: Bearer" header.
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// requireScopes authenticates the request and checks that its token holds
+// at least one of scopes (the spec's OR semantics) before calling next.
+func (s *server) requireScopes(scopes []ferry.Scope, next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, err := s.auth.Authenticate(r.Context(), bearer(r))
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		if !tok.HasAny(scopes) {
+			writeError(w, r, s.log, missingScopes(scopes))
+			return
+		}
+		next(w, r.WithContext(ferry.WithToken(r.Context(), tok)))
+	})
+}
+
+func missingScopes(scopes []ferry.Scope) error {
+	names := make([]string, len(scopes))
+	for i, sc := range scopes {
+		names[i] = string(sc)
+	}
+	ctx := map[string][]string{"requiredGranularScopes": names, "requiredScopes": names}
+	return &ferry.Error{Kind: ferry.Forbidden,
+		Message: "This token has not been granted any of the scopes that this call requires.",
+		Context: ctx,
+		Details: []ferry.Detail{{Message: "One or more of the following scopes are required.", Context: ctx}}}
+}
+
+// portal returns the authenticated caller's portal.
+func portal(r *http.Request) ferry.PortalID {
+	t, _ := ferry.TokenFrom(r.Context())
+	return t.Portal
+}

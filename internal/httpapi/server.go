@@ -1,0 +1,66 @@
+// Package httpapi serves HubSpot's Files v3 API over HTTP: routes,
+// handlers, wire shapes, the error body and file hosting.
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"ferry/internal/ferry"
+)
+
+// Options configures the handler.
+type Options struct {
+	// PublicURL is the externally visible base URL, such as
+	// "https://files.example.com", used in task links and file URLs.
+	PublicURL string
+	// MaxJSONBytes bounds JSON request bodies. Defaults to 1 MiB.
+	MaxJSONBytes int64
+	// Now returns the current time. Defaults to time.Now.
+	Now ferry.Clock
+}
+
+type server struct {
+	log     *slog.Logger
+	auth    ferry.Authenticator
+	files   ferry.FileService
+	imports ferry.ImportService
+	opts    Options
+	base    *url.URL
+}
+
+// NewHandler returns the HTTP handler for the whole API and file host.
+func NewHandler(log *slog.Logger, auth ferry.Authenticator, files ferry.FileService, imports ferry.ImportService, opts Options) (http.Handler, error) {
+	base, err := url.Parse(strings.TrimRight(opts.PublicURL, "/"))
+	if err != nil || !base.IsAbs() {
+		return nil, ferry.Errorf(ferry.Invalid, "public URL %q is not an absolute URL", opts.PublicURL)
+	}
+	if opts.MaxJSONBytes == 0 {
+		opts.MaxJSONBytes = 1 << 20
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &server{log: log, auth: auth, files: files, imports: imports, opts: opts, base: base}
+	mux := http.NewServeMux()
+	s.addRoutes(mux)
+	return withCorrelation(withRecover(log, withCleanPath(mux))), nil
+}
+
+// link returns the absolute public URL of a path on this server. The path
+// segments must already be escaped.
+func (s *server) link(escapedPath string) string {
+	return s.base.String() + escapedPath
+}
+
+// fileURL returns the hosting URL of a file.
+func (s *server) fileURL(f *ferry.File) string {
+	segs := strings.Split(strings.TrimPrefix(f.Path(), "/"), "/")
+	for i, seg := range segs {
+		segs[i] = url.PathEscape(seg)
+	}
+	return s.link("/hubfs/" + f.Portal.String() + "/" + strings.Join(segs, "/"))
+}

@@ -1,0 +1,131 @@
+package httpapi
+
+import (
+	"strconv"
+	"time"
+
+	"ferry/internal/ferry"
+)
+
+// wireTime formats a time as HubSpot does: ISO-8601 UTC with milliseconds.
+func wireTime(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+// fileResponse is HubSpot's File schema.
+type fileResponse struct {
+	ID                string `json:"id"`
+	CreatedAt         string `json:"createdAt"`
+	UpdatedAt         string `json:"updatedAt"`
+	Archived          bool   `json:"archived"`
+	ArchivedAt        string `json:"archivedAt,omitempty"`
+	ParentFolderID    string `json:"parentFolderId,omitempty"`
+	Name              string `json:"name"`
+	Path              string `json:"path"`
+	Size              int64  `json:"size"`
+	Height            int    `json:"height,omitempty"`
+	Width             int    `json:"width,omitempty"`
+	Encoding          string `json:"encoding,omitempty"`
+	Type              string `json:"type"`
+	Extension         string `json:"extension"`
+	DefaultHostingURL string `json:"defaultHostingUrl"`
+	URL               string `json:"url"`
+	IsUsableInContent bool   `json:"isUsableInContent"`
+	Access            string `json:"access"`
+	ExpiresAt         int64  `json:"expiresAt,omitempty"`
+	FileMD5           string `json:"fileMd5"`
+	SourceGroup       string `json:"sourceGroup,omitempty"`
+}
+
+func (s *server) newFileResponse(f *ferry.File) fileResponse {
+	u := s.fileURL(f)
+	r := fileResponse{
+		ID: f.ID.String(), CreatedAt: wireTime(f.CreatedAt), UpdatedAt: wireTime(f.UpdatedAt), Archived: f.Archived,
+		Name: f.Name, Path: f.Path(), Size: f.Size, Height: f.Height, Width: f.Width, Encoding: f.Encoding,
+		Type: f.Type, Extension: f.Extension, DefaultHostingURL: u, URL: u, IsUsableInContent: f.IsUsableInContent,
+		Access: string(f.Access), FileMD5: f.MD5, SourceGroup: f.SourceGroup,
+	}
+	if f.FolderID != 0 {
+		r.ParentFolderID = f.FolderID.String()
+	}
+	if f.Archived {
+		r.ArchivedAt = wireTime(f.ArchivedAt)
+	}
+	if !f.ExpiresAt.IsZero() {
+		r.ExpiresAt = f.ExpiresAt.UnixMilli()
+	}
+	return r
+}
+
+// taskLocator is HubSpot's ImportFromUrlTaskLocator and
+// FolderUpdateTaskLocator.
+type taskLocator struct {
+	ID    string            `json:"id"`
+	Links map[string]string `json:"links"`
+}
+
+// standardError is HubSpot's StandardError, used inside task responses.
+// The precise cause travels in errors[0].subCategory: the spec types the
+// top-level subCategory as an object, which no client reads.
+type standardError struct {
+	Status   string              `json:"status"`
+	Category string              `json:"category"`
+	Message  string              `json:"message"`
+	Errors   []errorDetail       `json:"errors"`
+	Context  map[string][]string `json:"context"`
+	Links    map[string]string   `json:"links"`
+}
+
+// fileActionResponse is HubSpot's FileActionResponse.
+type fileActionResponse struct {
+	TaskID      string            `json:"taskId"`
+	Status      string            `json:"status"`
+	RequestedAt string            `json:"requestedAt"`
+	StartedAt   string            `json:"startedAt"`
+	CompletedAt string            `json:"completedAt"`
+	NumErrors   int               `json:"numErrors"`
+	Errors      []standardError   `json:"errors"`
+	Links       map[string]string `json:"links"`
+	Result      *fileResponse     `json:"result,omitempty"`
+}
+
+// newTaskTimes fills the three timestamps that clients require, even before
+// the events they name: until a task starts, startedAt is its request time,
+// and until it ends, completedAt is its start time. They are never in the
+// future and never out of order.
+func newTaskTimes(t *ferry.Task) (requested, started, completed string) {
+	st := t.StartedAt
+	if st.IsZero() {
+		st = t.RequestedAt
+	}
+	ct := t.CompletedAt
+	if ct.IsZero() {
+		ct = st
+	}
+	return wireTime(t.RequestedAt), wireTime(st), wireTime(ct)
+}
+
+func (s *server) newFileActionResponse(t *ferry.Task, f *ferry.File, statusLink string) fileActionResponse {
+	r := fileActionResponse{TaskID: string(t.ID), Status: string(t.Status), NumErrors: len(t.Errors),
+		Errors: []standardError{}, Links: map[string]string{"status": statusLink}}
+	r.RequestedAt, r.StartedAt, r.CompletedAt = newTaskTimes(t)
+	for _, e := range t.Errors {
+		r.Errors = append(r.Errors, newStandardError(e))
+	}
+	if f != nil {
+		fr := s.newFileResponse(f)
+		r.Result = &fr
+	}
+	return r
+}
+
+func newStandardError(e ferry.TaskError) standardError {
+	ctx := e.Context
+	if ctx == nil {
+		ctx = map[string][]string{}
+	}
+	return standardError{
+		Status: strconv.Itoa(e.Status), Category: e.Category, Message: e.Message, Context: ctx, Links: map[string]string{},
+		Errors: []errorDetail{{Message: e.Message, Code: e.SubCategory, SubCategory: e.SubCategory, Context: e.Context}},
+	}
+}
