@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,7 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob" // file:// blob URLs
 	_ "gocloud.dev/blob/memblob"  // mem:// blob URLs, for throwaway use
@@ -27,7 +25,6 @@ import (
 	"ferry/internal/files"
 	"ferry/internal/httpapi"
 	"ferry/internal/importer"
-	"ferry/internal/sqlite"
 )
 
 // serveConfig is everything "ferry serve" is told.
@@ -140,30 +137,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	dbPath, err := cfg.sqlitePath()
+	be, err := openBackend(ctx, cfg.storeFlags, log)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
-		return fmt.Errorf("create data dir: %w", err)
-	}
-	unlock, err := lockDataDir(cfg.dataDir)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	db, err := sqlite.Open(ctx, dbPath)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	store := sqlite.NewStore(db)
-	driver := riversqlite.New(db)
-	if err := importer.Migrate(ctx, driver); err != nil {
-		return err
-	}
+	defer be.close()
 	if cfg.bootstrapToken != "" {
-		if err := ferry.EnsureToken(ctx, store, cfg.bootstrapToken, ferry.PortalID(cfg.bootstrapPortal), ferry.AllScopes, time.Now()); err != nil {
+		if err := ferry.EnsureToken(ctx, be.store, cfg.bootstrapToken, ferry.PortalID(cfg.bootstrapPortal), ferry.AllScopes, time.Now()); err != nil {
 			return fmt.Errorf("bootstrap token: %w", err)
 		}
 	}
@@ -172,8 +152,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("open blob storage: %w", err)
 	}
 	defer bucket.Close()
-	fileSvc := files.New(store, bucket, log)
-	imp, err := importer.New[*sql.Tx](driver, store, store, fileSvc, fetcher, log, importer.Config{
+	fileSvc := files.New(be.store, bucket, log)
+	imp, err := be.newImporter(fileSvc, fetcher, importer.Config{
 		MaxAttempts: int(cfg.importAttempts), MaxBytes: cfg.fetch.MaxBytes, RescueAfter: cfg.rescueAfter,
 		TaskRetention: cfg.taskRetention, Workers: int(cfg.importWorkers),
 	})
@@ -188,7 +168,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if publicURL == "" {
 		publicURL = "http://" + ln.Addr().String()
 	}
-	handler, err := httpapi.NewHandler(log, ferry.StoreAuthenticator{Store: store}, fileSvc, imp, httpapi.Options{PublicURL: publicURL})
+	handler, err := httpapi.NewHandler(log, ferry.StoreAuthenticator{Store: be.store}, fileSvc, imp, httpapi.Options{PublicURL: publicURL})
 	if err != nil {
 		ln.Close()
 		return err
@@ -199,10 +179,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 // serve runs the HTTP server and the import workers until ctx ends, then
 // shuts both down: requests in flight finish, running imports go back to
 // the queue for the next start.
-func serve(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handler, imp interface {
-	Start(context.Context) error
-	Stop(context.Context) error
-}, publicURL string) error {
+func serve(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handler, imp workerPool, publicURL string) error {
 	if err := imp.Start(context.WithoutCancel(ctx)); err != nil {
 		ln.Close()
 		return fmt.Errorf("start workers: %w", err)
@@ -241,4 +218,3 @@ func lockDataDir(dir string) (func(), error) {
 	}
 	return func() { f.Close() }, nil
 }
-

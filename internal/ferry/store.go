@@ -37,6 +37,42 @@ type Store interface {
 	// given folder only if inFolder is true, or NotFound.
 	FindDuplicate(ctx context.Context, portal PortalID, md5 string, size int64, inFolder bool, folder FolderID) (File, error)
 
+	// UpdateFile saves a file's mutable fields: name, extension, folder,
+	// access, usability, expiry, content (size, type, MD5, dimensions,
+	// blob key), archived state and updatedAt. Conflict if a live file
+	// with the new name and extension is already in the folder; NotFound
+	// if the file or its new folder does not exist.
+	UpdateFile(ctx context.Context, f *File) error
+	// DeleteFile removes a file's row for good (GDPR delete). NotFound if
+	// there is none.
+	DeleteFile(ctx context.Context, portal PortalID, id FileID) error
+	// SearchFiles returns the live, non-hidden files that match, sorted
+	// (by id when no sort is given, always with id as the last key) and
+	// paged, and whether more follow.
+	SearchFiles(ctx context.Context, portal PortalID, f FileFilter) ([]File, bool, error)
+	// ListExpiredFiles returns up to limit live files of any portal whose
+	// expiry is at or before t.
+	ListExpiredFiles(ctx context.Context, t time.Time, limit int) ([]File, error)
+
+	// CreateFolder creates a folder in a live parent (0: the root).
+	// Conflict if the parent has a live folder of that name; NotFound if
+	// the parent does not exist.
+	CreateFolder(ctx context.Context, portal PortalID, parent FolderID, name string) (Folder, error)
+	// FindFolderByPath returns the live folder at path ("/" is the root),
+	// or NotFound.
+	FindFolderByPath(ctx context.Context, portal PortalID, path string) (Folder, error)
+	// MoveFolder renames a folder and/or moves it under a new parent,
+	// rewriting the path of every folder below it. Invalid if the new
+	// parent is the folder itself or inside it; Conflict if the new parent
+	// has a live folder of that name; NotFound if either does not exist.
+	MoveFolder(ctx context.Context, portal PortalID, id FolderID, parent FolderID, name string) (Folder, error)
+	// ArchiveFolder archives a folder, every folder below it and every
+	// file in them, and returns how many files it archived.
+	ArchiveFolder(ctx context.Context, portal PortalID, id FolderID, at time.Time) (int, error)
+	// SearchFolders returns the live folders that match, sorted and
+	// paged, and whether more follow.
+	SearchFolders(ctx context.Context, portal PortalID, f FolderFilter) ([]Folder, bool, error)
+
 	// CreateTask saves a new task.
 	CreateTask(ctx context.Context, t *Task) error
 	// FindTask returns a portal's task, or NotFound.

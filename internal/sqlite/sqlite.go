@@ -1,5 +1,6 @@
-// Package sqlite implements ferry.Store on SQLite, the embedded default:
-// one file on local disk, shared with River's job queue.
+// Package sqlite opens Ferry's embedded default database: one SQLite file
+// on local disk, shared with River's job queue, with Ferry's schema
+// applied. The store itself is package sqlstore's.
 package sqlite
 
 import (
@@ -10,10 +11,10 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"sort"
-	"strings"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"ferry/internal/sqlstore"
 )
 
 //go:embed migrations/*.sql
@@ -56,51 +57,18 @@ func Open(ctx context.Context, path string) (*sql.DB, error) {
 	return db, nil
 }
 
-// Migrate applies every embedded migration that has not run yet, each in its
-// own transaction, and records it in schema_migrations.
+// Migrate applies Ferry's SQLite migrations that have not run yet.
 func Migrate(ctx context.Context, db *sql.DB) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		if err := applyMigration(ctx, db, name); err != nil {
-			return fmt.Errorf("migration %s: %w", name, err)
-		}
-	}
-	return nil
+	return sqlstore.Migrate(ctx, db, sub, sqlstore.Dialect{})
 }
 
-func applyMigration(ctx context.Context, db *sql.DB, name string) error {
-	version := strings.TrimSuffix(strings.TrimPrefix(name, "migrations/"), ".sql")
-	body, err := migrations.ReadFile(name)
-	if err != nil {
-		return err
-	}
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
-		return err
-	}
-	if n > 0 {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, version); err != nil {
-		return err
-	}
-	return tx.Commit()
+// NewStore returns the Ferry store on a database that Open returned.
+func NewStore(db *sql.DB) *sqlstore.Store {
+	return sqlstore.New(db, sqlstore.Dialect{IsUnique: isUnique})
 }
 
 // isUnique reports whether err is a UNIQUE or PRIMARY KEY constraint

@@ -14,12 +14,12 @@ CREATE TABLE folders (
 	parent_id   INTEGER NOT NULL DEFAULT 0,
 	name        TEXT NOT NULL,
 	path        TEXT NOT NULL,
-	archived    INTEGER NOT NULL DEFAULT 0,
+	archived    BOOLEAN NOT NULL DEFAULT FALSE,
 	archived_at INTEGER NOT NULL DEFAULT 0,
 	created_at  INTEGER NOT NULL,
 	updated_at  INTEGER NOT NULL
 );
-CREATE UNIQUE INDEX folders_live_path ON folders (portal, path) WHERE archived = 0;
+CREATE UNIQUE INDEX folders_live_path ON folders (portal, path) WHERE archived = FALSE;
 CREATE INDEX folders_parent ON folders (portal, parent_id);
 
 CREATE TABLE files (
@@ -36,18 +36,18 @@ CREATE TABLE files (
 	encoding     TEXT NOT NULL DEFAULT '',
 	content_type TEXT NOT NULL DEFAULT 'application/octet-stream',
 	md5          TEXT NOT NULL,
-	usable       INTEGER NOT NULL DEFAULT 1,
+	usable       BOOLEAN NOT NULL DEFAULT TRUE,
 	source_group TEXT NOT NULL DEFAULT 'CONTENT',
 	blob_key     TEXT NOT NULL,
-	archived     INTEGER NOT NULL DEFAULT 0,
+	archived     BOOLEAN NOT NULL DEFAULT FALSE,
 	archived_at  INTEGER NOT NULL DEFAULT 0,
 	created_at   INTEGER NOT NULL,
 	updated_at   INTEGER NOT NULL,
 	expires_at   INTEGER NOT NULL DEFAULT 0
 );
-CREATE UNIQUE INDEX files_live_name ON files (portal, folder_id, name, extension) WHERE archived = 0;
-CREATE INDEX files_md5 ON files (portal, md5) WHERE archived = 0;
-CREATE INDEX files_expires ON files (expires_at) WHERE expires_at > 0 AND archived = 0;
+CREATE UNIQUE INDEX files_live_name ON files (portal, folder_id, name, extension) WHERE archived = FALSE;
+CREATE INDEX files_md5 ON files (portal, md5) WHERE archived = FALSE;
+CREATE INDEX files_expires ON files (expires_at) WHERE expires_at > 0 AND archived = FALSE;
 
 CREATE TABLE tasks (
 	id           TEXT PRIMARY KEY,

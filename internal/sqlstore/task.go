@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -17,10 +17,10 @@ func (s *Store) CreateTask(ctx context.Context, t *ferry.Task) error {
 	if err != nil {
 		return ferry.Wrap(err, "encode task errors")
 	}
-	_, err = s.q.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = s.exec(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(t.ID), int64(t.Portal), string(t.Kind), string(t.Status), t.Request, t.Attempts, t.JobID, string(errs),
 		int64(t.FileID), int64(t.FolderID), ms(t.RequestedAt), ms(t.StartedAt), ms(t.CompletedAt))
-	if isUnique(err) {
+	if s.d.IsUnique(err) {
 		return ferry.Errorf(ferry.Conflict, "task %s exists already", t.ID)
 	}
 	return ferry.Wrap(err, "create task")
@@ -48,7 +48,7 @@ func scanTask(row interface{ Scan(...any) error }) (ferry.Task, error) {
 
 // FindTask implements ferry.Store.
 func (s *Store) FindTask(ctx context.Context, portal ferry.PortalID, id ferry.TaskID) (ferry.Task, error) {
-	t, err := scanTask(s.q.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = ? AND portal = ?`, string(id), int64(portal)))
+	t, err := scanTask(s.queryRow(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = ? AND portal = ?`, string(id), int64(portal)))
 	if err != nil {
 		return ferry.Task{}, notFound(err, "task")
 	}
@@ -57,7 +57,7 @@ func (s *Store) FindTask(ctx context.Context, portal ferry.PortalID, id ferry.Ta
 
 // ListUnfinishedTasks implements ferry.Store.
 func (s *Store) ListUnfinishedTasks(ctx context.Context, before time.Time, limit int) ([]ferry.Task, error) {
-	rows, err := s.q.QueryContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE completed_at = 0 AND requested_at < ? ORDER BY requested_at LIMIT ?`, ms(before), limit)
+	rows, err := s.query(ctx, `SELECT `+taskColumns+` FROM tasks WHERE completed_at = 0 AND requested_at < ? ORDER BY requested_at LIMIT ?`, ms(before), limit)
 	if err != nil {
 		return nil, ferry.Wrap(err, "list unfinished tasks")
 	}
@@ -79,7 +79,7 @@ func (s *Store) UpdateTask(ctx context.Context, t *ferry.Task) error {
 	if err != nil {
 		return ferry.Wrap(err, "encode task errors")
 	}
-	res, err := s.q.ExecContext(ctx, `UPDATE tasks SET status = ?, attempts = ?, errors = ?, file_id = ?, folder_id = ?,
+	res, err := s.exec(ctx, `UPDATE tasks SET status = ?, attempts = ?, errors = ?, file_id = ?, folder_id = ?,
 		started_at = ?, completed_at = ? WHERE id = ? AND portal = ?`,
 		string(t.Status), t.Attempts, string(errs), int64(t.FileID), int64(t.FolderID),
 		ms(t.StartedAt), ms(t.CompletedAt), string(t.ID), int64(t.Portal))
@@ -94,7 +94,7 @@ func (s *Store) UpdateTask(ctx context.Context, t *ferry.Task) error {
 
 // DeleteTasksFinishedBefore implements ferry.Store.
 func (s *Store) DeleteTasksFinishedBefore(ctx context.Context, t time.Time) (int, error) {
-	res, err := s.q.ExecContext(ctx, `DELETE FROM tasks WHERE completed_at > 0 AND completed_at < ?`, ms(t))
+	res, err := s.exec(ctx, `DELETE FROM tasks WHERE completed_at > 0 AND completed_at < ?`, ms(t))
 	if err != nil {
 		return 0, ferry.Wrap(err, "delete old tasks")
 	}

@@ -1,10 +1,15 @@
-package sqlite
+// Package sqlstore implements ferry.Store once, in SQL that both SQLite and
+// PostgreSQL run; the sqlite and postgres packages supply the connection,
+// the schema and a Dialect.
+package sqlstore
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"ferry/internal/ferry"
@@ -17,19 +22,61 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// Store implements ferry.Store on a SQLite database.
+// Dialect is what differs between the SQL databases Store runs on.
+type Dialect struct {
+	// Rebind rewrites a query written with "?" placeholders into the
+	// driver's form; nil leaves it unchanged.
+	Rebind func(query string) string
+	// IsUnique reports whether err is a unique-constraint violation.
+	IsUnique func(err error) bool
+}
+
+// Store implements ferry.Store on a database/sql database whose schema the
+// dialect's package has migrated.
 type Store struct {
 	db  *sql.DB
 	q   querier
 	tx  *sql.Tx // non-nil inside a transaction
+	d   Dialect
 	now ferry.Clock
 }
 
 var _ ferry.Store = (*Store)(nil)
 
-// NewStore returns a Store on db, which Open has migrated.
-func NewStore(db *sql.DB) *Store {
-	return &Store{db: db, q: db, now: time.Now}
+// New returns a Store on db.
+func New(db *sql.DB, d Dialect) *Store {
+	if d.Rebind == nil {
+		d.Rebind = func(q string) string { return q }
+	}
+	return &Store{db: db, q: db, d: d, now: time.Now}
+}
+
+func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return s.q.ExecContext(ctx, s.d.Rebind(q), args...)
+}
+
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return s.q.QueryContext(ctx, s.d.Rebind(q), args...)
+}
+
+func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return s.q.QueryRowContext(ctx, s.d.Rebind(q), args...)
+}
+
+// RebindDollar rewrites "?" placeholders as "$1", "$2", ... for
+// PostgreSQL. Queries in this package never contain a literal "?".
+func RebindDollar(q string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // InTx runs fn in one transaction and hands it both the raw transaction (so
@@ -43,7 +90,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx, st ferry.Store) er
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := fn(tx, &Store{db: s.db, q: tx, tx: tx, now: s.now}); err != nil {
+	if err := fn(tx, &Store{db: s.db, q: tx, tx: tx, d: s.d, now: s.now}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -84,7 +131,7 @@ func notFound(err error, what string) error {
 // Setting implements ferry.Store.
 func (s *Store) Setting(ctx context.Context, key string) ([]byte, error) {
 	var v []byte
-	err := s.q.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	err := s.queryRow(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
 	if err != nil {
 		return nil, notFound(err, "setting "+key)
 	}
@@ -93,7 +140,7 @@ func (s *Store) Setting(ctx context.Context, key string) ([]byte, error) {
 
 // PutSettingIfAbsent implements ferry.Store.
 func (s *Store) PutSettingIfAbsent(ctx context.Context, key string, value []byte) ([]byte, error) {
-	if _, err := s.q.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, value); err != nil {
+	if _, err := s.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, value); err != nil {
 		return nil, ferry.Wrap(err, "put setting")
 	}
 	return s.Setting(ctx, key)

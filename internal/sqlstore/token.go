@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -13,9 +13,9 @@ func (s *Store) CreateToken(ctx context.Context, t ferry.Token) error {
 	for i, sc := range t.Scopes {
 		scopes[i] = string(sc)
 	}
-	_, err := s.q.ExecContext(ctx, `INSERT INTO tokens (hash, portal, scopes, name, created_at) VALUES (?, ?, ?, ?, ?)`,
+	_, err := s.exec(ctx, `INSERT INTO tokens (hash, portal, scopes, name, created_at) VALUES (?, ?, ?, ?, ?)`,
 		t.Hash, int64(t.Portal), strings.Join(scopes, " "), t.Name, ms(t.CreatedAt))
-	if isUnique(err) {
+	if s.d.IsUnique(err) {
 		return ferry.Errorf(ferry.Conflict, "the token exists already")
 	}
 	return ferry.Wrap(err, "create token")
@@ -29,7 +29,7 @@ func (s *Store) FindToken(ctx context.Context, hash string) (ferry.Token, error)
 		scopes  string
 		created int64
 	)
-	err := s.q.QueryRowContext(ctx, `SELECT hash, portal, scopes, name, created_at FROM tokens WHERE hash = ?`, hash).
+	err := s.queryRow(ctx, `SELECT hash, portal, scopes, name, created_at FROM tokens WHERE hash = ?`, hash).
 		Scan(&t.Hash, &portal, &scopes, &t.Name, &created)
 	if err != nil {
 		return ferry.Token{}, notFound(err, "token")

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -36,7 +36,7 @@ func scanFile(row interface{ Scan(...any) error }) (ferry.File, error) {
 
 // FindFileByID implements ferry.Store.
 func (s *Store) FindFileByID(ctx context.Context, portal ferry.PortalID, id ferry.FileID) (ferry.File, error) {
-	f, err := scanFile(s.q.QueryRowContext(ctx, fileSelect+` WHERE f.portal = ? AND f.id = ?`, int64(portal), int64(id)))
+	f, err := scanFile(s.queryRow(ctx, fileSelect+` WHERE f.portal = ? AND f.id = ?`, int64(portal), int64(id)))
 	if err != nil {
 		return ferry.File{}, notFound(err, "file "+id.String())
 	}
@@ -51,8 +51,8 @@ func (s *Store) FindFileByPath(ctx context.Context, portal ferry.PortalID, p str
 		return ferry.File{}, ferry.Errorf(ferry.NotFound, "no file at %q", p)
 	}
 	name, ext := ferry.SplitName(base)
-	f, err := scanFile(s.q.QueryRowContext(ctx, fileSelect+`
-		WHERE f.portal = ? AND COALESCE(fo.path, '/') = ? AND f.name = ? AND f.extension = ? AND f.archived = 0`,
+	f, err := scanFile(s.queryRow(ctx, fileSelect+`
+		WHERE f.portal = ? AND COALESCE(fo.path, '/') = ? AND f.name = ? AND f.extension = ? AND f.archived = FALSE`,
 		int64(portal), clean, name, ext))
 	if err != nil {
 		return ferry.File{}, notFound(err, fmt.Sprintf("file at %q", p))
@@ -62,13 +62,13 @@ func (s *Store) FindFileByPath(ctx context.Context, portal ferry.PortalID, p str
 
 // FindDuplicate implements ferry.Store.
 func (s *Store) FindDuplicate(ctx context.Context, portal ferry.PortalID, md5 string, size int64, inFolder bool, folder ferry.FolderID) (ferry.File, error) {
-	q := fileSelect + ` WHERE f.portal = ? AND f.md5 = ? AND f.size = ? AND f.archived = 0`
+	q := fileSelect + ` WHERE f.portal = ? AND f.md5 = ? AND f.size = ? AND f.archived = FALSE`
 	args := []any{int64(portal), md5, size}
 	if inFolder {
 		q += ` AND f.folder_id = ?`
 		args = append(args, int64(folder))
 	}
-	f, err := scanFile(s.q.QueryRowContext(ctx, q+` ORDER BY f.id LIMIT 1`, args...))
+	f, err := scanFile(s.queryRow(ctx, q+` ORDER BY f.id LIMIT 1`, args...))
 	if err != nil {
 		return ferry.File{}, notFound(err, "duplicate")
 	}
@@ -107,15 +107,12 @@ func (s *Store) insertFile(ctx context.Context, f *ferry.File, overwrite bool) (
 	case ferry.KindOf(err) != ferry.NotFound:
 		return nil, err
 	}
-	res, err := s.q.ExecContext(ctx, `INSERT INTO files (portal, folder_id, name, extension, access, size, width, height, type,
-		encoding, content_type, md5, usable, source_group, blob_key, created_at, updated_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	var id int64
+	err = s.queryRow(ctx, `INSERT INTO files (portal, folder_id, name, extension, access, size, width, height, type,
+		encoding, content_type, md5, usable, source_group, blob_key, archived, created_at, updated_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?, ?) RETURNING id`,
 		int64(f.Portal), int64(f.FolderID), f.Name, f.Extension, string(f.Access), f.Size, f.Width, f.Height, f.Type,
-		f.Encoding, f.ContentType, f.MD5, f.IsUsableInContent, f.SourceGroup, f.BlobKey, ms(f.CreatedAt), ms(f.UpdatedAt), ms(f.ExpiresAt))
-	if err != nil {
-		return nil, ferry.Wrap(err, "insert file")
-	}
-	id, err := res.LastInsertId()
+		f.Encoding, f.ContentType, f.MD5, f.IsUsableInContent, f.SourceGroup, f.BlobKey, ms(f.CreatedAt), ms(f.UpdatedAt), ms(f.ExpiresAt)).Scan(&id)
 	if err != nil {
 		return nil, ferry.Wrap(err, "insert file")
 	}
@@ -128,7 +125,7 @@ func (s *Store) freeName(ctx context.Context, f *ferry.File) (string, error) {
 	for n := 1; n < 100000; n++ {
 		candidate := fmt.Sprintf("%s-%d", f.Name, n)
 		var taken int
-		err := s.q.QueryRowContext(ctx, `SELECT count(*) FROM files WHERE portal = ? AND folder_id = ? AND name = ? AND extension = ? AND archived = 0`,
+		err := s.queryRow(ctx, `SELECT count(*) FROM files WHERE portal = ? AND folder_id = ? AND name = ? AND extension = ? AND archived = FALSE`,
 			int64(f.Portal), int64(f.FolderID), candidate, f.Extension).Scan(&taken)
 		if err != nil {
 			return "", ferry.Wrap(err, "find free name")
@@ -140,12 +137,61 @@ func (s *Store) freeName(ctx context.Context, f *ferry.File) (string, error) {
 	return "", ferry.Errorf(ferry.Conflict, "no free name for %q in its folder", f.FileName())
 }
 
+// UpdateFile implements ferry.Store.
+func (s *Store) UpdateFile(ctx context.Context, f *ferry.File) error {
+	return s.Atomic(ctx, func(st ferry.Store) error {
+		tx := st.(*Store)
+		folder, err := tx.FindFolderByID(ctx, f.Portal, f.FolderID)
+		if err != nil {
+			return err
+		}
+		res, err := tx.exec(ctx, `UPDATE files SET folder_id = ?, name = ?, extension = ?, access = ?, size = ?, width = ?, height = ?,
+			type = ?, encoding = ?, content_type = ?, md5 = ?, usable = ?, blob_key = ?, archived = ?, archived_at = ?,
+			updated_at = ?, expires_at = ? WHERE portal = ? AND id = ?`,
+			int64(f.FolderID), f.Name, f.Extension, string(f.Access), f.Size, f.Width, f.Height, f.Type, f.Encoding, f.ContentType,
+			f.MD5, f.IsUsableInContent, f.BlobKey, f.Archived, ms(f.ArchivedAt), ms(f.UpdatedAt), ms(f.ExpiresAt), int64(f.Portal), int64(f.ID))
+		if s.d.IsUnique(err) {
+			return &ferry.Error{Kind: ferry.Conflict, SubCategory: "FILE_EXISTS", Message: "a file named " + f.FileName() + " exists already in " + folder.Path,
+				Context: map[string][]string{"path": {path.Join(folder.Path, f.FileName())}}}
+		}
+		if err != nil {
+			return ferry.Wrap(err, "update file")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ferry.Errorf(ferry.NotFound, "file %s not found", f.ID)
+		}
+		f.FolderPath = folder.Path
+		return nil
+	})
+}
+
+// DeleteFile implements ferry.Store.
+func (s *Store) DeleteFile(ctx context.Context, portal ferry.PortalID, id ferry.FileID) error {
+	res, err := s.exec(ctx, `DELETE FROM files WHERE portal = ? AND id = ?`, int64(portal), int64(id))
+	if err != nil {
+		return ferry.Wrap(err, "delete file")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ferry.Errorf(ferry.NotFound, "file %s not found", id)
+	}
+	return nil
+}
+
+// ListExpiredFiles implements ferry.Store.
+func (s *Store) ListExpiredFiles(ctx context.Context, t time.Time, limit int) ([]ferry.File, error) {
+	rows, err := s.query(ctx, fileSelect+` WHERE f.archived = FALSE AND f.expires_at > 0 AND f.expires_at <= ? ORDER BY f.expires_at LIMIT ?`, ms(t), limit)
+	if err != nil {
+		return nil, ferry.Wrap(err, "list expired files")
+	}
+	return collect(rows, scanFile)
+}
+
 func (s *Store) archiveFile(ctx context.Context, f *ferry.File, at time.Time) error {
-	_, err := s.q.ExecContext(ctx, `UPDATE files SET archived = 1, archived_at = ?, updated_at = ? WHERE id = ?`,
+	_, err := s.exec(ctx, `UPDATE files SET archived = TRUE, archived_at = ?, updated_at = ? WHERE id = ?`,
 		at.UnixMilli(), at.UnixMilli(), int64(f.ID))
 	if err != nil {
 		return ferry.Wrap(err, "archive file")
 	}
-	f.Archived = true
+	f.Archived, f.ArchivedAt, f.UpdatedAt = true, at.UTC().Truncate(time.Millisecond), at.UTC().Truncate(time.Millisecond)
 	return nil
 }
