@@ -24,6 +24,7 @@ type workerPool interface {
 // importService is what serve needs of an importer, whatever its database.
 type importService interface {
 	ferry.ImportService
+	ferry.FolderTaskService
 	workerPool
 }
 

@@ -37,6 +37,7 @@ type serveConfig struct {
 	logFormat       string
 	fetch           fetch.Config
 	fetchPorts      []string
+	maxUploadSize   int64
 	importWorkers   int64
 	importAttempts  int64
 	rescueAfter     time.Duration
@@ -62,6 +63,7 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	e.list(&c.fetch.Deny, "fetch-deny", "import destinations always refused: CIDR, IP or host name, each with an optional :port")
 	e.list(&c.fetchPorts, "fetch-ports", "ports imports may connect to (default 80,443)")
 	e.integer(&c.fetch.MaxBytes, "max-file-size", 1<<30, "largest file an import may fetch, in bytes")
+	e.integer(&c.maxUploadSize, "max-upload-size", 1<<30, "largest file an upload or replace may send, in bytes")
 	e.duration(&c.fetch.ConnectTimeout, "fetch-connect-timeout", 10*time.Second, "limit on connecting to an origin")
 	e.duration(&c.fetch.FirstByteTimeout, "fetch-first-byte-timeout", 30*time.Second, "limit on waiting for an origin's response headers")
 	e.duration(&c.fetch.IdleTimeout, "fetch-idle-timeout", 30*time.Second, "limit on waiting for the next byte of a body")
@@ -168,7 +170,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if publicURL == "" {
 		publicURL = "http://" + ln.Addr().String()
 	}
-	handler, err := httpapi.NewHandler(log, ferry.StoreAuthenticator{Store: be.store}, fileSvc, imp, httpapi.Options{PublicURL: publicURL})
+	handler, err := httpapi.NewHandler(log, ferry.StoreAuthenticator{Store: be.store}, fileSvc, imp, imp,
+		httpapi.Options{PublicURL: publicURL, MaxUploadBytes: cfg.maxUploadSize})
 	if err != nil {
 		ln.Close()
 		return err

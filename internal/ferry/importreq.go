@@ -34,14 +34,7 @@ func (in ImportInput) Validate(now time.Time) (ImportRequest, error) {
 		p   Problems
 	)
 	req.URL = validateImportURL(in.URL, &p)
-	switch {
-	case in.Access == nil:
-		p.Add("access", "REQUIRED", "access is required: one of %s", accessList())
-	case !Access(*in.Access).Valid():
-		p.Add("access", "INVALID_ENUM", "access %q is not one of %s", *in.Access, accessList())
-	default:
-		req.Access = Access(*in.Access)
-	}
+	req.Access = validateAccess(in.Access, "access", &p)
 	req.FolderID, req.FolderPath = validateFolder(in.FolderID, in.FolderPath, &p)
 	if in.Name != nil {
 		if n := strings.TrimSpace(*in.Name); !ValidName(n) {
@@ -50,22 +43,7 @@ func (in ImportInput) Validate(now time.Time) (ImportRequest, error) {
 			req.Name = n
 		}
 	}
-	req.DuplicateStrategy = DuplicateNone
-	if in.DuplicateStrategy != nil {
-		if s := DuplicateStrategy(*in.DuplicateStrategy); s.Valid() {
-			req.DuplicateStrategy = s
-		} else {
-			p.Add("duplicateValidationStrategy", "INVALID_ENUM", "duplicateValidationStrategy %q is not one of NONE, REJECT, RETURN_EXISTING", *in.DuplicateStrategy)
-		}
-	}
-	req.DuplicateScope = ScopeEntirePortal
-	if in.DuplicateScope != nil {
-		if s := DuplicateScope(*in.DuplicateScope); s.Valid() {
-			req.DuplicateScope = s
-		} else {
-			p.Add("duplicateValidationScope", "INVALID_ENUM", "duplicateValidationScope %q is not one of ENTIRE_PORTAL, EXACT_FOLDER", *in.DuplicateScope)
-		}
-	}
+	req.DuplicateStrategy, req.DuplicateScope = validateDuplicates(in.DuplicateStrategy, in.DuplicateScope, "", &p)
 	if in.Overwrite != nil {
 		req.Overwrite = *in.Overwrite
 	}

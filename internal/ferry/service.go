@@ -21,26 +21,97 @@ type ImportService interface {
 	ImportStatus(ctx context.Context, portal PortalID, id TaskID) (Task, *File, error)
 }
 
-// FileService reads files and their content.
+// FileService is every file and folder operation of Files v3 except the
+// asynchronous tasks. Each method sees only the given portal's objects.
 type FileService interface {
-	// FindFile returns a portal's file, archived or not, or NotFound.
+	ContentStore
+
+	// FindFile returns a file, archived or not, or NotFound.
 	FindFile(ctx context.Context, portal PortalID, id FileID) (File, error)
 	// FindFileByPath returns the live file at a full path, or NotFound.
 	FindFileByPath(ctx context.Context, portal PortalID, path string) (File, error)
 	// Open returns the file's content; the caller closes it.
 	Open(ctx context.Context, f File) (io.ReadSeekCloser, error)
+	// OpenVariant returns an image resized to one of the SignedURLSizes,
+	// made once and kept, and its media type. Invalid for files that are
+	// not images Ferry can decode.
+	OpenVariant(ctx context.Context, f File, size string, upscale bool) (io.ReadSeekCloser, string, error)
+	// Upload records staged content as a new file.
+	Upload(ctx context.Context, portal PortalID, st Staged, req UploadRequest) (File, error)
+	// Replace swaps a file's content for staged content, keeping its id
+	// and path.
+	Replace(ctx context.Context, portal PortalID, id FileID, st Staged, opts ReplaceOptions) (File, error)
+	// UpdateFile changes a file's properties.
+	UpdateFile(ctx context.Context, portal PortalID, id FileID, u FileUpdate) (File, error)
+	// ArchiveFile archives a file: it leaves search and is no longer
+	// served, but its record stays.
+	ArchiveFile(ctx context.Context, portal PortalID, id FileID) error
+	// DeleteFile deletes a file's content and record for good.
+	DeleteFile(ctx context.Context, portal PortalID, id FileID) error
+	// SearchFiles finds live, non-hidden files.
+	SearchFiles(ctx context.Context, portal PortalID, f FileFilter) ([]File, bool, error)
+	// Stat returns the file or the folder at a path; NotFound if neither.
+	Stat(ctx context.Context, portal PortalID, path string) (*File, *Folder, error)
+	// SigningKey returns the server's secret for signed URLs, created once
+	// and kept in the database so that it survives restarts.
+	SigningKey(ctx context.Context) ([]byte, error)
+
+	// CreateFolder creates a folder.
+	CreateFolder(ctx context.Context, portal PortalID, in FolderInput) (Folder, error)
+	// FindFolder returns a live folder, or NotFound.
+	FindFolder(ctx context.Context, portal PortalID, id FolderID) (Folder, error)
+	// FindFolderByPath returns the live folder at a path, or NotFound.
+	FindFolderByPath(ctx context.Context, portal PortalID, path string) (Folder, error)
+	// UpdateFolder renames and/or moves a folder with its subtree.
+	UpdateFolder(ctx context.Context, portal PortalID, id FolderID, u FolderUpdate) (Folder, error)
+	// ArchiveFolder archives a folder and everything below it.
+	ArchiveFolder(ctx context.Context, portal PortalID, id FolderID) error
+	// SearchFolders finds live folders.
+	SearchFolders(ctx context.Context, portal PortalID, f FolderFilter) ([]Folder, bool, error)
+}
+
+// FolderTaskService runs folder updates asynchronously.
+type FolderTaskService interface {
+	// StartFolderUpdate validates the update against the folder as it is
+	// now and queues it; Invalid, NotFound or Conflict if it cannot apply.
+	StartFolderUpdate(ctx context.Context, portal PortalID, id FolderID, u FolderUpdate) (Task, error)
+	// FolderUpdateStatus returns a folder-update task and, once COMPLETE,
+	// the folder as it is now.
+	FolderUpdateStatus(ctx context.Context, portal PortalID, id TaskID) (Task, *Folder, error)
 }
 
 // ContentStore stores new files: it streams their content into blob
 // storage and records them under the placement rules that uploads and
 // imports share.
 type ContentStore interface {
-	// Put stores c and records the file as p says. Conflict (subcategory
-	// DUPLICATE_FILE) if p rejects duplicates and one exists; TooLarge if
-	// the content exceeds c.MaxBytes. Nothing is left behind on failure.
-	Put(ctx context.Context, c Content, p Placement) (File, error)
-	// DeleteBlob removes a blob; a missing blob is not an error.
-	DeleteBlob(ctx context.Context, key string) error
+	// Stage streams c into blob storage and measures it, without
+	// recording a file. TooLarge if it exceeds c.MaxBytes; nothing is left
+	// behind on failure.
+	Stage(ctx context.Context, c Content) (Staged, error)
+	// Commit records staged content as a file as p says, running then
+	// (if not nil) in the same transaction. Conflict (subcategory
+	// DUPLICATE_FILE) if p rejects duplicates and one exists. On failure,
+	// or when an existing duplicate is returned, the staged blob is
+	// deleted.
+	Commit(ctx context.Context, st Staged, p Placement, then func(Store, File) error) (File, error)
+	// Discard deletes staged content that will not be committed.
+	Discard(st Staged)
+	// ExpireFiles deletes, content and all, the files whose expiry is at
+	// or before now, and returns how many.
+	ExpireFiles(ctx context.Context, now time.Time) (int, error)
+}
+
+// Staged is content in blob storage that is not yet a file.
+type Staged struct {
+	Key           string
+	FileName      string // the name it arrived with, used when no name is requested
+	Size          int64
+	MD5           string // lower-case hex
+	ContentType   string // the media type detected from the bytes
+	Extension     string // the extension that goes with ContentType
+	Type          string // IMG, DOCUMENT, AUDIO, MOVIE or OTHER
+	Encoding      string
+	Width, Height int
 }
 
 // Content is a stream to be stored as a file.
@@ -57,9 +128,6 @@ type Content struct {
 	// DeclaredType is the Content-Type the sender declared, if any. It is
 	// only a hint: the stored type comes from the bytes.
 	DeclaredType string
-	// Then, if set, runs in the same transaction that records the file,
-	// so that a task can complete exactly when its file appears.
-	Then func(st Store, f File) error
 }
 
 // Authenticator turns a bearer secret into the token it names.

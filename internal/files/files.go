@@ -1,7 +1,8 @@
-// Package files implements Ferry's file use cases on a ferry.Store and a
-// blob bucket: it streams content into storage, measures and classifies it,
-// and applies the placement rules (duplicates, overwrite, rename) that
-// uploads and imports share.
+// Package files implements Ferry's file and folder use cases on a
+// ferry.Store and a blob bucket: it streams content into storage, measures
+// and classifies it, applies the placement rules (duplicates, overwrite,
+// rename) that uploads and imports share, and keeps metadata and content
+// consistent through updates, replacement, archiving and deletion.
 package files
 
 import (
@@ -20,7 +21,7 @@ import (
 	"ferry/internal/ferry"
 )
 
-// Service stores file content and metadata.
+// Service implements ferry.FileService and ferry.ContentStore.
 type Service struct {
 	store  ferry.Store
 	bucket *blob.Bucket
@@ -28,56 +29,47 @@ type Service struct {
 	now    ferry.Clock
 }
 
+var _ ferry.FileService = (*Service)(nil)
+
 // New returns a Service on store and bucket.
 func New(store ferry.Store, bucket *blob.Bucket, log *slog.Logger) *Service {
 	return &Service{store: store, bucket: bucket, log: log, now: time.Now}
 }
 
-// ErrTooLarge is wrapped by the errors Put returns when the content is
-// larger than Content.MaxBytes.
-var ErrTooLarge = errors.New("content larger than the limit")
-
-// Put streams c into blob storage and then records the file as p says. It
-// returns the stored file, or the existing one when p asks to return
-// duplicates. The file becomes visible only after its blob is complete; on
-// any failure the blob is deleted.
-func (s *Service) Put(ctx context.Context, c ferry.Content, p ferry.Placement) (ferry.File, error) {
-	if c.Key == "" {
-		c.Key = NewBlobKey(p.Portal)
-	}
-	m, err := s.write(ctx, c)
+// Put stages c and commits it as p says: the one-call form of Stage and
+// Commit.
+func (s *Service) Put(ctx context.Context, c ferry.Content, p ferry.Placement, then func(ferry.Store, ferry.File) error) (ferry.File, error) {
+	st, err := s.Stage(ctx, c)
 	if err != nil {
-		s.deleteBlob(c.Key)
 		return ferry.File{}, err
 	}
-	f, err := s.place(ctx, c, m, p)
-	if err != nil || f.BlobKey != c.Key {
-		s.deleteBlob(c.Key)
-	}
-	return f, err
+	return s.Commit(ctx, st, p, then)
 }
 
-// place applies the duplicate rules, saves the file row and runs c.Then,
-// all in one transaction.
-func (s *Service) place(ctx context.Context, c ferry.Content, m measured, p ferry.Placement) (ferry.File, error) {
+// Commit implements ferry.ContentStore.
+func (s *Service) Commit(ctx context.Context, staged ferry.Staged, p ferry.Placement, then func(ferry.Store, ferry.File) error) (ferry.File, error) {
 	var out ferry.File
 	err := s.store.Atomic(ctx, func(st ferry.Store) error {
-		f, err := s.placeIn(ctx, st, c, m, p)
-		if err == nil && c.Then != nil {
-			err = c.Then(st, f)
+		f, err := s.place(ctx, st, staged, p)
+		if err == nil && then != nil {
+			err = then(st, f)
 		}
 		out = f
 		return err
 	})
+	if err != nil || out.BlobKey != staged.Key {
+		s.Discard(staged)
+	}
 	if err != nil {
 		return ferry.File{}, err
 	}
 	return out, nil
 }
 
-func (s *Service) placeIn(ctx context.Context, st ferry.Store, c ferry.Content, m measured, p ferry.Placement) (ferry.File, error) {
+// place applies the duplicate rules and saves the file row.
+func (s *Service) place(ctx context.Context, st ferry.Store, staged ferry.Staged, p ferry.Placement) (ferry.File, error) {
 	if p.DuplicateStrategy == ferry.DuplicateReject || p.DuplicateStrategy == ferry.DuplicateReturnExisting {
-		dup, err := st.FindDuplicate(ctx, p.Portal, m.md5, m.size, p.DuplicateScope == ferry.ScopeExactFolder, p.FolderID)
+		dup, err := st.FindDuplicate(ctx, p.Portal, staged.MD5, staged.Size, p.DuplicateScope == ferry.ScopeExactFolder, p.FolderID)
 		switch {
 		case err == nil && p.DuplicateStrategy == ferry.DuplicateReturnExisting:
 			return dup, nil
@@ -92,12 +84,12 @@ func (s *Service) placeIn(ctx context.Context, st ferry.Store, c ferry.Content, 
 	now := s.now().UTC().Truncate(time.Millisecond)
 	f := ferry.File{
 		Portal: p.Portal, FolderID: p.FolderID, Access: p.Access,
-		Size: m.size, MD5: m.md5, Width: m.width, Height: m.height,
-		Type: m.kind, Encoding: m.encoding, ContentType: m.contentType,
-		IsUsableInContent: true, SourceGroup: "CONTENT", BlobKey: c.Key,
+		Size: staged.Size, MD5: staged.MD5, Width: staged.Width, Height: staged.Height,
+		Type: staged.Type, Encoding: staged.Encoding, ContentType: staged.ContentType,
+		IsUsableInContent: true, SourceGroup: "CONTENT", BlobKey: staged.Key,
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: p.ExpiresAt,
 	}
-	f.Name, f.Extension = chooseName(p.Name, c.FileName, m)
+	f.Name, f.Extension = chooseName(p.Name, staged)
 	replaced, err := st.InsertFile(ctx, &f, p.Overwrite)
 	if err != nil {
 		return ferry.File{}, err
@@ -108,26 +100,18 @@ func (s *Service) placeIn(ctx context.Context, st ferry.Store, c ferry.Content, 
 	return f, nil
 }
 
-var (
-	_ ferry.FileService  = (*Service)(nil)
-	_ ferry.ContentStore = (*Service)(nil)
-)
-
-// FindFile implements ferry.FileService.
-func (s *Service) FindFile(ctx context.Context, portal ferry.PortalID, id ferry.FileID) (ferry.File, error) {
-	return s.store.FindFileByID(ctx, portal, id)
-}
-
-// FindFileByPath implements ferry.FileService.
-func (s *Service) FindFileByPath(ctx context.Context, portal ferry.PortalID, p string) (ferry.File, error) {
-	return s.store.FindFileByPath(ctx, portal, p)
-}
+// Discard implements ferry.ContentStore.
+func (s *Service) Discard(st ferry.Staged) { s.deleteBlob(st.Key) }
 
 // Open implements ferry.FileService.
 func (s *Service) Open(ctx context.Context, f ferry.File) (io.ReadSeekCloser, error) {
-	r, err := s.bucket.NewReader(ctx, f.BlobKey, nil)
+	return s.openKey(ctx, f.BlobKey, f.ID)
+}
+
+func (s *Service) openKey(ctx context.Context, key string, id ferry.FileID) (*blob.Reader, error) {
+	r, err := s.bucket.NewReader(ctx, key, nil)
 	if gcerrors.Code(err) == gcerrors.NotFound {
-		return nil, ferry.Errorf(ferry.NotFound, "the content of file %s is gone", f.ID)
+		return nil, ferry.Errorf(ferry.NotFound, "the content of file %s is gone", id)
 	}
 	if err != nil {
 		return nil, ferry.Wrap(err, "open blob")
@@ -150,7 +134,7 @@ func (s *Service) deleteBlob(key string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := s.DeleteBlob(ctx, key); err != nil {
-		s.log.Error("delete blob after failure", "key", key, "err", err)
+		s.log.Error("delete blob", "key", key, "err", err)
 	}
 }
 
@@ -160,3 +144,7 @@ func NewBlobKey(portal ferry.PortalID) string {
 	rand.Read(b[:])
 	return fmt.Sprintf("files/%d/%s", portal, hex.EncodeToString(b[:]))
 }
+
+// ErrTooLarge is the cause of the TooLarge error that Stage returns when
+// content exceeds its limit.
+var ErrTooLarge = errors.New("content larger than the limit")

@@ -28,17 +28,6 @@ import (
 // detection; mimetype reads at most this much.
 const sniffLen = 3072
 
-// measured is what Ferry learns about content while storing it.
-type measured struct {
-	size          int64
-	md5           string
-	contentType   string // the media type to serve, from the bytes
-	extension     string // the extension that goes with contentType, without a dot
-	kind          string // IMG, DOCUMENT, AUDIO, MOVIE or OTHER
-	encoding      string
-	width, height int
-}
-
 // headBuffer keeps the first sniffLen bytes written to it.
 type headBuffer struct{ b []byte }
 
@@ -49,14 +38,26 @@ func (h *headBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// write streams c.Body into the bucket, hashing and counting as it goes,
-// then reads back what it needs for image dimensions.
-func (s *Service) write(ctx context.Context, c ferry.Content) (measured, error) {
+// Stage implements ferry.ContentStore: it streams c.Body into the bucket,
+// hashing and counting as it goes, then reads back what it needs for image
+// dimensions.
+func (s *Service) Stage(ctx context.Context, c ferry.Content) (ferry.Staged, error) {
+	if c.Key == "" {
+		c.Key = NewBlobKey(0)
+	}
+	st, err := s.write(ctx, c)
+	if err != nil {
+		s.deleteBlob(c.Key)
+	}
+	return st, err
+}
+
+func (s *Service) write(ctx context.Context, c ferry.Content) (ferry.Staged, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // a canceled context makes the blob writer discard
 	w, err := s.bucket.NewWriter(ctx, c.Key, &blob.WriterOptions{ContentType: "application/octet-stream"})
 	if err != nil {
-		return measured{}, ferry.Wrap(err, "open blob writer")
+		return ferry.Staged{}, ferry.Wrap(err, "open blob writer")
 	}
 	hash, head := md5.New(), &headBuffer{}
 	body := c.Body
@@ -72,17 +73,17 @@ func (s *Service) write(ctx context.Context, c ferry.Content) (measured, error) 
 	if err != nil {
 		cancel()
 		w.Close()
-		return measured{}, err
+		return ferry.Staged{}, err
 	}
 	if err := w.Close(); err != nil {
-		return measured{}, ferry.Wrap(err, "close blob writer")
+		return ferry.Staged{}, ferry.Wrap(err, "close blob writer")
 	}
-	m := classify(head.b, c.FileName, c.DeclaredType)
-	m.size, m.md5 = n, hex.EncodeToString(hash.Sum(nil))
-	if m.kind == "IMG" {
-		m.width, m.height = s.dimensions(ctx, c.Key)
+	st := classify(head.b, c.FileName)
+	st.Key, st.FileName, st.Size, st.MD5 = c.Key, c.FileName, n, hex.EncodeToString(hash.Sum(nil))
+	if st.Type == "IMG" {
+		st.Width, st.Height = s.dimensions(ctx, c.Key)
 	}
-	return m, nil
+	return st, nil
 }
 
 // dimensions decodes just enough of an image to know its size.
@@ -100,9 +101,9 @@ func (s *Service) dimensions(ctx context.Context, key string) (int, int) {
 }
 
 // classify decides a file's media type and kind from its first bytes,
-// using the name and declared type only when the bytes say nothing
-// specific.
-func classify(head []byte, fileName, declared string) measured {
+// using the name only when the bytes say nothing specific. A declared type
+// is never trusted: the bytes decide.
+func classify(head []byte, fileName string) ferry.Staged {
 	det := mimetype.Detect(head)
 	ct, ext := det.String(), strings.TrimPrefix(det.Extension(), ".")
 	generic := det.Is("application/octet-stream") || det.Is("text/plain")
@@ -113,7 +114,7 @@ func classify(head []byte, fileName, declared string) measured {
 		}
 	}
 	mt, _, _ := mime.ParseMediaType(ct)
-	return measured{contentType: ct, extension: ext, kind: kindOf(mt), encoding: ext}
+	return ferry.Staged{ContentType: ct, Extension: ext, Type: kindOf(mt), Encoding: ext}
 }
 
 // textCompatible reports whether a type found by name may replace a generic
@@ -149,10 +150,10 @@ func kindOf(mt string) string {
 // known type and the extension is not an active one); otherwise the
 // detected extension is used, so a name can never make content look like
 // something it is not.
-func chooseName(requested, fileName string, m measured) (string, string) {
+func chooseName(requested string, m ferry.Staged) (string, string) {
 	src := strings.TrimSpace(requested)
 	if src == "" {
-		src = strings.TrimSpace(path.Base(strings.ReplaceAll(fileName, "\\", "/")))
+		src = strings.TrimSpace(path.Base(strings.ReplaceAll(m.FileName, "\\", "/")))
 	}
 	if !ferry.ValidName(src) || src == "/" {
 		src = "file"
@@ -161,15 +162,15 @@ func chooseName(requested, fileName string, m measured) (string, string) {
 	byExt := mime.TypeByExtension("." + ext)
 	switch {
 	case ext == "":
-		return name, m.extension
-	case sameMediaType(byExt, m.contentType):
+		return name, m.Extension
+	case sameMediaType(byExt, m.ContentType):
 		return name, ext
-	case m.extension == "" && !ferry.IsActive(byExt):
+	case m.Extension == "" && !ferry.IsActive(byExt):
 		return name, ext
 	case requested != "":
-		return src, m.extension
+		return src, m.Extension
 	}
-	return name, m.extension
+	return name, m.Extension
 }
 
 func sameMediaType(a, b string) bool {

@@ -2,13 +2,49 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"ferry/internal/ferry"
 )
 
+// fileID parses the {fileId} path parameter.
+func fileID(r *http.Request) (ferry.FileID, error) {
+	return ferry.ParseFileID(r.PathValue("fileId"), "fileId")
+}
+
+// handleUpload serves POST /files/v3/files.
+func (s *server) handleUpload(w http.ResponseWriter, r *http.Request) {
+	form, err := s.readMultipart(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	var p ferry.Problems
+	in := ferry.UploadInput{HasFile: form.staged != nil, FolderID: form.field("folderId"), FolderPath: form.field("folderPath"),
+		FileName: form.field("fileName"), Options: form.optionsInput(&p)}
+	req, err := in.Validate(s.opts.Now())
+	if err = mergeProblems(p, err); err != nil {
+		form.discard(s)
+		writeError(w, r, s.log, err)
+		return
+	}
+	f, err := s.files.Upload(r.Context(), portal(r), *form.staged, req)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	w.Header().Set("Location", s.link("/files/v3/files/"+f.ID.String()))
+	encode(w, http.StatusCreated, s.newFileResponse(&f))
+}
+
+// mergeProblems adds problems found while decoding to a validation error.
+func mergeProblems(p ferry.Problems, err error) error {
+	return (&jsonObject{problems: p}).merge(err)
+}
+
 // handleGetFileByID serves GET /files/v3/files/{fileId}.
 func (s *server) handleGetFileByID(w http.ResponseWriter, r *http.Request) {
-	id, err := ferry.ParseFileID(r.PathValue("fileId"), "fileId")
+	id, err := fileID(r)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -18,5 +54,220 @@ func (s *server) handleGetFileByID(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
+	encode(w, http.StatusOK, selectProperties(s.newFileResponse(&f), newQuery(r.URL.Query()).list("properties"), fileRequired...))
+}
+
+// handleReplaceFile serves PUT /files/v3/files/{fileId}.
+func (s *server) handleReplaceFile(w http.ResponseWriter, r *http.Request) {
+	id, err := fileID(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	if _, err := s.files.FindFile(r.Context(), portal(r), id); err != nil {
+		writeError(w, r, s.log, err) // before streaming a body that cannot be used
+		return
+	}
+	form, err := s.readMultipart(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	var p ferry.Problems
+	if form.staged == nil {
+		p.Add("file", "REQUIRED", "a file part is required")
+	}
+	var opts ferry.ReplaceOptions
+	if in := form.optionsInput(&p); in != nil {
+		opts, err = in.ValidateReplace(s.opts.Now())
+	}
+	if err = mergeProblems(p, err); err != nil {
+		form.discard(s)
+		writeError(w, r, s.log, err)
+		return
+	}
+	f, err := s.files.Replace(r.Context(), portal(r), id, *form.staged, opts)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
 	encode(w, http.StatusOK, s.newFileResponse(&f))
+}
+
+// handleUpdateFile serves PATCH /files/v3/files/{fileId}.
+func (s *server) handleUpdateFile(w http.ResponseWriter, r *http.Request) {
+	id, err := fileID(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	obj, err := decodeObject(w, r, s.opts.MaxJSONBytes)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	u, err := s.fileUpdate(obj)
+	if err = obj.merge(err); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	f, err := s.files.UpdateFile(r.Context(), portal(r), id, u)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	encode(w, http.StatusOK, s.newFileResponse(&f))
+}
+
+// fileUpdate validates a FileUpdateInput.
+func (s *server) fileUpdate(obj *jsonObject) (ferry.FileUpdate, error) {
+	var (
+		u ferry.FileUpdate
+		p ferry.Problems
+	)
+	if a := obj.str("access"); a != nil {
+		if !ferry.Access(*a).Valid() {
+			p.Add("access", "INVALID_ENUM", "access %q is not a valid access level", *a)
+		}
+		acc := ferry.Access(*a)
+		u.Access = &acc
+	}
+	if n := obj.str("name"); n != nil {
+		name := strings.TrimSpace(*n)
+		if !ferry.ValidName(name) {
+			p.Add("name", "INVALID_NAME", "name must be 1 to 255 bytes without slashes or control characters")
+		}
+		u.Name = &name
+	}
+	id, path := obj.id("parentFolderId"), obj.str("parentFolderPath")
+	switch {
+	case id != nil && path != nil:
+		p.Add("parentFolderId", "CONFLICT", "give parentFolderId or parentFolderPath, not both")
+	case id != nil && *id == "0":
+		root := ferry.FolderID(0)
+		u.ParentFolderID = &root
+	case id != nil:
+		fid, err := ferry.ParseFolderID(*id, "parentFolderId")
+		if err != nil {
+			p.Add("parentFolderId", "INVALID_ID", "parentFolderId must be a positive decimal integer, got %q", *id)
+		}
+		u.ParentFolderID = &fid
+	case path != nil:
+		u.ParentFolderPath = path
+	}
+	u.IsUsableInContent = obj.boolean("isUsableInContent")
+	if c := obj.boolean("clearExpires"); c != nil {
+		u.ClearExpires = *c
+	}
+	if e := obj.str("expiresAt"); e != nil {
+		t, err := ferry.ParseTime(*e)
+		if err != nil {
+			p.Add("expiresAt", "INVALID_DATE", "expiresAt %q is not an ISO-8601 date-time", *e)
+		}
+		u.ExpiresAt = &t
+	}
+	return u, p.Err()
+}
+
+// handleArchiveFile serves DELETE /files/v3/files/{fileId}.
+func (s *server) handleArchiveFile(w http.ResponseWriter, r *http.Request) {
+	s.noContent(w, r, func(id ferry.FileID) error { return s.files.ArchiveFile(r.Context(), portal(r), id) })
+}
+
+// handleGDPRDelete serves DELETE /files/v3/files/{fileId}/gdpr-delete.
+func (s *server) handleGDPRDelete(w http.ResponseWriter, r *http.Request) {
+	s.noContent(w, r, func(id ferry.FileID) error { return s.files.DeleteFile(r.Context(), portal(r), id) })
+}
+
+func (s *server) noContent(w http.ResponseWriter, r *http.Request, do func(ferry.FileID) error) {
+	id, err := fileID(r)
+	if err == nil {
+		err = do(id)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleSearchFiles serves GET /files/v3/files/search.
+func (s *server) handleSearchFiles(w http.ResponseWriter, r *http.Request) {
+	q := newQuery(r.URL.Query())
+	f := ferry.FileFilter{
+		IDs: toIDs[ferry.FileID](q.ids("ids")), ID: castRange[ferry.FileID](ferry.Range[int64]{Gte: q.int64p("idGte"), Lte: q.int64p("idLte")}),
+		CreatedAt: q.timeRange("createdAt"), UpdatedAt: q.timeRange("updatedAt"), ExpiresAt: q.timeRange("expiresAt"),
+		Name: q.str("name"), Path: q.str("path"), ParentFolderIDs: toIDs[ferry.FolderID](q.ids("parentFolderIds")),
+		Size: q.int64Range("size"), Height: q.intRange("height"), Width: q.intRange("width"),
+		Encoding: q.str("encoding"), Type: q.str("type"), Extension: strings.TrimPrefix(q.str("extension"), "."),
+		IsUsableInContent: q.boolp("isUsableInContent"), AllowsAnonymous: q.boolp("allowsAnonymousAccess"),
+		MD5: q.str("fileMd5"), Sort: q.sort(ferry.FileSortFields), Page: q.page(),
+	}
+	if u := q.str("url"); u != "" {
+		f.Path = s.pathFromURL(u, portal(r))
+	}
+	if err := q.err(); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	files, more, err := s.files.SearchFiles(r.Context(), portal(r), f)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	props := q.list("properties")
+	results := make([]any, len(files))
+	for i := range files {
+		results[i] = selectProperties(s.newFileResponse(&files[i]), props, fileRequired...)
+	}
+	encode(w, http.StatusOK, s.newCollection(r, results, f.Page, more))
+}
+
+// pathFromURL turns a file's hosting URL into its path, for search by url.
+// A URL that is not one of this portal's file URLs matches nothing.
+func (s *server) pathFromURL(u string, p ferry.PortalID) string {
+	prefix := s.link("/hubfs/" + p.String())
+	if !strings.HasPrefix(u, prefix+"/") {
+		return "\x00no-such-path"
+	}
+	return unescapePath(strings.TrimPrefix(u, prefix))
+}
+
+// handleStat serves GET /files/v3/files/stat/{path...}.
+func (s *server) handleStat(w http.ResponseWriter, r *http.Request) {
+	p := "/" + strings.TrimPrefix(r.PathValue("path"), "/")
+	f, folder, err := s.files.Stat(r.Context(), portal(r), p)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	props := newQuery(r.URL.Query()).list("properties")
+	body := map[string]any{}
+	if f != nil {
+		body["file"] = selectProperties(s.newFileResponse(f), props, fileRequired...)
+	}
+	if folder != nil {
+		body["folder"] = selectProperties(newFolderResponse(folder), props, folderRequired...)
+	}
+	encode(w, http.StatusOK, body)
+}
+
+// handleDownload serves GET /files/v3/files/{fileId}/download: the bytes of
+// any live file to an authorised caller, the one way to read SENSITIVE
+// files.
+func (s *server) handleDownload(w http.ResponseWriter, r *http.Request) {
+	id, err := fileID(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	f, err := s.files.FindFile(r.Context(), portal(r), id)
+	if err == nil && (f.Archived || f.Expired(s.opts.Now())) {
+		err = ferry.Errorf(ferry.NotFound, "file %s is archived or expired", id)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	s.serveContent(w, r, &f, true)
 }

@@ -2,58 +2,86 @@ package httpapi
 
 import (
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"ferry/internal/ferry"
 )
 
 // handleHostedFile serves a file's content at its hosting URL,
-// /hubfs/{portal}/{path}. Public access levels are served to anyone;
-// the others only to a bearer token of the file's portal with a read
-// scope. Anything not served answers 404, so that the host never confirms
-// that a private file exists.
+// /hubfs/{portal}/{path}:
+//   - PUBLIC_* and HIDDEN_INDEXABLE/HIDDEN_NOT_INDEXABLE to anyone (hidden
+//     files are only left out of search);
+//   - PRIVATE and HIDDEN_PRIVATE only with a valid signature from
+//     GET .../signed-url;
+//   - SENSITIVE and HIDDEN_SENSITIVE never: only GET .../download serves them.
+//
+// Anything not served answers 404, so that the host never confirms that a
+// private file exists. Archived and expired files are not served.
 func (s *server) handleHostedFile(w http.ResponseWriter, r *http.Request) {
+	notHere := ferry.Errorf(ferry.NotFound, "No file here.")
 	p, err := strconv.ParseInt(r.PathValue("portal"), 10, 64)
 	if err != nil || p <= 0 {
-		writeError(w, r, s.log, ferry.Errorf(ferry.NotFound, "No file here."))
+		writeError(w, r, s.log, notHere)
 		return
 	}
-	portal := ferry.PortalID(p)
-	f, err := s.files.FindFileByPath(r.Context(), portal, "/"+r.PathValue("path"))
-	if err == nil && f.Expired(s.opts.Now()) {
-		err = ferry.Errorf(ferry.NotFound, "No file here.")
+	f, err := s.files.FindFileByPath(r.Context(), ferry.PortalID(p), "/"+r.PathValue("path"))
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
 	}
-	if err == nil && !f.Access.Public() && !s.mayRead(r, portal) {
-		err = ferry.Errorf(ferry.NotFound, "No file here.")
+	grant, err := s.checkSignature(r, &f)
+	switch {
+	case err != nil:
+	case f.Expired(s.opts.Now()), f.Access.Sensitive():
+		err = notHere
+	case grant == nil && !f.Access.Public():
+		err = notHere
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
-	s.serveContent(w, r, &f)
-}
-
-// mayRead reports whether the request carries a token of portal with a
-// read scope.
-func (s *server) mayRead(r *http.Request, portal ferry.PortalID) bool {
-	tok, err := s.auth.Authenticate(r.Context(), bearer(r))
-	return err == nil && tok.Portal == portal && tok.HasAny(ferry.ReadScopes)
+	if grant != nil && grant.size != "" {
+		s.serveVariant(w, r, &f, grant)
+		return
+	}
+	s.serveContent(w, r, &f, false)
 }
 
 // serveContent writes a file's bytes with the headers a file host owes:
 // type, validators, ranges, conditional requests, indexing and safety.
-func (s *server) serveContent(w http.ResponseWriter, r *http.Request, f *ferry.File) {
+func (s *server) serveContent(w http.ResponseWriter, r *http.Request, f *ferry.File, attachment bool) {
 	rc, err := s.files.Open(r.Context(), *f)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
 	defer rc.Close()
+	s.contentHeaders(w, f, f.ContentType, attachment)
+	w.Header().Set("ETag", fmt.Sprintf("%q", f.MD5))
+	http.ServeContent(w, r, f.FileName(), f.UpdatedAt, rc)
+}
+
+// serveVariant serves a resized image that a signed URL asked for.
+func (s *server) serveVariant(w http.ResponseWriter, r *http.Request, f *ferry.File, g *signedGrant) {
+	rc, ct, err := s.files.OpenVariant(r.Context(), *f, g.size, g.upscale)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	defer rc.Close()
+	s.contentHeaders(w, f, ct, false)
+	w.Header().Set("ETag", fmt.Sprintf("%q", f.MD5+"-"+g.size))
+	http.ServeContent(w, r, f.FileName(), f.UpdatedAt, rc.(io.ReadSeeker))
+}
+
+func (s *server) contentHeaders(w http.ResponseWriter, f *ferry.File, ct string, attachment bool) {
 	h := w.Header()
-	h.Set("Content-Type", f.ContentType)
-	h.Set("ETag", fmt.Sprintf("%q", f.MD5))
+	h.Set("Content-Type", ct)
 	h.Set("X-Content-Type-Options", "nosniff")
 	if !f.Access.Indexable() {
 		h.Set("X-Robots-Tag", "noindex")
@@ -63,9 +91,19 @@ func (s *server) serveContent(w http.ResponseWriter, r *http.Request, f *ferry.F
 	} else {
 		h.Set("Cache-Control", "private, no-store")
 	}
-	if ferry.IsActive(f.ContentType) {
+	if attachment || ferry.IsActive(ct) {
 		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.FileName()}))
+	}
+	if ferry.IsActive(ct) {
 		h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	}
-	http.ServeContent(w, r, f.FileName(), f.UpdatedAt, rc)
+}
+
+// unescapePath undoes the escaping of a hosting URL's path.
+func unescapePath(p string) string {
+	u, err := url.PathUnescape(p)
+	if err != nil {
+		return p
+	}
+	return u
 }

@@ -19,6 +19,8 @@ type Options struct {
 	PublicURL string
 	// MaxJSONBytes bounds JSON request bodies. Defaults to 1 MiB.
 	MaxJSONBytes int64
+	// MaxUploadBytes bounds uploaded and replacing files. Defaults to 1 GiB.
+	MaxUploadBytes int64
 	// Now returns the current time. Defaults to time.Now.
 	Now ferry.Clock
 }
@@ -28,12 +30,14 @@ type server struct {
 	auth    ferry.Authenticator
 	files   ferry.FileService
 	imports ferry.ImportService
+	folders ferry.FolderTaskService
 	opts    Options
 	base    *url.URL
 }
 
 // NewHandler returns the HTTP handler for the whole API and file host.
-func NewHandler(log *slog.Logger, auth ferry.Authenticator, files ferry.FileService, imports ferry.ImportService, opts Options) (http.Handler, error) {
+func NewHandler(log *slog.Logger, auth ferry.Authenticator, files ferry.FileService, imports ferry.ImportService,
+	folders ferry.FolderTaskService, opts Options) (http.Handler, error) {
 	base, err := url.Parse(strings.TrimRight(opts.PublicURL, "/"))
 	if err != nil || !base.IsAbs() {
 		return nil, ferry.Errorf(ferry.Invalid, "public URL %q is not an absolute URL", opts.PublicURL)
@@ -41,10 +45,13 @@ func NewHandler(log *slog.Logger, auth ferry.Authenticator, files ferry.FileServ
 	if opts.MaxJSONBytes == 0 {
 		opts.MaxJSONBytes = 1 << 20
 	}
+	if opts.MaxUploadBytes == 0 {
+		opts.MaxUploadBytes = 1 << 30
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &server{log: log, auth: auth, files: files, imports: imports, opts: opts, base: base}
+	s := &server{log: log, auth: auth, files: files, imports: imports, folders: folders, opts: opts, base: base}
 	mux := http.NewServeMux()
 	s.addRoutes(mux)
 	return withCorrelation(withRecover(log, withCleanPath(mux))), nil

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -128,4 +129,84 @@ func newStandardError(e ferry.TaskError) standardError {
 		Status: strconv.Itoa(e.Status), Category: e.Category, Message: e.Message, Context: ctx, Links: map[string]string{},
 		Errors: []errorDetail{{Message: e.Message, Code: e.SubCategory, SubCategory: e.SubCategory, Context: e.Context}},
 	}
+}
+
+// folderResponse is HubSpot's Folder schema.
+type folderResponse struct {
+	ID             string `json:"id"`
+	CreatedAt      string `json:"createdAt"`
+	UpdatedAt      string `json:"updatedAt"`
+	Archived       bool   `json:"archived"`
+	ArchivedAt     string `json:"archivedAt,omitempty"`
+	ParentFolderID string `json:"parentFolderId,omitempty"`
+	Name           string `json:"name"`
+	Path           string `json:"path"`
+}
+
+func newFolderResponse(f *ferry.Folder) folderResponse {
+	r := folderResponse{ID: f.ID.String(), CreatedAt: wireTime(f.CreatedAt), UpdatedAt: wireTime(f.UpdatedAt),
+		Archived: f.Archived, Name: f.Name, Path: f.Path}
+	if f.ParentID != 0 {
+		r.ParentFolderID = f.ParentID.String()
+	}
+	if f.Archived {
+		r.ArchivedAt = wireTime(f.ArchivedAt)
+	}
+	return r
+}
+
+// folderActionResponse is HubSpot's FolderActionResponse.
+type folderActionResponse struct {
+	TaskID      string            `json:"taskId"`
+	Status      string            `json:"status"`
+	RequestedAt string            `json:"requestedAt"`
+	StartedAt   string            `json:"startedAt"`
+	CompletedAt string            `json:"completedAt"`
+	NumErrors   int               `json:"numErrors"`
+	Errors      []standardError   `json:"errors"`
+	Links       map[string]string `json:"links"`
+	Result      *folderResponse   `json:"result,omitempty"`
+}
+
+func newFolderActionResponse(t *ferry.Task, f *ferry.Folder, statusLink string) folderActionResponse {
+	r := folderActionResponse{TaskID: string(t.ID), Status: string(t.Status), NumErrors: len(t.Errors),
+		Errors: []standardError{}, Links: map[string]string{"status": statusLink}}
+	r.RequestedAt, r.StartedAt, r.CompletedAt = newTaskTimes(t)
+	for _, e := range t.Errors {
+		r.Errors = append(r.Errors, newStandardError(e))
+	}
+	if f != nil {
+		fr := newFolderResponse(f)
+		r.Result = &fr
+	}
+	return r
+}
+
+// collection is HubSpot's CollectionResponse with its Paging.
+type collection struct {
+	Results []any   `json:"results"`
+	Paging  *paging `json:"paging,omitempty"`
+}
+
+type paging struct {
+	Next *nextPage `json:"next,omitempty"`
+}
+
+type nextPage struct {
+	After string `json:"after"`
+	Link  string `json:"link,omitempty"`
+}
+
+// newCollection wraps a page of results; when more follow, paging.next
+// holds the cursor and the link to the next page (the same query with
+// after replaced).
+func (s *server) newCollection(r *http.Request, results []any, p ferry.Page, more bool) collection {
+	c := collection{Results: results}
+	if more {
+		after := strconv.Itoa(p.Offset + p.Limit)
+		q := r.URL.Query()
+		q.Set("after", after)
+		c.Paging = &paging{Next: &nextPage{After: after, Link: s.link(r.URL.EscapedPath() + "?" + q.Encode())}}
+	}
+	return c
 }

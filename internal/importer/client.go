@@ -42,9 +42,10 @@ func New[TTx any](driver riverdriver.Driver[TTx], tx TxRunner[TTx], store ferry.
 	if cfg.RescueAfter <= timeout {
 		return nil, fmt.Errorf("rescue-after (%s) must be longer than the longest import (%s)", cfg.RescueAfter, timeout)
 	}
-	im := &Importer[TTx]{tx: tx, store: store, fetcher: fetcher, log: log, cfg: cfg, now: time.Now}
+	im := &Importer[TTx]{tx: tx, store: store, content: content, fetcher: fetcher, log: log, cfg: cfg, now: time.Now}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &importWorker{store: store, content: content, fetcher: fetcher, log: log, cfg: cfg, timeout: timeout, now: time.Now})
+	river.AddWorker(workers, &folderWorker{store: store, now: time.Now})
 	river.AddWorker(workers, &maintenanceWorker[TTx]{im: im})
 	rc := &river.Config{
 		Logger:                      log.With("component", "river"),
@@ -79,7 +80,8 @@ func (im *Importer[TTx]) Start(ctx context.Context) error { return im.client.Sta
 func (im *Importer[TTx]) Stop(ctx context.Context) error { return im.client.StopAndCancel(ctx) }
 
 // MaintenanceArgs are the arguments of the periodic job that deletes
-// expired tasks and ends tasks whose work was lost.
+// expired tasks and files and ends tasks whose work was lost. River runs
+// periodic jobs on its elected leader only, so it runs once per cluster.
 type MaintenanceArgs struct{}
 
 // Kind implements river.JobArgs.
@@ -99,6 +101,12 @@ func (w *maintenanceWorker[TTx]) Work(ctx context.Context, _ *river.Job[Maintena
 	}
 	if n > 0 {
 		im.log.Info("deleted finished tasks past retention", "count", n)
+	}
+	if n, err = im.content.ExpireFiles(ctx, im.now()); err != nil {
+		return err
+	}
+	if n > 0 {
+		im.log.Info("deleted expired files", "count", n)
 	}
 	return im.reconcile(ctx)
 }

@@ -63,13 +63,17 @@ type Importer[TTx any] struct {
 	client  *river.Client[TTx]
 	tx      TxRunner[TTx]
 	store   ferry.Store
+	content ferry.ContentStore
 	fetcher *fetch.Fetcher
 	log     *slog.Logger
 	cfg     Config
 	now     ferry.Clock
 }
 
-var _ ferry.ImportService = (*Importer[any])(nil)
+var (
+	_ ferry.ImportService     = (*Importer[any])(nil)
+	_ ferry.FolderTaskService = (*Importer[any])(nil)
+)
 
 // StartImport implements ferry.ImportService.
 func (im *Importer[TTx]) StartImport(ctx context.Context, portal ferry.PortalID, req ferry.ImportRequest) (ferry.Task, error) {

@@ -87,15 +87,19 @@ func (w *importWorker) run(ctx context.Context, t *ferry.Task, req ferry.ImportR
 		MaxBytes:     w.cfg.MaxBytes,
 		FileName:     name,
 		DeclaredType: resp.ContentType,
-		Then: func(st ferry.Store, f ferry.File) error {
-			t.Status, t.FileID = ferry.TaskComplete, f.ID
-			t.CompletedAt = w.now().UTC().Truncate(time.Millisecond)
-			return st.UpdateTask(ctx, t)
-		},
+	}
+	staged, err := w.content.Stage(ctx, c)
+	if err != nil {
+		return err
 	}
 	p := ferry.Placement{Portal: t.Portal, FolderID: req.FolderID, Name: req.Name, Access: req.Access,
 		DuplicateStrategy: req.DuplicateStrategy, DuplicateScope: req.DuplicateScope, Overwrite: req.Overwrite, ExpiresAt: req.ExpiresAt}
-	if _, err := w.content.Put(ctx, c, p); err != nil {
+	complete := func(st ferry.Store, f ferry.File) error {
+		t.Status, t.FileID = ferry.TaskComplete, f.ID
+		t.CompletedAt = w.now().UTC().Truncate(time.Millisecond)
+		return st.UpdateTask(ctx, t)
+	}
+	if _, err := w.content.Commit(ctx, staged, p, complete); err != nil {
 		t.Status, t.FileID, t.CompletedAt = ferry.TaskProcessing, 0, time.Time{}
 		return err
 	}

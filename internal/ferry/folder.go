@@ -1,0 +1,20 @@
+package ferry
+
+import "context"
+
+// ApplyFolderUpdate renames and/or moves a folder through a store: the
+// synchronous PATCH and the asynchronous update task share it.
+func ApplyFolderUpdate(ctx context.Context, st Store, portal PortalID, id FolderID, u FolderUpdate) (Folder, error) {
+	f, err := st.FindFolderByID(ctx, portal, id)
+	if err != nil {
+		return Folder{}, err
+	}
+	name, parent := f.Name, f.ParentID
+	if u.Name != nil {
+		name = *u.Name
+	}
+	if u.ParentFolderID != nil {
+		parent = *u.ParentFolderID
+	}
+	return st.MoveFolder(ctx, portal, id, parent, name)
+}

@@ -1,0 +1,105 @@
+package ferry
+
+import (
+	"strings"
+	"time"
+)
+
+// OptionsInput are an upload's or a replace's "options" as sent.
+type OptionsInput struct {
+	Access            *string
+	TTL               *string
+	ExpiresAt         *string
+	Overwrite         *bool
+	DuplicateStrategy *string
+	DuplicateScope    *string
+}
+
+// UploadInput is a multipart upload's fields as sent, before validation.
+type UploadInput struct {
+	HasFile    bool
+	FolderID   *string
+	FolderPath *string
+	FileName   *string
+	Options    *OptionsInput // nil: the options part is missing
+}
+
+// Validate checks every field and returns the request, or an Invalid error
+// that lists every problem found.
+func (in UploadInput) Validate(now time.Time) (UploadRequest, error) {
+	var (
+		req UploadRequest
+		p   Problems
+	)
+	if !in.HasFile {
+		p.Add("file", "REQUIRED", "a file part is required")
+	}
+	req.FolderID, req.FolderPath = validateFolder(in.FolderID, in.FolderPath, &p)
+	if in.FileName != nil {
+		if n := strings.TrimSpace(*in.FileName); !ValidName(n) {
+			p.Add("fileName", "INVALID_NAME", "fileName must be 1 to 255 bytes without slashes or control characters")
+		} else {
+			req.Name = n
+		}
+	}
+	if in.Options == nil {
+		p.Add("options", "REQUIRED", "options is required, with at least access, for example {\"access\":\"PRIVATE\"}")
+		return req, p.Err()
+	}
+	o := in.Options
+	req.Options.Access = validateAccess(o.Access, "options.access", &p)
+	req.Options.DuplicateStrategy, req.Options.DuplicateScope = validateDuplicates(o.DuplicateStrategy, o.DuplicateScope, "options.", &p)
+	if o.Overwrite != nil {
+		req.Options.Overwrite = *o.Overwrite
+	}
+	_, req.Options.ExpiresAt = validateExpiry(o.TTL, o.ExpiresAt, now, &p)
+	return req, p.Err()
+}
+
+// ValidateReplace checks a replace's options.
+func (o OptionsInput) ValidateReplace(now time.Time) (ReplaceOptions, error) {
+	var (
+		out ReplaceOptions
+		p   Problems
+	)
+	if o.Access != nil {
+		a := validateAccess(o.Access, "options.access", &p)
+		out.Access = &a
+	}
+	if o.ExpiresAt != nil || o.TTL != nil {
+		_, t := validateExpiry(o.TTL, o.ExpiresAt, now, &p)
+		out.ExpiresAt = &t
+	}
+	return out, p.Err()
+}
+
+func validateAccess(a *string, in string, p *Problems) Access {
+	switch {
+	case a == nil:
+		p.Add(in, "REQUIRED", "%s is required: one of %s", in, accessList())
+	case !Access(*a).Valid():
+		p.Add(in, "INVALID_ENUM", "%s %q is not one of %s", in, *a, accessList())
+	default:
+		return Access(*a)
+	}
+	return ""
+}
+
+func validateDuplicates(strategy, scope *string, prefix string, p *Problems) (DuplicateStrategy, DuplicateScope) {
+	st, sc := DuplicateNone, ScopeEntirePortal
+	if strategy != nil {
+		if s := DuplicateStrategy(*strategy); s.Valid() {
+			st = s
+		} else {
+			p.Add(prefix+"duplicateValidationStrategy", "INVALID_ENUM", "duplicateValidationStrategy %q is not one of NONE, REJECT, RETURN_EXISTING", *strategy)
+		}
+	}
+	if scope != nil {
+		if s := DuplicateScope(*scope); s.Valid() {
+			sc = s
+		} else {
+			p.Add(prefix+"duplicateValidationScope", "INVALID_ENUM", "duplicateValidationScope %q is not one of ENTIRE_PORTAL, EXACT_FOLDER", *scope)
+		}
+	}
+	return st, sc
+}

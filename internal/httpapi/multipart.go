@@ -1,0 +1,119 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"ferry/internal/ferry"
+)
+
+// maxFieldBytes bounds each text part of a multipart request.
+const maxFieldBytes = 64 << 10
+
+// multipartForm is an upload or replace request read as a stream: the file
+// part goes straight into blob storage as it arrives, in whatever order
+// the parts come, and the text parts are kept.
+type multipartForm struct {
+	staged  *ferry.Staged
+	fields  map[string]string
+	options *jsonObject
+}
+
+// readMultipart streams a multipart/form-data body. The caller must
+// Discard form.staged if it does not commit it.
+func (s *server) readMultipart(r *http.Request) (*multipartForm, error) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		return nil, ferry.Invalidf("Content-Type", "the request must be multipart/form-data")
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, ferry.Invalidf("Content-Type", "the multipart request is malformed: %v", err)
+	}
+	form := &multipartForm{fields: map[string]string{}}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return form, nil
+		}
+		if err != nil {
+			form.discard(s)
+			return nil, ferry.Invalidf("body", "the multipart body is malformed or was cut short")
+		}
+		if err := s.readPart(r, form, part); err != nil {
+			form.discard(s)
+			return nil, err
+		}
+	}
+}
+
+func (s *server) readPart(r *http.Request, form *multipartForm, part interface {
+	io.Reader
+	FormName() string
+	FileName() string
+}) error {
+	name := part.FormName()
+	if name == "file" {
+		if form.staged != nil {
+			return ferry.Invalidf("file", "only one file may be sent per request")
+		}
+		st, err := s.files.Stage(r.Context(), ferry.Content{Body: part, MaxBytes: s.opts.MaxUploadBytes, FileName: part.FileName()})
+		if err != nil {
+			return err
+		}
+		form.staged = &st
+		return nil
+	}
+	b, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
+	if err != nil {
+		return ferry.Invalidf(name, "the %s part could not be read", name)
+	}
+	if len(b) > maxFieldBytes {
+		return ferry.Invalidf(name, "the %s part is longer than %d bytes", name, maxFieldBytes)
+	}
+	form.fields[name] = string(b)
+	return nil
+}
+
+func (f *multipartForm) discard(s *server) {
+	if f.staged != nil {
+		s.files.Discard(*f.staged)
+		f.staged = nil
+	}
+}
+
+// field returns a text part, nil if absent.
+func (f *multipartForm) field(name string) *string {
+	v, ok := f.fields[name]
+	if !ok {
+		return nil
+	}
+	v = strings.TrimSpace(v)
+	return &v
+}
+
+// optionsInput decodes the "options" part, a JSON string.
+func (f *multipartForm) optionsInput(p *ferry.Problems) *ferry.OptionsInput {
+	raw, ok := f.fields["options"]
+	if !ok {
+		return nil
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(raw), &fields); err != nil || fields == nil {
+		p.Add("options", "INVALID_JSON", "options must be a JSON object, such as {\"access\":\"PRIVATE\"}")
+		return &ferry.OptionsInput{}
+	}
+	o := &jsonObject{fields: fields}
+	in := &ferry.OptionsInput{Access: o.str("access"), TTL: o.str("ttl"), ExpiresAt: o.str("expiresAt"),
+		Overwrite: o.boolean("overwrite"), DuplicateStrategy: o.str("duplicateValidationStrategy"),
+		DuplicateScope: o.str("duplicateValidationScope")}
+	for _, d := range o.problems {
+		d.In = "options." + d.In
+		*p = append(*p, d)
+	}
+	return in
+}

@@ -1,0 +1,176 @@
+package httpapi
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"ferry/internal/ferry"
+)
+
+// query reads URL query parameters, collecting every problem so that a
+// request reports them all at once.
+type query struct {
+	v        url.Values
+	problems ferry.Problems
+}
+
+func newQuery(v url.Values) *query { return &query{v: v} }
+
+// list returns a repeated parameter's values, also splitting comma lists.
+func (q *query) list(name string) []string {
+	var out []string
+	for _, v := range q.v[name] {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func (q *query) str(name string) string { return strings.TrimSpace(q.v.Get(name)) }
+
+func (q *query) int64p(name string) *int64 {
+	s := q.str(name)
+	if s == "" {
+		return nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		q.problems.Add(name, "INVALID_INTEGER", "%s must be an integer, got %q", name, s)
+		return nil
+	}
+	return &n
+}
+
+func (q *query) intp(name string) *int {
+	n := q.int64p(name)
+	if n == nil {
+		return nil
+	}
+	v := int(*n)
+	return &v
+}
+
+func (q *query) boolp(name string) *bool {
+	s := q.str(name)
+	if s == "" {
+		return nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		q.problems.Add(name, "INVALID_BOOLEAN", "%s must be true or false, got %q", name, s)
+		return nil
+	}
+	return &b
+}
+
+func (q *query) timep(name string) *time.Time {
+	s := q.str(name)
+	if s == "" {
+		return nil
+	}
+	t, err := ferry.ParseTime(s)
+	if err != nil {
+		q.problems.Add(name, "INVALID_DATE", "%s must be an ISO-8601 date-time or epoch milliseconds, got %q", name, s)
+		return nil
+	}
+	return &t
+}
+
+func (q *query) int64Range(name string) ferry.Range[int64] {
+	return ferry.Range[int64]{Eq: q.int64p(name), Gte: q.int64p(name + "Gte"), Lte: q.int64p(name + "Lte")}
+}
+
+func (q *query) intRange(name string) ferry.Range[int] {
+	return ferry.Range[int]{Eq: q.intp(name), Gte: q.intp(name + "Gte"), Lte: q.intp(name + "Lte")}
+}
+
+func (q *query) timeRange(name string) ferry.Range[time.Time] {
+	return ferry.Range[time.Time]{Eq: q.timep(name), Gte: q.timep(name + "Gte"), Lte: q.timep(name + "Lte")}
+}
+
+func (q *query) ids(name string) []int64 {
+	var out []int64
+	for _, s := range q.list(name) {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n <= 0 {
+			q.problems.Add(name, "INVALID_ID", "%s must hold positive integers, got %q", name, s)
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// page reads limit and after: after is the opaque cursor Ferry hands out
+// in paging.next.after, an offset into the sorted results.
+func (q *query) page() ferry.Page {
+	p := ferry.Page{Limit: ferry.SearchLimitDefault}
+	if n := q.intp("limit"); n != nil {
+		if *n < 1 || *n > ferry.SearchLimitMax {
+			q.problems.Add("limit", "OUT_OF_RANGE", "limit must be between 1 and %d, got %d", ferry.SearchLimitMax, *n)
+		} else {
+			p.Limit = *n
+		}
+	}
+	if s := q.str("after"); s != "" {
+		n, err := strconv.Atoi(s)
+		switch {
+		case err != nil || n < 0:
+			q.problems.Add("after", "INVALID_CURSOR", "after %q is not a cursor this server handed out", s)
+		case n > ferry.SearchOffsetMax:
+			q.problems.Add("after", "OUT_OF_RANGE", "search can page through at most %d results", ferry.SearchOffsetMax)
+		default:
+			p.Offset = n
+		}
+	}
+	return p
+}
+
+// sort reads sort keys such as "-createdAt", checked against fields.
+func (q *query) sort(fields []string) []ferry.SortKey {
+	var out []ferry.SortKey
+	for _, s := range q.list("sort") {
+		k := ferry.SortKey{Field: strings.TrimPrefix(s, "-"), Desc: strings.HasPrefix(s, "-")}
+		if !contains(fields, k.Field) {
+			q.problems.Add("sort", "INVALID_SORT", "cannot sort by %q; use one of %s", k.Field, strings.Join(fields, ", "))
+			continue
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (q *query) err() error { return q.problems.Err() }
+
+func toIDs[T ~int64](in []int64) []T {
+	out := make([]T, len(in))
+	for i, v := range in {
+		out[i] = T(v)
+	}
+	return out
+}
+
+func castRange[T ~int64](r ferry.Range[int64]) ferry.Range[T] {
+	conv := func(p *int64) *T {
+		if p == nil {
+			return nil
+		}
+		v := T(*p)
+		return &v
+	}
+	return ferry.Range[T]{Eq: conv(r.Eq), Gte: conv(r.Gte), Lte: conv(r.Lte)}
+}
