@@ -47,7 +47,7 @@ func ParseFolderID(s, in string) (FolderID, error) {
 
 func parsePositive(s, in string) (int64, error) {
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 || len(s) > 1 && s[0] == '0' {
+	if err != nil || n <= 0 || s[0] < '1' || s[0] > '9' {
 		return 0, Invalidf(in, "%s must be a positive decimal integer, got %q", in, s)
 	}
 	return n, nil

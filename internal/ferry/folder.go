@@ -15,6 +15,9 @@ func ApplyFolderUpdate(ctx context.Context, st Store, portal PortalID, id Folder
 	}
 	if u.ParentFolderID != nil {
 		parent = *u.ParentFolderID
+		if _, err := st.FindFolderByID(ctx, portal, parent); KindOf(err) == NotFound {
+			return Folder{}, Invalidf("parentFolderId", "parent folder %s does not exist", parent)
+		}
 	}
 	return st.MoveFolder(ctx, portal, id, parent, name)
 }

@@ -103,23 +103,20 @@ func validateFolder(id, path *string, p *Problems) (FolderID, string) {
 	return 0, ""
 }
 
-// The bounds HubSpot documents for ttl.
-const (
-	MinTTL = 24 * time.Hour
-	MaxTTL = 366 * 24 * time.Hour
-)
-
 func validateExpiry(ttl, expiresAt *string, now time.Time, p *Problems) (string, time.Time) {
 	if ttl != nil && expiresAt != nil {
 		p.Add("ttl", "CONFLICT", "give ttl or expiresAt, not both")
 		return "", time.Time{}
 	}
 	if ttl != nil {
+		// Calendar arithmetic in UTC: a day is a calendar day whatever the
+		// caller's zone and its daylight-saving shifts.
+		now = now.UTC()
 		end, err := AddPeriod(now, *ttl)
 		switch {
 		case err != nil:
 			p.Add("ttl", "INVALID_PERIOD", "ttl %q is not an ISO-8601 period such as P1D or P3M", *ttl)
-		case end.Sub(now) < MinTTL || end.Sub(now) > MaxTTL:
+		case end.Before(now.AddDate(0, 0, 1)) || end.After(now.AddDate(1, 0, 0)):
 			p.Add("ttl", "OUT_OF_RANGE", "ttl %q must be between one day and one year", *ttl)
 		default:
 			return *ttl, end.UTC().Truncate(time.Millisecond)

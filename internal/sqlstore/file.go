@@ -108,10 +108,10 @@ func (s *Store) insertFile(ctx context.Context, f *ferry.File, overwrite bool) (
 		return nil, err
 	}
 	var id int64
-	err = s.queryRow(ctx, `INSERT INTO files (portal, folder_id, name, extension, access, size, width, height, type,
+	err = s.queryRow(ctx, `INSERT INTO files (portal, folder_id, name, name_fold, extension, access, size, width, height, type,
 		encoding, content_type, md5, usable, source_group, blob_key, archived, created_at, updated_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?, ?) RETURNING id`,
-		int64(f.Portal), int64(f.FolderID), f.Name, f.Extension, string(f.Access), f.Size, f.Width, f.Height, f.Type,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?, ?) RETURNING id`,
+		int64(f.Portal), int64(f.FolderID), f.Name, fold(f.Name), f.Extension, string(f.Access), f.Size, f.Width, f.Height, f.Type,
 		f.Encoding, f.ContentType, f.MD5, f.IsUsableInContent, f.SourceGroup, f.BlobKey, ms(f.CreatedAt), ms(f.UpdatedAt), ms(f.ExpiresAt)).Scan(&id)
 	if err != nil {
 		return nil, ferry.Wrap(err, "insert file")
@@ -145,10 +145,10 @@ func (s *Store) UpdateFile(ctx context.Context, f *ferry.File) error {
 		if err != nil {
 			return err
 		}
-		res, err := tx.exec(ctx, `UPDATE files SET folder_id = ?, name = ?, extension = ?, access = ?, size = ?, width = ?, height = ?,
+		res, err := tx.exec(ctx, `UPDATE files SET folder_id = ?, name = ?, name_fold = ?, extension = ?, access = ?, size = ?, width = ?, height = ?,
 			type = ?, encoding = ?, content_type = ?, md5 = ?, usable = ?, blob_key = ?, archived = ?, archived_at = ?,
 			updated_at = ?, expires_at = ? WHERE portal = ? AND id = ?`,
-			int64(f.FolderID), f.Name, f.Extension, string(f.Access), f.Size, f.Width, f.Height, f.Type, f.Encoding, f.ContentType,
+			int64(f.FolderID), f.Name, fold(f.Name), f.Extension, string(f.Access), f.Size, f.Width, f.Height, f.Type, f.Encoding, f.ContentType,
 			f.MD5, f.IsUsableInContent, f.BlobKey, f.Archived, ms(f.ArchivedAt), ms(f.UpdatedAt), ms(f.ExpiresAt), int64(f.Portal), int64(f.ID))
 		if s.d.IsUnique(err) {
 			return &ferry.Error{Kind: ferry.Conflict, SubCategory: "FILE_EXISTS", Message: "a file named " + f.FileName() + " exists already in " + folder.Path,

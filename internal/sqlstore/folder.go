@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"ferry/internal/ferry"
 )
@@ -100,8 +101,8 @@ func (s *Store) CreateFolder(ctx context.Context, portal ferry.PortalID, parent 
 		now := s.now().UTC().Truncate(time.Millisecond)
 		out = ferry.Folder{Portal: portal, ParentID: parent, Name: name, Path: path.Join(p.Path, name), CreatedAt: now, UpdatedAt: now}
 		var id int64
-		err = st.(*Store).queryRow(ctx, `INSERT INTO folders (portal, parent_id, name, path, archived, created_at, updated_at)
-			VALUES (?, ?, ?, ?, FALSE, ?, ?) RETURNING id`, int64(portal), int64(parent), name, out.Path, ms(now), ms(now)).Scan(&id)
+		err = st.(*Store).queryRow(ctx, `INSERT INTO folders (portal, parent_id, name, name_fold, path, archived, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, FALSE, ?, ?) RETURNING id`, int64(portal), int64(parent), name, fold(name), out.Path, ms(now), ms(now)).Scan(&id)
 		if s.d.IsUnique(err) {
 			return &ferry.Error{Kind: ferry.Conflict, SubCategory: "FOLDER_EXISTS",
 				Message: "a folder named " + name + " exists already in " + p.Path, Context: map[string][]string{"path": {out.Path}}}
@@ -125,9 +126,7 @@ func (s *Store) MoveFolder(ctx context.Context, portal ferry.PortalID, id, paren
 			return notFoundOr(err, "folder "+id.String())
 		}
 		np, err := tx.FindFolderByID(ctx, portal, parent)
-		if ferry.KindOf(err) == ferry.NotFound {
-			return ferry.Invalidf("parentFolderId", "parent folder %s does not exist", parent)
-		} else if err != nil {
+		if err != nil {
 			return err
 		}
 		if np.Path == f.Path || strings.HasPrefix(np.Path, f.Path+"/") {
@@ -142,13 +141,13 @@ func (s *Store) MoveFolder(ctx context.Context, portal ferry.PortalID, id, paren
 			}
 			_, err = tx.exec(ctx, `UPDATE folders SET path = ? || substr(path, ?), updated_at = ?
 				WHERE portal = ? AND archived = FALSE AND substr(path, 1, ?) = ?`,
-				newPath, len(f.Path)+1, ms(now), int64(portal), len(f.Path)+1, f.Path+"/")
+				newPath, chars(f.Path)+1, ms(now), int64(portal), chars(f.Path)+1, f.Path+"/")
 			if err != nil {
 				return ferry.Wrap(err, "move subtree")
 			}
 		}
-		_, err = tx.exec(ctx, `UPDATE folders SET parent_id = ?, name = ?, path = ?, updated_at = ? WHERE id = ?`,
-			int64(parent), name, newPath, ms(now), int64(id))
+		_, err = tx.exec(ctx, `UPDATE folders SET parent_id = ?, name = ?, name_fold = ?, path = ?, updated_at = ? WHERE id = ?`,
+			int64(parent), name, fold(name), newPath, ms(now), int64(id))
 		if s.d.IsUnique(err) {
 			return ferry.Errorf(ferry.Conflict, "a folder exists already at %s", newPath)
 		}
@@ -172,7 +171,7 @@ func (s *Store) ArchiveFolder(ctx context.Context, portal ferry.PortalID, id fer
 			return notFoundOr(err, "folder "+id.String())
 		}
 		subtree := `SELECT id FROM folders WHERE portal = ? AND archived = FALSE AND (id = ? OR substr(path, 1, ?) = ?)`
-		args := []any{int64(portal), int64(id), len(f.Path) + 1, f.Path + "/"}
+		args := []any{int64(portal), int64(id), chars(f.Path) + 1, f.Path + "/"}
 		res, err := tx.exec(ctx, `UPDATE files SET archived = TRUE, archived_at = ?, updated_at = ?
 			WHERE portal = ? AND archived = FALSE AND folder_id IN (`+subtree+`)`, append([]any{ms(at), ms(at), int64(portal)}, args...)...)
 		if err != nil {
@@ -195,3 +194,10 @@ func notFoundOr(err error, what string) error {
 	}
 	return ferry.Errorf(ferry.NotFound, "%s not found", what)
 }
+
+// chars counts characters, as SQL's substr does, not bytes.
+func chars(s string) int { return utf8.RuneCountInString(s) }
+
+// fold is the form of a name that case-insensitive search compares: SQLite's
+// LOWER only knows ASCII, so the store keeps a folded copy itself.
+func fold(name string) string { return strings.ToLower(name) }

@@ -52,14 +52,14 @@ func between[T any](w *where, col string, r ferry.Range[T], conv func(T) any) {
 func asInt[T ~int64 | ~int](v T) any { return int64(v) }
 func asMS(t time.Time) any           { return ms(t) }
 
-// contains matches a case-insensitive substring, with LIKE's wildcards
-// escaped.
+// contains matches a substring of a folded (lower-case) column, with
+// LIKE's wildcards escaped.
 func contains(w *where, col, s string) {
 	if s == "" {
 		return
 	}
-	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(s))
-	w.add("LOWER("+col+`) LIKE ? ESCAPE '\'`, "%"+esc+"%")
+	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(fold(s))
+	w.add(col+` LIKE ? ESCAPE '\'`, "%"+esc+"%")
 }
 
 // orderBy turns sort keys into an ORDER BY clause over the given columns,
@@ -137,7 +137,7 @@ func (s *Store) SearchFiles(ctx context.Context, portal ferry.PortalID, ff ferry
 		w.add("f.expires_at > 0")
 		between(w, "f.expires_at", ff.ExpiresAt, asMS)
 	}
-	contains(w, "f.name", ff.Name)
+	contains(w, "f.name_fold", ff.Name)
 	if ff.Path != "" {
 		w.add("("+filePathExpr+" = ? OR COALESCE(fo.path, '/') = ?)", ff.Path, ff.Path)
 	}
@@ -188,7 +188,7 @@ func (s *Store) SearchFolders(ctx context.Context, portal ferry.PortalID, ff fer
 	between(w, "id", ff.ID, asInt)
 	between(w, "created_at", ff.CreatedAt, asMS)
 	between(w, "updated_at", ff.UpdatedAt, asMS)
-	contains(w, "name", ff.Name)
+	contains(w, "name_fold", ff.Name)
 	if ff.Path != "" {
 		w.add("path = ?", ff.Path)
 	}

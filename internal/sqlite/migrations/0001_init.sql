@@ -13,6 +13,7 @@ CREATE TABLE folders (
 	portal      INTEGER NOT NULL,
 	parent_id   INTEGER NOT NULL DEFAULT 0,
 	name        TEXT NOT NULL,
+	name_fold   TEXT NOT NULL, -- name in lower case, for case-insensitive search
 	path        TEXT NOT NULL,
 	archived    BOOLEAN NOT NULL DEFAULT FALSE,
 	archived_at INTEGER NOT NULL DEFAULT 0,
@@ -27,6 +28,7 @@ CREATE TABLE files (
 	portal       INTEGER NOT NULL,
 	folder_id    INTEGER NOT NULL DEFAULT 0,
 	name         TEXT NOT NULL,
+	name_fold    TEXT NOT NULL, -- name in lower case, for case-insensitive search
 	extension    TEXT NOT NULL DEFAULT '',
 	access       TEXT NOT NULL,
 	size         INTEGER NOT NULL,

@@ -1,0 +1,154 @@
+// Package storetest is the conformance suite that every ferry.Store must
+// pass. An implementation's tests call Run with a function that opens a
+// fresh, empty store.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"ferry/internal/ferry"
+)
+
+// Run tests the behavioural contract of ferry.Store. open must return a
+// fresh, empty store for each call; it is called once per subtest, and
+// subtests run in parallel.
+func Run(t *testing.T, open func(t *testing.T) ferry.Store) {
+	t.Run("Token", func(t *testing.T) { t.Parallel(); testToken(t, open) })
+	t.Run("Folder", func(t *testing.T) { t.Parallel(); testFolder(t, open) })
+	t.Run("InsertFile", func(t *testing.T) { t.Parallel(); testInsertFile(t, open) })
+	t.Run("FindFile", func(t *testing.T) { t.Parallel(); testFindFile(t, open) })
+	t.Run("FindDuplicate", func(t *testing.T) { t.Parallel(); testFindDuplicate(t, open) })
+	t.Run("UpdateFile", func(t *testing.T) { t.Parallel(); testUpdateFile(t, open) })
+	t.Run("DeleteFile", func(t *testing.T) { t.Parallel(); testDeleteFile(t, open) })
+	t.Run("SearchFiles", func(t *testing.T) { t.Parallel(); testSearchFiles(t, open) })
+	t.Run("SearchNameIgnoresCase", func(t *testing.T) { t.Parallel(); testSearchNameIgnoresCase(t, open) })
+	t.Run("ListExpiredFiles", func(t *testing.T) { t.Parallel(); testListExpiredFiles(t, open) })
+	t.Run("CreateFolder", func(t *testing.T) { t.Parallel(); testCreateFolder(t, open) })
+	t.Run("FindFolderByPath", func(t *testing.T) { t.Parallel(); testFindFolderByPath(t, open) })
+	t.Run("MoveFolder", func(t *testing.T) { t.Parallel(); testMoveFolder(t, open) })
+	t.Run("ArchiveFolder", func(t *testing.T) { t.Parallel(); testArchiveFolder(t, open) })
+	t.Run("SearchFolders", func(t *testing.T) { t.Parallel(); testSearchFolders(t, open) })
+	t.Run("Task", func(t *testing.T) { t.Parallel(); testTask(t, open) })
+	t.Run("ListUnfinishedTasks", func(t *testing.T) { t.Parallel(); testListUnfinishedTasks(t, open) })
+	t.Run("DeleteTasksFinishedBefore", func(t *testing.T) { t.Parallel(); testDeleteTasksFinishedBefore(t, open) })
+	t.Run("Atomic", func(t *testing.T) { t.Parallel(); testAtomic(t, open) })
+	t.Run("Setting", func(t *testing.T) { t.Parallel(); testSetting(t, open) })
+}
+
+// The portals the suite works in.
+const (
+	portalA ferry.PortalID = 101
+	portalB ferry.PortalID = 202
+)
+
+// base is a fixed, millisecond-aligned time that test data hangs off.
+var base = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// at returns base plus d.
+func at(d time.Duration) time.Time { return base.Add(d) }
+
+// errTest is returned by functions that make Atomic roll back.
+var errTest = errors.New("storetest: deliberate failure")
+
+// wantKind fails unless err is a *ferry.Error of kind want.
+func wantKind(tb testing.TB, err error, want ferry.Kind) {
+	tb.Helper()
+	if err == nil {
+		tb.Fatalf("err=nil, want kind %v", want)
+	}
+	if got := ferry.KindOf(err); got != want {
+		tb.Fatalf("KindOf(err)=%v, want %v (err: %v)", got, want, err)
+	}
+}
+
+// mustNoErr fails if err is not nil.
+func mustNoErr(tb testing.TB, err error, what string) {
+	tb.Helper()
+	if err != nil {
+		tb.Fatalf("%s: %v", what, err)
+	}
+}
+
+func mustEnsureFolder(tb testing.TB, st ferry.Store, portal ferry.PortalID, path string) ferry.Folder {
+	tb.Helper()
+	f, err := st.EnsureFolder(context.Background(), portal, path)
+	mustNoErr(tb, err, "EnsureFolder("+path+")")
+	return f
+}
+
+// newFile returns a file in folder with every field of its metadata set.
+func newFile(portal ferry.PortalID, folder ferry.FolderID, name, ext, md5 string, size int64) ferry.File {
+	return ferry.File{
+		Portal: portal, FolderID: folder, Name: name, Extension: ext,
+		Access: ferry.AccessPublicNotIndexable, Size: size, Width: 640, Height: 480,
+		Type: "IMG", Encoding: "png", ContentType: "image/png", MD5: md5,
+		IsUsableInContent: true, SourceGroup: "CONTENT", BlobKey: "files/" + name + "." + ext + "/" + md5,
+		CreatedAt: at(time.Minute), UpdatedAt: at(2 * time.Minute), ExpiresAt: at(48 * time.Hour),
+	}
+}
+
+func mustInsertFile(tb testing.TB, st ferry.Store, f ferry.File, overwrite bool) (ferry.File, *ferry.File) {
+	tb.Helper()
+	replaced, err := st.InsertFile(context.Background(), &f, overwrite)
+	mustNoErr(tb, err, "InsertFile("+f.FileName()+")")
+	return f, replaced
+}
+
+// checkFile compares two files field by field, times with Equal.
+func checkFile(tb testing.TB, got, want ferry.File) {
+	tb.Helper()
+	times := []struct {
+		name      string
+		got, want time.Time
+	}{
+		{"ArchivedAt", got.ArchivedAt, want.ArchivedAt},
+		{"CreatedAt", got.CreatedAt, want.CreatedAt},
+		{"UpdatedAt", got.UpdatedAt, want.UpdatedAt},
+		{"ExpiresAt", got.ExpiresAt, want.ExpiresAt},
+	}
+	for _, tc := range times {
+		if !tc.got.Equal(tc.want) {
+			tb.Errorf("file %d: %s=%v, want %v", want.ID, tc.name, tc.got, tc.want)
+		}
+	}
+	got.ArchivedAt, got.CreatedAt, got.UpdatedAt, got.ExpiresAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	want.ArchivedAt, want.CreatedAt, want.UpdatedAt, want.ExpiresAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	if !reflect.DeepEqual(got, want) {
+		tb.Errorf("file=%+v\nwant %+v", got, want)
+	}
+}
+
+// checkTask compares two tasks field by field, times with Equal.
+func checkTask(tb testing.TB, got, want ferry.Task) {
+	tb.Helper()
+	times := []struct {
+		name      string
+		got, want time.Time
+	}{
+		{"RequestedAt", got.RequestedAt, want.RequestedAt},
+		{"StartedAt", got.StartedAt, want.StartedAt},
+		{"CompletedAt", got.CompletedAt, want.CompletedAt},
+	}
+	for _, tc := range times {
+		if !tc.got.Equal(tc.want) {
+			tb.Errorf("task %s: %s=%v, want %v", want.ID, tc.name, tc.got, tc.want)
+		}
+	}
+	got.RequestedAt, got.StartedAt, got.CompletedAt = time.Time{}, time.Time{}, time.Time{}
+	want.RequestedAt, want.StartedAt, want.CompletedAt = time.Time{}, time.Time{}, time.Time{}
+	if !reflect.DeepEqual(got, want) {
+		tb.Errorf("task=%+v\nwant %+v", got, want)
+	}
+}
+
+func taskIDs(tasks []ferry.Task) []ferry.TaskID {
+	ids := []ferry.TaskID{}
+	for _, t := range tasks {
+		ids = append(ids, t.ID)
+	}
+	return ids
+}

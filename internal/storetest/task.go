@@ -1,0 +1,231 @@
+package storetest
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"ferry/internal/ferry"
+)
+
+// newTask returns a pending import task of portal, requested at requested.
+func newTask(id ferry.TaskID, portal ferry.PortalID, requested time.Time) ferry.Task {
+	return ferry.Task{ID: id, Portal: portal, Kind: ferry.TaskImport, Status: ferry.TaskPending,
+		Request: []byte(`{"url":"https://example.com/cat.png","access":"PRIVATE"}`), JobID: 7, RequestedAt: requested}
+}
+
+// finished returns t ended with status at completed.
+func finished(t ferry.Task, status ferry.TaskStatus, completed time.Time) ferry.Task {
+	t.Status, t.StartedAt, t.CompletedAt = status, t.RequestedAt, completed
+	return t
+}
+
+func mustCreateTasks(tb testing.TB, st ferry.Store, tasks ...ferry.Task) {
+	tb.Helper()
+	for _, t := range tasks {
+		mustNoErr(tb, st.CreateTask(context.Background(), &t), "CreateTask("+string(t.ID)+")")
+	}
+}
+
+func testTask(t *testing.T, open func(t *testing.T) ferry.Store) {
+	ctx := context.Background()
+
+	t.Run("CreateAndFind", func(t *testing.T) {
+		t.Parallel()
+		st := open(t)
+		want := newTask("task-1", portalA, at(0))
+		want.Kind, want.JobID = ferry.TaskFolderUpdate, 1<<40
+		mustCreateTasks(t, st, want)
+		got, err := st.FindTask(ctx, portalA, want.ID)
+		mustNoErr(t, err, "FindTask")
+		checkTask(t, got, want)
+	})
+
+	t.Run("ForeignOrUnknownIsNotFound", func(t *testing.T) {
+		t.Parallel()
+		st := open(t)
+		mustCreateTasks(t, st, newTask("task-1", portalA, at(0)))
+		_, err := st.FindTask(ctx, portalB, "task-1")
+		wantKind(t, err, ferry.NotFound)
+		_, err = st.FindTask(ctx, portalA, "task-2")
+		wantKind(t, err, ferry.NotFound)
+	})
+
+	t.Run("UpdateRoundTrip", func(t *testing.T) {
+		t.Parallel()
+		st := open(t)
+		orig := newTask("task-1", portalA, at(0))
+		orig.JobID = 4242
+		mustCreateTasks(t, st, orig)
+
+		upd := orig
+		upd.Status, upd.Attempts = ferry.TaskCanceled, 3
+		upd.FileID, upd.FolderID = 77, 88
+		upd.StartedAt = at(1500*time.Millisecond + 123456*time.Nanosecond)
+		upd.CompletedAt = at(9*time.Second + 999999*time.Nanosecond)
+		upd.Errors = []ferry.TaskError{
+			{Status: 400, Category: "VALIDATION_ERROR", SubCategory: "URL_NOT_ALLOWED", Message: "no",
+				Context: map[string][]string{"url": {"https://10.0.0.1/"}, "attempts": {"1", "2"}}},
+			{Status: 500, Category: "INTERNAL_ERROR", Message: "internal"},
+		}
+		mustNoErr(t, st.UpdateTask(ctx, &upd), "UpdateTask")
+
+		got, err := st.FindTask(ctx, portalA, "task-1")
+		mustNoErr(t, err, "FindTask")
+		want := upd
+		want.StartedAt, want.CompletedAt = at(1500*time.Millisecond), at(9*time.Second)
+		checkTask(t, got, want)
+		if got.StartedAt.Nanosecond()%int(time.Millisecond) != 0 {
+			t.Errorf("StartedAt=%v, want millisecond precision", got.StartedAt)
+		}
+	})
+
+	t.Run("RequestedAtMillisecondPrecision", func(t *testing.T) {
+		t.Parallel()
+		st := open(t)
+		mustCreateTasks(t, st, newTask("task-1", portalA, at(123*time.Millisecond+456789*time.Nanosecond)))
+		got, err := st.FindTask(ctx, portalA, "task-1")
+		mustNoErr(t, err, "FindTask")
+		if want := at(123 * time.Millisecond); !got.RequestedAt.Equal(want) {
+			t.Errorf("RequestedAt=%v, want %v", got.RequestedAt, want)
+		}
+	})
+
+	t.Run("UpdateCanClearFields", func(t *testing.T) {
+		t.Parallel()
+		st := open(t)
+		done := finished(newTask("task-1", portalA, at(0)), ferry.TaskCanceled, at(time.Second))
+		done.Errors = []ferry.TaskError{{Status: 500, Message: "x"}}
+		done.FileID = 5
+		mustCreateTasks(t, st, done)
+		retry := done
+		retry.Status, retry.Errors, retry.FileID, retry.CompletedAt = ferry.TaskProcessing, nil, 0, time.Time{}
+		mustNoErr(t, st.UpdateTask(ctx, &retry), "UpdateTask")
+		got, err := st.FindTask(ctx, portalA, "task-1")
+		mustNoErr(t, err, "FindTask")
+		if len(got.Errors) != 0 || got.FileID != 0 || !got.CompletedAt.IsZero() || got.Status != ferry.TaskProcessing {
+			t.Errorf("FindTask=%+v, want PROCESSING without errors, file or completion time", got)
+		}
+	})
+
+	t.Run("UpdateUnknownIsNotFound", func(t *testing.T) {
+		t.Parallel()
+		st := open(t)
+		orig := newTask("task-1", portalA, at(0))
+		mustCreateTasks(t, st, orig)
+		unknown := newTask("task-2", portalA, at(0))
+		wantKind(t, st.UpdateTask(ctx, &unknown), ferry.NotFound)
+		foreign := orig
+		foreign.Portal, foreign.Status = portalB, ferry.TaskComplete
+		wantKind(t, st.UpdateTask(ctx, &foreign), ferry.NotFound)
+		got, err := st.FindTask(ctx, portalA, "task-1")
+		mustNoErr(t, err, "FindTask")
+		if got.Status != ferry.TaskPending {
+			t.Errorf("after a foreign update: Status=%v, want %v", got.Status, ferry.TaskPending)
+		}
+	})
+}
+
+func testListUnfinishedTasks(t *testing.T, open func(t *testing.T) ferry.Store) {
+	ctx := context.Background()
+	setup := func(t *testing.T) ferry.Store {
+		t.Helper()
+		st := open(t)
+		processing := newTask("p2", portalB, at(2*time.Second))
+		processing.Status, processing.StartedAt, processing.Attempts = ferry.TaskProcessing, at(5*time.Second), 1
+		// Created out of order, so that the order of the result is the
+		// store's doing.
+		mustCreateTasks(t, st,
+			newTask("p4", portalA, at(4*time.Second)),
+			finished(newTask("done0", portalA, at(0)), ferry.TaskComplete, at(time.Second)),
+			newTask("p1", portalA, at(time.Second)),
+			processing,
+			finished(newTask("canceled3", portalB, at(3*time.Second)), ferry.TaskCanceled, at(6*time.Second)),
+			newTask("p10", portalA, at(10*time.Second)),
+		)
+		return st
+	}
+
+	tests := []struct {
+		name   string
+		before time.Time
+		limit  int
+		want   []ferry.TaskID
+	}{
+		{"OldestFirstAcrossPortals", at(time.Hour), 10, []ferry.TaskID{"p1", "p2", "p4", "p10"}},
+		{"Limit", at(time.Hour), 2, []ferry.TaskID{"p1", "p2"}},
+		{"BeforeIsExclusive", at(4 * time.Second), 10, []ferry.TaskID{"p1", "p2"}},
+		{"NoneBefore", at(time.Second), 10, []ferry.TaskID{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			st := setup(t)
+			got, err := st.ListUnfinishedTasks(ctx, tc.before, tc.limit)
+			mustNoErr(t, err, "ListUnfinishedTasks")
+			if ids := taskIDs(got); !reflect.DeepEqual(ids, tc.want) {
+				t.Errorf("ListUnfinishedTasks(%v, %d)=%v, want %v", tc.before, tc.limit, ids, tc.want)
+			}
+		})
+	}
+
+	t.Run("ReturnsWholeTasks", func(t *testing.T) {
+		t.Parallel()
+		st := setup(t)
+		got, err := st.ListUnfinishedTasks(ctx, at(3*time.Second), 10)
+		mustNoErr(t, err, "ListUnfinishedTasks")
+		if len(got) != 2 {
+			t.Fatalf("len=%d, want 2", len(got))
+		}
+		want := newTask("p2", portalB, at(2*time.Second))
+		want.Status, want.StartedAt, want.Attempts = ferry.TaskProcessing, at(5*time.Second), 1
+		checkTask(t, got[1], want)
+	})
+}
+
+func testDeleteTasksFinishedBefore(t *testing.T, open func(t *testing.T) ferry.Store) {
+	ctx := context.Background()
+	st := open(t)
+	mustCreateTasks(t, st,
+		finished(newTask("complete-old", portalA, at(0)), ferry.TaskComplete, at(time.Second)),
+		finished(newTask("canceled-old", portalB, at(0)), ferry.TaskCanceled, at(2*time.Second)),
+		finished(newTask("complete-at-cutoff", portalA, at(0)), ferry.TaskComplete, at(10*time.Second)),
+		finished(newTask("complete-new", portalA, at(0)), ferry.TaskComplete, at(20*time.Second)),
+		newTask("pending-old", portalA, at(0)),
+	)
+	processing := newTask("processing-old", portalA, at(0))
+	processing.Status, processing.StartedAt = ferry.TaskProcessing, at(time.Second)
+	mustCreateTasks(t, st, processing)
+
+	n, err := st.DeleteTasksFinishedBefore(ctx, at(10*time.Second))
+	mustNoErr(t, err, "DeleteTasksFinishedBefore")
+	if n != 2 {
+		t.Errorf("DeleteTasksFinishedBefore=%d, want 2", n)
+	}
+	for _, tc := range []struct {
+		id     ferry.TaskID
+		portal ferry.PortalID
+		kept   bool
+	}{
+		{"complete-old", portalA, false},
+		{"canceled-old", portalB, false},
+		{"complete-at-cutoff", portalA, true},
+		{"complete-new", portalA, true},
+		{"pending-old", portalA, true},
+		{"processing-old", portalA, true},
+	} {
+		_, err := st.FindTask(ctx, tc.portal, tc.id)
+		switch {
+		case tc.kept && err != nil:
+			t.Errorf("FindTask(%s): %v, want it kept", tc.id, err)
+		case !tc.kept && ferry.KindOf(err) != ferry.NotFound:
+			t.Errorf("FindTask(%s): err=%v, want kind %v", tc.id, err, ferry.NotFound)
+		}
+	}
+	n, err = st.DeleteTasksFinishedBefore(ctx, at(10*time.Second))
+	mustNoErr(t, err, "DeleteTasksFinishedBefore again")
+	if n != 0 {
+		t.Errorf("DeleteTasksFinishedBefore again=%d, want 0", n)
+	}
+}
