@@ -33,7 +33,7 @@ func (s *server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	w.Header().Set("Location", s.link("/files/v3/files/"+f.ID.String()))
+	w.Header().Set("Location", s.link(apiBase(r)+"/files/"+f.ID.String()))
 	encode(w, http.StatusCreated, s.newFileResponse(&f))
 }
 

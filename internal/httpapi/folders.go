@@ -25,7 +25,7 @@ func (s *server) handleCreateFolder(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	w.Header().Set("Location", s.link("/files/v3/folders/"+f.ID.String()))
+	w.Header().Set("Location", s.link(apiBase(r)+"/folders/"+f.ID.String()))
 	encode(w, http.StatusCreated, newFolderResponse(&f))
 }
 
@@ -210,7 +210,7 @@ func (s *server) handleUpdateFolderAsync(w http.ResponseWriter, r *http.Request)
 		writeError(w, r, s.log, err)
 		return
 	}
-	encode(w, http.StatusAccepted, taskLocator{ID: string(t.ID), Links: map[string]string{"status": s.folderStatusLink(t.ID)}})
+	encode(w, http.StatusAccepted, taskLocator{ID: string(t.ID), Links: map[string]string{"status": s.folderStatusLink(r, t.ID)}})
 }
 
 // handleCheckFolderUpdate serves GET /files/v3/folders/update/async/tasks/{taskId}/status.
@@ -220,9 +220,9 @@ func (s *server) handleCheckFolderUpdate(w http.ResponseWriter, r *http.Request)
 		writeError(w, r, s.log, err)
 		return
 	}
-	encode(w, http.StatusOK, newFolderActionResponse(&t, f, s.folderStatusLink(t.ID)))
+	encode(w, http.StatusOK, newFolderActionResponse(&t, f, s.folderStatusLink(r, t.ID)))
 }
 
-func (s *server) folderStatusLink(id ferry.TaskID) string {
-	return s.link("/files/v3/folders/update/async/tasks/" + url.PathEscape(string(id)) + "/status")
+func (s *server) folderStatusLink(r *http.Request, id ferry.TaskID) string {
+	return s.link(apiBase(r) + "/folders/update/async/tasks/" + url.PathEscape(string(id)) + "/status")
 }

@@ -30,7 +30,7 @@ func (s *server) handleImportFromURL(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	encode(w, http.StatusAccepted, taskLocator{ID: string(t.ID), Links: map[string]string{"status": s.importStatusLink(t.ID)}})
+	encode(w, http.StatusAccepted, taskLocator{ID: string(t.ID), Links: map[string]string{"status": s.importStatusLink(r, t.ID)}})
 }
 
 // handleCheckImport serves GET .../import-from-url/async/tasks/{taskId}/status.
@@ -41,9 +41,9 @@ func (s *server) handleCheckImport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	encode(w, http.StatusOK, s.newFileActionResponse(&t, f, s.importStatusLink(t.ID)))
+	encode(w, http.StatusOK, s.newFileActionResponse(&t, f, s.importStatusLink(r, t.ID)))
 }
 
-func (s *server) importStatusLink(id ferry.TaskID) string {
-	return s.link("/files/v3/files/import-from-url/async/tasks/" + url.PathEscape(string(id)) + "/status")
+func (s *server) importStatusLink(r *http.Request, id ferry.TaskID) string {
+	return s.link(apiBase(r) + "/files/import-from-url/async/tasks/" + url.PathEscape(string(id)) + "/status")
 }

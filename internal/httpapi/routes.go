@@ -2,12 +2,63 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"ferry/internal/ferry"
 )
 
-// handleFileSubresource serves GET /files/v3/files/{fileId}/download and
-// GET /files/v3/files/{fileId}/signed-url. They share one pattern because
+// APIVersions are the path prefixes Ferry serves the Files API under: v3
+// and its date-versioned twin, which has the same operations.
+var APIVersions = []string{"/files/v3", "/files/2026-03"}
+
+// addRoutes registers every route: the Files API under each version, the
+// file host and the health check.
+func (s *server) addRoutes(mux *http.ServeMux) {
+	for _, base := range APIVersions {
+		s.addAPIRoutes(mux, base)
+	}
+	mux.HandleFunc("GET /hubfs/{portal}/{path...}", s.handleHostedFile)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, s.log, ferry.Errorf(ferry.NotFound, "No route for %s %s.", r.Method, r.URL.Path))
+	})
+}
+
+// addAPIRoutes registers every Files API operation under base. Literal
+// segments (search, stat, update) are more specific than the wildcards
+// beside them, so ServeMux picks them first.
+func (s *server) addAPIRoutes(mux *http.ServeMux, base string) {
+	read, write, del := ferry.ReadScopes, ferry.WriteScopes, ferry.DeleteScopes
+	api := func(method, path string, scopes []ferry.Scope, h http.HandlerFunc) {
+		mux.Handle(method+" "+base+path, s.requireScopes(scopes, h))
+	}
+
+	api("POST", "/files", write, s.handleUpload)
+	api("POST", "/files/import-from-url/async", write, s.handleImportFromURL)
+	api("GET", "/files/import-from-url/async/tasks/{taskId}/status", read, s.handleCheckImport)
+	api("GET", "/files/search", read, s.handleSearchFiles)
+	api("GET", "/files/stat/{path...}", read, s.handleStat)
+	api("GET", "/files/{fileId}", read, s.handleGetFileByID)
+	api("PUT", "/files/{fileId}", write, s.handleReplaceFile)
+	api("PATCH", "/files/{fileId}", write, s.handleUpdateFile)
+	api("DELETE", "/files/{fileId}", del, s.handleArchiveFile)
+	api("GET", "/files/{fileId}/{sub...}", read, s.handleFileSubresource) // download, signed-url
+	api("DELETE", "/files/{fileId}/gdpr-delete", del, s.handleGDPRDelete)
+
+	api("POST", "/folders", write, s.handleCreateFolder)
+	api("GET", "/folders/search", read, s.handleSearchFolders)
+	api("POST", "/folders/update/async", write, s.handleUpdateFolderAsync)
+	api("GET", "/folders/update/async/tasks/{taskId}/status", write, s.handleCheckFolderUpdate) // the spec asks write scopes here
+	api("GET", "/folders/{folder...}", read, s.handleGetFolder)
+	api("PATCH", "/folders/{folder...}", write, s.handleUpdateFolder)
+	api("DELETE", "/folders/{folder...}", del, s.handleArchiveFolder)
+}
+
+// handleFileSubresource serves GET .../files/{fileId}/download and
+// GET .../files/{fileId}/signed-url. They share one pattern because
 // ServeMux cannot rank "{fileId}/download" against "stat/{path...}".
 func (s *server) handleFileSubresource(w http.ResponseWriter, r *http.Request) {
 	switch r.PathValue("sub") {
@@ -20,42 +71,13 @@ func (s *server) handleFileSubresource(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// addRoutes registers every route: the HubSpot Files v3 operations, the
-// file host and the health check. Literal segments (search, stat, update)
-// are more specific than the wildcards beside them, so ServeMux picks
-// them first.
-func (s *server) addRoutes(mux *http.ServeMux) {
-	read, write, del := ferry.ReadScopes, ferry.WriteScopes, ferry.DeleteScopes
-	api := func(pattern string, scopes []ferry.Scope, h http.HandlerFunc) {
-		mux.Handle(pattern, s.requireScopes(scopes, h))
+// apiBase returns the API prefix a request came in under, so that the
+// links in its response stay in the same version.
+func apiBase(r *http.Request) string {
+	for _, base := range APIVersions {
+		if strings.HasPrefix(r.URL.Path, base+"/") {
+			return base
+		}
 	}
-
-	api("POST /files/v3/files", write, s.handleUpload)
-	api("POST /files/v3/files/import-from-url/async", write, s.handleImportFromURL)
-	api("GET /files/v3/files/import-from-url/async/tasks/{taskId}/status", read, s.handleCheckImport)
-	api("GET /files/v3/files/search", read, s.handleSearchFiles)
-	api("GET /files/v3/files/stat/{path...}", read, s.handleStat)
-	api("GET /files/v3/files/{fileId}", read, s.handleGetFileByID)
-	api("PUT /files/v3/files/{fileId}", write, s.handleReplaceFile)
-	api("PATCH /files/v3/files/{fileId}", write, s.handleUpdateFile)
-	api("DELETE /files/v3/files/{fileId}", del, s.handleArchiveFile)
-	api("GET /files/v3/files/{fileId}/{sub...}", read, s.handleFileSubresource) // download, signed-url
-	api("DELETE /files/v3/files/{fileId}/gdpr-delete", del, s.handleGDPRDelete)
-
-	api("POST /files/v3/folders", write, s.handleCreateFolder)
-	api("GET /files/v3/folders/search", read, s.handleSearchFolders)
-	api("POST /files/v3/folders/update/async", write, s.handleUpdateFolderAsync)
-	api("GET /files/v3/folders/update/async/tasks/{taskId}/status", write, s.handleCheckFolderUpdate) // the spec asks write scopes here
-	api("GET /files/v3/folders/{folder...}", read, s.handleGetFolder)
-	api("PATCH /files/v3/folders/{folder...}", write, s.handleUpdateFolder)
-	api("DELETE /files/v3/folders/{folder...}", del, s.handleArchiveFolder)
-
-	mux.HandleFunc("GET /hubfs/{portal}/{path...}", s.handleHostedFile)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte("ok\n"))
-	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, s.log, ferry.Errorf(ferry.NotFound, "No route for %s %s.", r.Method, r.URL.Path))
-	})
+	return APIVersions[0]
 }
