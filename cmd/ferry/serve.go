@@ -30,20 +30,21 @@ import (
 // serveConfig is everything "ferry serve" is told.
 type serveConfig struct {
 	storeFlags
-	addr            string
-	blobs           string
-	publicURL       string
-	logLevel        string
-	logFormat       string
-	fetch           fetch.Config
-	fetchPorts      []string
-	maxUploadSize   int64
-	importWorkers   int64
-	importAttempts  int64
-	rescueAfter     time.Duration
-	taskRetention   time.Duration
-	bootstrapToken  string
-	bootstrapPortal int64
+	addr                   string
+	blobs                  string
+	publicURL              string
+	logLevel               string
+	logFormat              string
+	fetch                  fetch.Config
+	fetchPorts             []string
+	maxUploadSize          int64
+	importWorkers          int64
+	importWorkersPerPortal int64
+	importAttempts         int64
+	rescueAfter            time.Duration
+	taskRetention          time.Duration
+	bootstrapToken         string
+	bootstrapPortal        int64
 }
 
 func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -71,6 +72,7 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	var redirects int64
 	e.integer(&redirects, "fetch-max-redirects", 5, "redirects an import follows")
 	e.integer(&c.importWorkers, "import-workers", importer.WorkersDefault, "imports running at once on this instance")
+	e.integer(&c.importWorkersPerPortal, "import-workers-per-portal", 0, "imports of one portal running at once on this instance (default half of --import-workers)")
 	e.integer(&c.importAttempts, "import-attempts", importer.MaxAttemptsDefault, "attempts before a transient fetch failure cancels an import")
 	e.duration(&c.rescueAfter, "rescue-after", 0, "how long an import may run before it is treated as abandoned by a crashed instance and retried (default: fetch total timeout + 10% + 1m)")
 	e.duration(&c.taskRetention, "task-retention", importer.TaskRetentionDefault, "how long finished tasks stay readable")
@@ -157,7 +159,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fileSvc := files.New(be.store, bucket, log)
 	imp, err := be.newImporter(fileSvc, fetcher, importer.Config{
 		MaxAttempts: int(cfg.importAttempts), MaxBytes: cfg.fetch.MaxBytes, RescueAfter: cfg.rescueAfter,
-		TaskRetention: cfg.taskRetention, Workers: int(cfg.importWorkers),
+		TaskRetention: cfg.taskRetention, Workers: int(cfg.importWorkers), WorkersPerPortal: int(cfg.importWorkersPerPortal),
 	})
 	if err != nil {
 		return err

@@ -37,6 +37,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], tx TxRunner[TTx], store ferry.
 	cfg.MaxBytes = cmp.Or(cfg.MaxBytes, fetcher.Config().MaxBytes)
 	cfg.TaskRetention = cmp.Or(cfg.TaskRetention, TaskRetentionDefault)
 	cfg.Workers = cmp.Or(cfg.Workers, WorkersDefault)
+	cfg.WorkersPerPortal = cmp.Or(cfg.WorkersPerPortal, max(1, cfg.Workers/2))
 	timeout := fetcher.Config().TotalTimeout + max(5*time.Second, fetcher.Config().TotalTimeout/10)
 	cfg.RescueAfter = cmp.Or(cfg.RescueAfter, timeout+time.Minute)
 	if cfg.RescueAfter <= timeout {
@@ -44,7 +45,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], tx TxRunner[TTx], store ferry.
 	}
 	im := &Importer[TTx]{tx: tx, store: store, content: content, fetcher: fetcher, log: log, cfg: cfg, now: time.Now}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &importWorker{store: store, content: content, fetcher: fetcher, log: log, cfg: cfg, timeout: timeout, now: time.Now})
+	river.AddWorker(workers, &importWorker{store: store, content: content, fetcher: fetcher, log: log, cfg: cfg, timeout: timeout, slots: newPortalSlots(cfg.WorkersPerPortal), now: time.Now})
 	river.AddWorker(workers, &folderWorker{store: store, now: time.Now})
 	river.AddWorker(workers, &maintenanceWorker[TTx]{im: im})
 	rc := &river.Config{

@@ -40,6 +40,9 @@ type Config struct {
 	// Workers is how many imports run at once on this instance. Defaults
 	// to 10; zero workers is not possible, use -1 for an API-only instance.
 	Workers int
+	// WorkersPerPortal is how many of those one portal may use at once.
+	// Defaults to half of Workers (at least one).
+	WorkersPerPortal int
 }
 
 // Defaults.

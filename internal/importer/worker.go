@@ -16,6 +16,10 @@ import (
 	"ferry/internal/fetch"
 )
 
+// portalWait is how long an import waits when its portal has every slot
+// it may use on this instance busy.
+const portalWait = 500 * time.Millisecond
+
 // importWorker fetches one import's URL and stores the file.
 type importWorker struct {
 	river.WorkerDefaults[ImportArgs]
@@ -25,6 +29,7 @@ type importWorker struct {
 	log     *slog.Logger
 	cfg     Config
 	timeout time.Duration
+	slots   *portalSlots
 	now     ferry.Clock
 }
 
@@ -35,6 +40,12 @@ func (w *importWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return w.
 // Work implements river.Worker.
 func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
 	portal, id := ferry.PortalID(job.Args.Portal), ferry.TaskID(job.Args.TaskID)
+	if !w.slots.acquire(job.Args.Portal) {
+		// The portal has its share of workers busy: wait without using
+		// up an attempt.
+		return river.JobSnooze(portalWait)
+	}
+	defer w.slots.release(job.Args.Portal)
 	t, err := w.store.FindTask(ctx, portal, id)
 	if ferry.KindOf(err) == ferry.NotFound {
 		return nil // expired and deleted: nothing left to do
