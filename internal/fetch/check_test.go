@@ -90,7 +90,7 @@ func TestCheckURL(t *testing.T) {
 		{name: "IPv6LinkLocalZone", url: "http://[fe80::1%25eth0]/", want: fetch.CodeAddressNotAllowed},
 		{name: "SixToFour", url: "http://[2002:7f00:1::]/", want: fetch.CodeAddressNotAllowed},
 		{name: "Documentation", url: "http://192.0.2.1/", want: fetch.CodeAddressNotAllowed},
-		{name: "PercentEncodedLoopback", url: "http://%31%32%37.0.0.1/", want: fetch.CodeAddressNotAllowed},
+		{name: "PercentEncodedHost", url: "http://%31%32%37.0.0.1/", want: fetch.CodeInvalidURL},
 
 		{name: "AllowedIP", cfg: fetch.Config{Allow: []string{"127.0.0.2"}}, url: "http://127.0.0.2/"},
 		{name: "AllowedCIDR", cfg: fetch.Config{Allow: []string{"10.0.0.0/8"}}, url: "http://10.9.8.7/"},

@@ -23,12 +23,6 @@ const (
 	DefaultUserAgent              = "Ferry/1 (+import-from-url)"
 )
 
-// DefaultPorts and DefaultSchemes are used when Config leaves them empty.
-var (
-	DefaultPorts   = []int{80, 443}
-	DefaultSchemes = []string{"http", "https"}
-)
-
 // Config tunes a Fetcher. The zero value is the safe production policy:
 // public addresses only, ports 80 and 443, http and https.
 type Config struct {
@@ -114,10 +108,10 @@ func (c Config) WithDefaults() Config {
 	c.MaxURLLength = cmp.Or(c.MaxURLLength, DefaultMaxURLLength)
 	c.UserAgent = cmp.Or(c.UserAgent, DefaultUserAgent)
 	if len(c.Schemes) == 0 {
-		c.Schemes = append([]string(nil), DefaultSchemes...)
+		c.Schemes = []string{"http", "https"}
 	}
 	if len(c.Ports) == 0 && !c.AllowPrivateNetworks {
-		c.Ports = append([]int(nil), DefaultPorts...)
+		c.Ports = []int{80, 443}
 	}
 	return c
 }

@@ -39,15 +39,17 @@ const (
 	CodeCanceled          Code = "CANCELED"            // the caller's context ended; not the origin's fault
 )
 
-// Codes lists every Code in documentation order.
-var Codes = []Code{
-	CodeInvalidURL, CodeURLTooLong, CodeSchemeNotAllowed, CodePortNotAllowed,
-	CodeAddressNotAllowed, CodeDNSFailure, CodeConnectionRefused,
-	CodeConnectionReset, CodeTLSFailure, CodeConnectTimeout,
-	CodeFirstByteTimeout, CodeIdleTimeout, CodeTotalTimeout, CodeTooLarge,
-	CodeTooManyRedirects, CodeRedirectLoop, CodeOriginClientError,
-	CodeOriginRateLimited, CodeOriginServerError, CodeBodyTruncated,
-	CodeProtocolError, CodeCanceled,
+// AllCodes returns every Code, in documentation order.
+func AllCodes() []Code {
+	return []Code{
+		CodeInvalidURL, CodeURLTooLong, CodeSchemeNotAllowed, CodePortNotAllowed,
+		CodeAddressNotAllowed, CodeDNSFailure, CodeConnectionRefused,
+		CodeConnectionReset, CodeTLSFailure, CodeConnectTimeout,
+		CodeFirstByteTimeout, CodeIdleTimeout, CodeTotalTimeout, CodeTooLarge,
+		CodeTooManyRedirects, CodeRedirectLoop, CodeOriginClientError,
+		CodeOriginRateLimited, CodeOriginServerError, CodeBodyTruncated,
+		CodeProtocolError, CodeCanceled,
+	}
 }
 
 // HTTPStatus returns the status Ferry suggests reporting for c in an

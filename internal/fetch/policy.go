@@ -215,11 +215,11 @@ func (p *policy) control(host string) func(network, address string, _ syscall.Ra
 			return newError(CodeAddressNotAllowed, "the address to connect to could not be checked", err)
 		}
 		ip, port := ap.Addr().Unmap().WithZone(""), int(ap.Port())
-		if !p.portAllowed(host, ip, port) {
-			return portError(port)
-		}
 		if e := p.checkAddr(host, ip, port); e != nil {
 			return e
+		}
+		if !p.portAllowed(host, ip, port) {
+			return portError(port)
 		}
 		return nil
 	}

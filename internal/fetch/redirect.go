@@ -20,9 +20,10 @@ func isRedirect(status int) bool {
 
 // follow GETs u and each redirect target in turn. It returns the first
 // non-redirect answer and its URL; on error, the URL being fetched.
+// a.redirects counts the redirects received, including a refused one.
 func (a *attempt) follow(u *url.URL) (*hop, *url.URL, *Error) {
 	auth := u.User
-	a.seen[stripUserinfo(u)] = true
+	a.seen[visitKey(u)] = true
 	for {
 		req, e := a.newRequest(u, auth)
 		if e != nil {
@@ -35,6 +36,7 @@ func (a *attempt) follow(u *url.URL) (*hop, *url.URL, *Error) {
 		if !isRedirect(h.resp.StatusCode) {
 			return h, u, nil
 		}
+		a.redirects++
 		next, e := a.nextHop(h.resp, u)
 		h.discard(a.f.cfg.IdleTimeout)
 		if e != nil {
@@ -42,7 +44,6 @@ func (a *attempt) follow(u *url.URL) (*hop, *url.URL, *Error) {
 		}
 		auth = carryAuth(u, next, auth)
 		u = next
-		a.redirects++
 	}
 }
 
@@ -83,7 +84,7 @@ func (a *attempt) nextHop(resp *http.Response, from *url.URL) (*url.URL, *Error)
 	a.secrets = append(a.secrets, secretsOf(raw)...)
 	next, e := a.f.parse(raw)
 	if e != nil {
-		e.Message = "the origin redirected to a URL that is refused: " + e.Message
+		e.Message = "the origin redirected to a refused URL: " + e.Message
 		return nil, e
 	}
 	return next, a.checkHopCount(next)
@@ -91,12 +92,12 @@ func (a *attempt) nextHop(resp *http.Response, from *url.URL) (*url.URL, *Error)
 
 // checkHopCount detects loops and enforces MaxRedirects.
 func (a *attempt) checkHopCount(next *url.URL) *Error {
-	key := stripUserinfo(next)
+	key := visitKey(next)
 	if a.seen[key] {
 		return newError(CodeRedirectLoop, "the origin redirected in a loop, back to a URL already visited", nil,
-			KeyURL, Redact(key))
+			KeyURL, Redact(stripUserinfo(next)))
 	}
-	if limit := max(a.f.cfg.MaxRedirects, 0); a.redirects >= limit {
+	if limit := max(a.f.cfg.MaxRedirects, 0); a.redirects > limit {
 		return newError(CodeTooManyRedirects,
 			fmt.Sprintf("the origin redirected more than %d times", limit), nil,
 			KeyLimit, strconv.Itoa(limit))
@@ -116,4 +117,20 @@ func carryAuth(from, to *url.URL, auth *url.Userinfo) *url.Userinfo {
 		return nil
 	}
 	return auth
+}
+
+// visitKey identifies a URL for loop detection, ignoring what does not
+// change the request: userinfo, fragment, host case, an explicit default
+// port and an empty query.
+func visitKey(u *url.URL) string {
+	port, _ := urlPort(u)
+	path := u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	key := u.Scheme + "://" + strings.ToLower(u.Hostname()) + ":" + strconv.Itoa(port) + path
+	if u.RawQuery != "" {
+		key += "?" + u.RawQuery
+	}
+	return key
 }
