@@ -145,7 +145,10 @@ func (im *Importer[TTx]) ImportStatus(ctx context.Context, portal ferry.PortalID
 		return t, nil, nil
 	}
 	f, err := im.store.FindFileByID(ctx, portal, t.FileID)
-	if err != nil {
+	switch {
+	case ferry.KindOf(err) == ferry.NotFound:
+		return t, nil, nil // deleted for good since: the task still happened
+	case err != nil:
 		return ferry.Task{}, nil, err
 	}
 	return t, &f, nil
