@@ -25,6 +25,7 @@ import (
 	"ferry/internal/files"
 	"ferry/internal/httpapi"
 	"ferry/internal/importer"
+	"ferry/internal/metrics"
 )
 
 // serveConfig is everything "ferry serve" is told.
@@ -35,6 +36,7 @@ type serveConfig struct {
 	publicURL              string
 	logLevel               string
 	logFormat              string
+	metricsAddr            string
 	fetch                  fetch.Config
 	fetchPorts             []string
 	maxUploadSize          int64
@@ -58,6 +60,7 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	e.str(&c.publicURL, "public-url", "", "externally visible base URL for links and file URLs (default http://<addr>)")
 	e.str(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	e.str(&c.logFormat, "log-format", "text", "log format: text or json")
+	e.str(&c.metricsAddr, "metrics-addr", "", "address to serve Prometheus metrics on at /metrics (default: off)")
 	e.boolean(&c.fetch.AllowPrivateNetworks, "allow-private-networks", false,
 		"let imports reach loopback, private and other non-public addresses (any port, unless --fetch-ports is set); for local use and tests only")
 	e.list(&c.fetch.Allow, "fetch-allow", "import destinations allowed despite the address policy: CIDR, IP or host name, each with an optional :port")
@@ -157,9 +160,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer bucket.Close()
 	fileSvc := files.New(be.store, bucket, log)
+	m := metrics.New()
 	imp, err := be.newImporter(fileSvc, fetcher, importer.Config{
 		MaxAttempts: int(cfg.importAttempts), MaxBytes: cfg.fetch.MaxBytes, RescueAfter: cfg.rescueAfter,
-		TaskRetention: cfg.taskRetention, Workers: int(cfg.importWorkers), WorkersPerPortal: int(cfg.importWorkersPerPortal),
+		TaskRetention: cfg.taskRetention, TaskFinished: m.TaskFinished, Workers: int(cfg.importWorkers), WorkersPerPortal: int(cfg.importWorkersPerPortal),
 	})
 	if err != nil {
 		return err
@@ -173,10 +177,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		publicURL = "http://" + ln.Addr().String()
 	}
 	handler, err := httpapi.NewHandler(log, ferry.StoreAuthenticator{Store: be.store}, fileSvc, imp, imp,
-		httpapi.Options{PublicURL: publicURL, MaxUploadBytes: cfg.maxUploadSize})
+		httpapi.Options{PublicURL: publicURL, MaxUploadBytes: cfg.maxUploadSize, ObserveRequest: m.ObserveRequest})
 	if err != nil {
 		ln.Close()
 		return err
+	}
+	if cfg.metricsAddr != "" {
+		stop, err := serveMetrics(log, cfg.metricsAddr, m)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
 	}
 	return serve(ctx, log, ln, handler, imp, publicURL)
 }
@@ -208,6 +220,21 @@ func serve(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handle
 	}
 	log.Info("stopped")
 	return err
+}
+
+// serveMetrics serves /metrics on a listener of its own, so that metrics
+// are never exposed on the public address by accident.
+func serveMetrics(log *slog.Logger, addr string, m *metrics.Metrics) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	log.Info("serving metrics", "addr", ln.Addr().String())
+	return func() { srv.Close() }, nil
 }
 
 // lockDataDir takes an exclusive lock on the data directory, so that two

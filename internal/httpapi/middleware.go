@@ -64,8 +64,9 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // withRecover turns a panic into a logged internal error, so that one bad
-// request never takes the server down.
-func withRecover(log *slog.Logger, next http.Handler) http.Handler {
+// request never takes the server down, and reports each request to the
+// log and to observe.
+func withRecover(log *slog.Logger, observe func(method, route string, code int, d time.Duration), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
@@ -83,8 +84,12 @@ func withRecover(log *slog.Logger, next http.Handler) http.Handler {
 		}()
 		start := time.Now()
 		next.ServeHTTP(rec, r)
+		d := time.Since(start)
 		log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"duration", time.Since(start), "correlationId", correlationID(r.Context()))
+			"duration", d, "correlationId", correlationID(r.Context()))
+		if observe != nil {
+			observe(r.Method, r.Pattern, rec.status, d)
+		}
 	})
 }
 

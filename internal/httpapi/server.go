@@ -23,6 +23,9 @@ type Options struct {
 	MaxUploadBytes int64
 	// Now returns the current time. Defaults to time.Now.
 	Now ferry.Clock
+	// ObserveRequest, if set, is told of every request: its route
+	// pattern, status code and duration.
+	ObserveRequest func(method, route string, code int, d time.Duration)
 }
 
 type server struct {
@@ -54,7 +57,7 @@ func NewHandler(log *slog.Logger, auth ferry.Authenticator, files ferry.FileServ
 	s := &server{log: log, auth: auth, files: files, imports: imports, folders: folders, opts: opts, base: base}
 	mux := http.NewServeMux()
 	s.addRoutes(mux)
-	return withCorrelation(withRecover(log, withCleanPath(mux))), nil
+	return withCorrelation(withRecover(log, opts.ObserveRequest, withCleanPath(mux))), nil
 }
 
 // link returns the absolute public URL of a path on this server. The path

@@ -46,7 +46,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], tx TxRunner[TTx], store ferry.
 	im := &Importer[TTx]{tx: tx, store: store, content: content, fetcher: fetcher, log: log, cfg: cfg, now: time.Now}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &importWorker{store: store, content: content, fetcher: fetcher, log: log, cfg: cfg, timeout: timeout, slots: newPortalSlots(cfg.WorkersPerPortal), now: time.Now})
-	river.AddWorker(workers, &folderWorker{store: store, now: time.Now})
+	river.AddWorker(workers, &folderWorker{store: store, cfg: cfg, now: time.Now})
 	river.AddWorker(workers, &maintenanceWorker[TTx]{im: im})
 	rc := &river.Config{
 		Logger:                      log.With("component", "river"),
@@ -136,6 +136,7 @@ func (im *Importer[TTx]) reconcile(ctx context.Context) error {
 			return err
 		}
 		im.log.Warn("task given up after its work was lost", "task", t.ID)
+		im.cfg.finished(&t)
 	}
 	return nil
 }

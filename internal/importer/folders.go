@@ -81,6 +81,7 @@ func (im *Importer[TTx]) FolderUpdateStatus(ctx context.Context, portal ferry.Po
 type folderWorker struct {
 	river.WorkerDefaults[FolderUpdateArgs]
 	store ferry.Store
+	cfg   Config
 	now   ferry.Clock
 }
 
@@ -110,6 +111,7 @@ func (w *folderWorker) Work(ctx context.Context, job *river.Job[FolderUpdateArgs
 		return st.UpdateTask(ctx, &t)
 	})
 	if err == nil {
+		w.cfg.finished(&t)
 		return nil
 	}
 	if ferry.KindOf(err) == ferry.Internal {
@@ -120,5 +122,6 @@ func (w *folderWorker) Work(ctx context.Context, job *river.Job[FolderUpdateArgs
 	if uerr := w.store.UpdateTask(ctx, &t); uerr != nil {
 		return uerr
 	}
+	w.cfg.finished(&t)
 	return river.JobCancel(err)
 }

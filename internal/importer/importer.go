@@ -40,6 +40,9 @@ type Config struct {
 	// Workers is how many imports run at once on this instance. Defaults
 	// to 10; zero workers is not possible, use -1 for an API-only instance.
 	Workers int
+	// TaskFinished, if set, is told of every task that ends, with its
+	// kind, status and error category ("" when it completed).
+	TaskFinished func(kind, status, category string)
 	// WorkersPerPortal is how many of those one portal may use at once.
 	// Defaults to half of Workers (at least one).
 	WorkersPerPortal int
@@ -184,4 +187,16 @@ func taskError(err error, attempts int) ferry.TaskError {
 	}
 	return ferry.TaskError{Status: 500, Category: "INTERNAL_ERROR", SubCategory: "INTERNAL_ERROR",
 		Message: "The import failed because of an internal error."}
+}
+
+// finished reports a terminal task to the configured hook.
+func (c Config) finished(t *ferry.Task) {
+	if c.TaskFinished == nil {
+		return
+	}
+	category := ""
+	if len(t.Errors) > 0 {
+		category = t.Errors[0].Category
+	}
+	c.TaskFinished(string(t.Kind), string(t.Status), category)
 }

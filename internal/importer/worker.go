@@ -115,6 +115,7 @@ func (w *importWorker) run(ctx context.Context, t *ferry.Task, req ferry.ImportR
 		return err
 	}
 	w.log.Info("import complete", "task", t.ID, "portal", t.Portal, "file", t.FileID)
+	w.cfg.finished(t)
 	return nil
 }
 
@@ -143,6 +144,7 @@ func (w *importWorker) cancel(ctx context.Context, t *ferry.Task, cause error) e
 	if err := w.store.UpdateTask(ctx, t); err != nil {
 		return err
 	}
+	w.cfg.finished(t)
 	return river.JobCancel(fmt.Errorf("import canceled: %s", te.SubCategory))
 }
 
