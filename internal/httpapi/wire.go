@@ -77,8 +77,10 @@ type standardError struct {
 	Links    map[string]string   `json:"links"`
 }
 
-// fileActionResponse is HubSpot's FileActionResponse.
-type fileActionResponse struct {
+// taskResponse is HubSpot's FileActionResponse (R = fileResponse) and
+// FolderActionResponse (R = folderResponse): the same fields around a
+// different result.
+type taskResponse[R any] struct {
 	TaskID      string            `json:"taskId"`
 	Status      string            `json:"status"`
 	RequestedAt string            `json:"requestedAt"`
@@ -87,7 +89,17 @@ type fileActionResponse struct {
 	NumErrors   int               `json:"numErrors"`
 	Errors      []standardError   `json:"errors"`
 	Links       map[string]string `json:"links"`
-	Result      *fileResponse     `json:"result,omitempty"`
+	Result      *R                `json:"result,omitempty"`
+}
+
+func newTaskResponse[R any](t *ferry.Task, result *R, statusLink string) taskResponse[R] {
+	r := taskResponse[R]{TaskID: string(t.ID), Status: string(t.Status), NumErrors: len(t.Errors),
+		Errors: []standardError{}, Links: map[string]string{"status": statusLink}, Result: result}
+	r.RequestedAt, r.StartedAt, r.CompletedAt = newTaskTimes(t)
+	for _, e := range t.Errors {
+		r.Errors = append(r.Errors, newStandardError(e))
+	}
+	return r
 }
 
 // newTaskTimes fills the three timestamps that clients require, even before
@@ -106,18 +118,13 @@ func newTaskTimes(t *ferry.Task) (requested, started, completed string) {
 	return wireTime(t.RequestedAt), wireTime(st), wireTime(ct)
 }
 
-func (s *server) newFileActionResponse(t *ferry.Task, f *ferry.File, statusLink string) fileActionResponse {
-	r := fileActionResponse{TaskID: string(t.ID), Status: string(t.Status), NumErrors: len(t.Errors),
-		Errors: []standardError{}, Links: map[string]string{"status": statusLink}}
-	r.RequestedAt, r.StartedAt, r.CompletedAt = newTaskTimes(t)
-	for _, e := range t.Errors {
-		r.Errors = append(r.Errors, newStandardError(e))
-	}
+func (s *server) newFileActionResponse(t *ferry.Task, f *ferry.File, statusLink string) taskResponse[fileResponse] {
+	var result *fileResponse
 	if f != nil {
 		fr := s.newFileResponse(f)
-		r.Result = &fr
+		result = &fr
 	}
-	return r
+	return newTaskResponse(t, result, statusLink)
 }
 
 func newStandardError(e ferry.TaskError) standardError {
@@ -155,31 +162,13 @@ func newFolderResponse(f *ferry.Folder) folderResponse {
 	return r
 }
 
-// folderActionResponse is HubSpot's FolderActionResponse.
-type folderActionResponse struct {
-	TaskID      string            `json:"taskId"`
-	Status      string            `json:"status"`
-	RequestedAt string            `json:"requestedAt"`
-	StartedAt   string            `json:"startedAt"`
-	CompletedAt string            `json:"completedAt"`
-	NumErrors   int               `json:"numErrors"`
-	Errors      []standardError   `json:"errors"`
-	Links       map[string]string `json:"links"`
-	Result      *folderResponse   `json:"result,omitempty"`
-}
-
-func newFolderActionResponse(t *ferry.Task, f *ferry.Folder, statusLink string) folderActionResponse {
-	r := folderActionResponse{TaskID: string(t.ID), Status: string(t.Status), NumErrors: len(t.Errors),
-		Errors: []standardError{}, Links: map[string]string{"status": statusLink}}
-	r.RequestedAt, r.StartedAt, r.CompletedAt = newTaskTimes(t)
-	for _, e := range t.Errors {
-		r.Errors = append(r.Errors, newStandardError(e))
-	}
+func newFolderActionResponse(t *ferry.Task, f *ferry.Folder, statusLink string) taskResponse[folderResponse] {
+	var result *folderResponse
 	if f != nil {
 		fr := newFolderResponse(f)
-		r.Result = &fr
+		result = &fr
 	}
-	return r
+	return newTaskResponse(t, result, statusLink)
 }
 
 // collection is HubSpot's CollectionResponse with its Paging.
