@@ -16,14 +16,16 @@
 //   FERRY_BIN                spawn `$FERRY_BIN serve` on a random port and a temp data dir
 //   FERRY_VERBOSE=1          copy the spawned server's log lines to stderr
 
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { deflateSync } from 'node:zlib';
 
 import { Client } from '@hubspot/api-client';
@@ -44,6 +46,7 @@ const STOP_TIMEOUT_MS = 10_000;
 /**
  * Says how this run reaches Ferry. `skip` is a message (suite must be skipped)
  * or false; `start()` returns a handle {baseUrl, token, fresh, stop(), logs()}.
+ * A spawned server's handle also has {bin, dataDir}, which `createToken` needs.
  */
 export function ferryTarget() {
   const url = process.env.FERRY_URL;
@@ -162,6 +165,8 @@ async function spawnFerry(bin) {
     baseUrl,
     token,
     fresh: true,
+    bin,
+    dataDir,
     logs: () => logLines.slice(),
     /** SIGTERM, wait, SIGKILL if needed; returns how the process ended. */
     async stop() {
@@ -234,6 +239,23 @@ async function waitHealthy(baseUrl, timeoutMs, exitedFn) {
     await sleep(100);
   }
   throw new Error(`GET ${baseUrl}/healthz did not answer 200 within ${timeoutMs} ms (last: ${last})`);
+}
+
+/**
+ * Creates another API token on a spawned server, with only the given scopes
+ * (an array or a comma-separated string), by running
+ * `$FERRY_BIN token create --portal N --scopes ... --data-dir <its data dir>`
+ * beside the running server. Returns the token, or null when the server was
+ * not spawned here (FERRY_URL): then there is no data dir to write to.
+ */
+export async function createToken(server, scopes, { portal = 1, name = 'sdk-suite' } = {}) {
+  if (!server.bin || !server.dataDir) return null;
+  const list = Array.isArray(scopes) ? scopes.join(',') : scopes;
+  const args = ['token', 'create', '--portal', String(portal), '--scopes', list, '--name', name, '--data-dir', server.dataDir];
+  const { stdout } = await promisify(execFile)(server.bin, args, { timeout: 30_000 });
+  const token = stdout.trim().split('\n').pop()?.trim();
+  if (!token) throw new Error(`${server.bin} ${args.join(' ')} printed no token`);
+  return token;
 }
 
 // ---------------------------------------------------------------------------
@@ -373,8 +395,116 @@ export const md5hex = (buf) => createHash('md5').update(buf).digest('hex');
 /** A short random suffix for names that must not collide across runs on a shared server. */
 export const uniq = () => randomBytes(4).toString('hex');
 
+/**
+ * Reads width and height from a PNG's IHDR chunk; throws if buf is not a PNG.
+ */
+export function pngSize(buf) {
+  const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  if (buf.length < 24 || !buf.subarray(0, 8).equals(sig) || buf.toString('ascii', 12, 16) !== 'IHDR') {
+    throw new Error(`not a PNG (first bytes ${buf.subarray(0, 16).toString('hex')})`);
+  }
+  return { width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
+}
+
 /** Fetches a URL and returns {status, headers, body: Buffer}. */
 export async function fetchBytes(url, init) {
   const res = await fetch(url, init);
   return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+}
+
+// ---------------------------------------------------------------------------
+// Assertions shared by the suites
+
+/**
+ * Asserts that err is the SDK's ApiException with this HTTP code and error
+ * category, and that the HubSpot error body came through intact. Returns
+ * true, so it can be the validator of assert.rejects.
+ */
+export function assertApiError(err, code, category) {
+  assert.ok(err instanceof ApiException, `expected the SDK's ApiException, got ${err?.constructor?.name}: ${err?.message}`);
+  assert.equal(err.code, code, `HTTP code (body: ${JSON.stringify(err.body)})`);
+  assert.equal(typeof err.body, 'object', `error body should be parsed JSON, got ${JSON.stringify(err.body)}`);
+  assert.ok(err.body !== null, 'error body is null');
+  if (category !== undefined) assert.equal(err.body.category, category, `body.category (body: ${JSON.stringify(err.body)})`);
+  assert.equal(typeof err.body.category, 'string', 'body.category');
+  assert.equal(typeof err.body.message, 'string', 'body.message');
+  assert.equal(typeof err.body.correlationId, 'string', `body.correlationId (body: ${JSON.stringify(err.body)})`);
+  assert.ok(err.body.correlationId.length > 0, 'body.correlationId is empty');
+  return true;
+}
+
+/** Awaits a promise that must reject, and returns what it rejected with. */
+export async function rejection(promise, what = 'the call') {
+  try {
+    const v = await promise;
+    assert.fail(`${what} should have failed, but resolved with ${JSON.stringify(v)}`);
+  } catch (err) {
+    if (err instanceof assert.AssertionError) throw err;
+    return err;
+  }
+}
+
+/** Asserts that value is a valid Date (the SDK's typed models turn date-time strings into Dates). */
+export function assertDate(value, name) {
+  assert.ok(value instanceof Date, `${name} should be a Date, got ${typeof value} ${JSON.stringify(value)}`);
+  assert.ok(!Number.isNaN(value.getTime()), `${name} is an invalid Date`);
+}
+
+/**
+ * Follows paging.next.after from page to page. fetchPage(after) returns a
+ * CollectionResponse; returns {results, pages}. Fails if a page repeats its
+ * cursor or the walk exceeds maxPages.
+ */
+export async function collectPages(fetchPage, { maxPages = 50 } = {}) {
+  const results = [];
+  const cursors = new Set();
+  let after;
+  let pages = 0;
+  for (;;) {
+    const page = await fetchPage(after);
+    pages++;
+    assert.ok(Array.isArray(page?.results), `page ${pages}: results must be an array`);
+    results.push(...page.results);
+    const next = page.paging?.next?.after;
+    if (next === undefined || next === null) return { results, pages };
+    assert.equal(typeof next, 'string', `page ${pages}: paging.next.after must be a string`);
+    assert.ok(!cursors.has(next), `page ${pages}: cursor ${next} was already handed out`);
+    cursors.add(next);
+    after = next;
+    assert.ok(pages < maxPages, `more than ${maxPages} pages`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// doSearch's positional arguments
+
+// The order of doSearch's positional parameters in @hubspot/api-client 14.0.1
+// (lib/codegen/files/apis/FilesApi.d.ts and FoldersApi.d.ts). A suite checks
+// these lists against the SDK's own code (sdkParamNames), so a new SDK
+// version that reorders them fails loudly instead of sending the wrong query.
+export const FILE_SEARCH_PARAMS = [
+  'properties', 'after', 'before', 'limit', 'sort', 'ids', 'idLte', 'idGte',
+  'createdAt', 'createdAtLte', 'createdAtGte', 'updatedAt', 'updatedAtLte', 'updatedAtGte',
+  'name', 'path', 'parentFolderIds', 'size', 'sizeLte', 'sizeGte', 'height', 'heightLte', 'heightGte',
+  'width', 'widthLte', 'widthGte', 'encoding', 'type', 'extension', 'url', 'isUsableInContent',
+  'allowsAnonymousAccess', 'fileMd5', 'expiresAt', 'expiresAtLte', 'expiresAtGte',
+];
+export const FOLDER_SEARCH_PARAMS = FILE_SEARCH_PARAMS.slice(0, FILE_SEARCH_PARAMS.indexOf('parentFolderIds') + 1);
+
+/**
+ * Turns named search options into doSearch's positional arguments, with
+ * undefined for every parameter left out: files.doSearch(...searchArgs(FILE_SEARCH_PARAMS, {name: 'cat'})).
+ */
+export function searchArgs(order, opts = {}) {
+  for (const k of Object.keys(opts)) {
+    if (!order.includes(k)) throw new Error(`doSearch has no parameter ${k}`);
+  }
+  return order.map((k) => opts[k]);
+}
+
+/** The parameter names of a function, read from its source (without the trailing _options). */
+export function sdkParamNames(fn) {
+  const m = fn.toString().match(/^[^(]*\(([^)]*)\)/);
+  if (!m) throw new Error(`cannot read the parameters of ${fn.name}`);
+  return m[1].split(',').map((s) => s.trim()).filter((s) => s && s !== '_options');
 }
