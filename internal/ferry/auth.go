@@ -29,6 +29,10 @@ var (
 	ReadScopes   = []Scope{ScopeFiles, ScopeFilesRead, ScopeHiddenRead}
 	WriteScopes  = []Scope{ScopeHiddenWrite, ScopeFiles, ScopeFilesWrite}
 	DeleteScopes = []Scope{ScopeHiddenWrite, ScopeFiles, ScopeFilesDelete}
+	// HiddenReadScopes are needed, beyond a read scope, to read a hidden
+	// file by id: HubSpot's guide asks for the hidden-read scope, and the
+	// broad "files" scope includes it.
+	HiddenReadScopes = []Scope{ScopeFiles, ScopeHiddenRead}
 )
 
 // ParseScopes parses a comma- or space-separated scope list and rejects

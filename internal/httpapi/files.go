@@ -49,12 +49,25 @@ func (s *server) handleGetFileByID(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	f, err := s.files.FindFile(r.Context(), portal(r), id)
+	f, err := s.findReadable(r, id)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
 	encode(w, http.StatusOK, selectProperties(s.newFileResponse(&f), newQuery(r.URL.Query()).list("properties"), fileRequired...))
+}
+
+// findReadable returns a file the caller may read: a hidden file needs a
+// hidden-read scope as well.
+func (s *server) findReadable(r *http.Request, id ferry.FileID) (ferry.File, error) {
+	f, err := s.files.FindFile(r.Context(), portal(r), id)
+	if err != nil {
+		return f, err
+	}
+	if tok, _ := ferry.TokenFrom(r.Context()); f.Access.Hidden() && !tok.HasAny(ferry.HiddenReadScopes) {
+		return ferry.File{}, missingScopes(ferry.HiddenReadScopes)
+	}
+	return f, nil
 }
 
 // handleReplaceFile serves PUT /files/v3/files/{fileId}.
@@ -261,7 +274,7 @@ func (s *server) handleDownload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	f, err := s.files.FindFile(r.Context(), portal(r), id)
+	f, err := s.findReadable(r, id)
 	if err == nil && (f.Archived || f.Expired(s.opts.Now())) {
 		err = ferry.Errorf(ferry.NotFound, "file %s is archived or expired", id)
 	}

@@ -21,10 +21,11 @@ const (
 )
 
 // signature is the HMAC-SHA256 of everything a signed URL grants: the
-// portal, the path, the expiry and the variant.
-func signature(key []byte, p ferry.PortalID, path string, exp int64, size string, upscale bool) string {
+// portal, the path, and the expiry and variant parameters exactly as
+// issued, so that no other spelling of them verifies.
+func signature(key []byte, p ferry.PortalID, path, exp, size, upscale string) string {
 	m := hmac.New(sha256.New, key)
-	fmt.Fprintf(m, "%d\n%s\n%d\n%s\n%t", p, path, exp, size, upscale)
+	fmt.Fprintf(m, "%d\n%s\n%s\n%s\n%s", p, path, exp, size, upscale)
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
@@ -52,7 +53,7 @@ func (s *server) handleSignedURL(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	f, err := s.files.FindFile(r.Context(), portal(r), id)
+	f, err := s.findReadable(r, id)
 	switch {
 	case err != nil:
 	case f.Archived || f.Expired(s.opts.Now()):
@@ -73,13 +74,12 @@ func (s *server) handleSignedURL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	exp := s.opts.Now().Add(life).Truncate(time.Second)
-	up := upscale != nil && *upscale
 	v := url.Values{"exp": {strconv.FormatInt(exp.Unix(), 10)}}
 	if size != "" {
 		v.Set("size", size)
-		v.Set("upscale", strconv.FormatBool(up))
+		v.Set("upscale", strconv.FormatBool(upscale != nil && *upscale))
 	}
-	v.Set("sig", signature(key, f.Portal, f.Path(), exp.Unix(), size, up))
+	v.Set("sig", signature(key, f.Portal, f.Path(), v.Get("exp"), v.Get("size"), v.Get("upscale")))
 	encode(w, http.StatusOK, signedURLResponse{URL: s.fileURL(&f) + "?" + v.Encode(), ExpiresAt: wireTime(exp),
 		Name: f.Name, Extension: f.Extension, Size: f.Size, Type: f.Type, Height: f.Height, Width: f.Width})
 }
@@ -121,7 +121,7 @@ func (s *server) checkSignature(r *http.Request, f *ferry.File) (*signedGrant, e
 		return nil, err
 	}
 	g := &signedGrant{size: q.Get("size"), upscale: q.Get("upscale") == "true"}
-	want := signature(key, f.Portal, f.Path(), exp, g.size, g.upscale)
+	want := signature(key, f.Portal, f.Path(), q.Get("exp"), q.Get("size"), q.Get("upscale"))
 	if !hmac.Equal([]byte(sig), []byte(want)) {
 		return nil, denied
 	}
