@@ -49,6 +49,10 @@ CREATE TABLE files (
 );
 CREATE UNIQUE INDEX files_live_name ON files (portal, folder_id, name, extension) WHERE archived = FALSE;
 CREATE INDEX files_md5 ON files (portal, md5) WHERE archived = FALSE;
+-- search: by folder, and the sort orders most used
+CREATE INDEX files_folder ON files (portal, folder_id, id) WHERE archived = FALSE;
+CREATE INDEX files_created ON files (portal, created_at, id) WHERE archived = FALSE;
+CREATE INDEX files_updated ON files (portal, updated_at, id) WHERE archived = FALSE;
 CREATE INDEX files_expires ON files (expires_at) WHERE expires_at > 0 AND archived = FALSE;
 
 CREATE TABLE tasks (
