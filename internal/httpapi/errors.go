@@ -60,15 +60,16 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		fe = &ferry.Error{Kind: ferry.Internal, Err: err}
 	}
 	entry, ok := kindTable[fe.Kind]
-	if !ok {
+	cid := correlationID(r.Context())
+	if !ok || fe.Kind == ferry.Internal {
+		// Nothing of an internal error reaches the client but the fact.
+		log.Error("internal error", "correlationId", cid, "method", r.Method, "path", r.URL.Path, "err", err)
 		entry = kindTable[ferry.Internal]
+		encode(w, entry.status, errorBody{Status: "error", Message: internalMessage, CorrelationID: cid, Category: entry.category})
+		return
 	}
-	body := errorBody{Status: "error", Message: fe.Message, CorrelationID: correlationID(r.Context()),
+	body := errorBody{Status: "error", Message: fe.Message, CorrelationID: cid,
 		Category: entry.category, SubCategory: fe.SubCategory, Context: fe.Context}
-	if fe.Kind == ferry.Internal {
-		log.Error("internal error", "correlationId", body.CorrelationID, "method", r.Method, "path", r.URL.Path, "err", err)
-		body = errorBody{Status: "error", Message: internalMessage, CorrelationID: body.CorrelationID, Category: entry.category}
-	}
 	for _, d := range fe.Details {
 		body.Errors = append(body.Errors, errorDetail{Message: d.Message, In: d.In, Code: d.Code, SubCategory: d.SubCategory, Context: d.Context})
 	}
