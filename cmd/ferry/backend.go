@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"ferry/internal/ferry"
 	"ferry/internal/fetch"
 	"ferry/internal/importer"
+	"ferry/internal/postgres"
 	"ferry/internal/sqlite"
 )
 
@@ -36,10 +38,54 @@ type backend struct {
 	close       func()
 }
 
-// openBackend opens and migrates the database that sf names. The embedded
-// SQLite database also takes a lock on the data directory, so that two
-// servers never share it.
+// openBackend opens and migrates the database that sf names, for a server.
+// The embedded SQLite database also takes a lock on the data directory, so
+// that two servers never share it; PostgreSQL is meant to be shared.
 func openBackend(ctx context.Context, sf storeFlags, log *slog.Logger) (*backend, error) {
+	return openDatabase(ctx, sf, log, true)
+}
+
+// openShared opens and migrates the database like openBackend, but never
+// locks the data directory, so that commands such as "ferry token create"
+// and "ferry migrate" work while a server runs.
+func openShared(ctx context.Context, sf storeFlags, log *slog.Logger) (*backend, error) {
+	return openDatabase(ctx, sf, log, false)
+}
+
+func openDatabase(ctx context.Context, sf storeFlags, log *slog.Logger, lock bool) (*backend, error) {
+	if url, ok := sf.postgresURL(); ok {
+		return openPostgres(ctx, url, log)
+	}
+	return openSQLite(ctx, sf, log, lock)
+}
+
+// openPostgres opens a PostgreSQL database through database/sql, with
+// River on the riverdatabasesql driver, so that the store and the queue
+// share *sql.Tx: a task and its job are written in one transaction.
+func openPostgres(ctx context.Context, url string, log *slog.Logger) (*backend, error) {
+	db, err := postgres.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	driver := riverdatabasesql.New(db)
+	err = postgres.Migrate(ctx, db, func(ctx context.Context) error { return importer.Migrate(ctx, driver) })
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	store := postgres.NewStore(db)
+	return &backend{
+		store: store,
+		newImporter: func(content ferry.ContentStore, fetcher *fetch.Fetcher, cfg importer.Config) (importService, error) {
+			return importer.New[*sql.Tx](driver, store, store, content, fetcher, log, cfg)
+		},
+		close: func() { db.Close() },
+	}, nil
+}
+
+// openSQLite opens the embedded database, locking the data directory if
+// lock is set.
+func openSQLite(ctx context.Context, sf storeFlags, log *slog.Logger, lock bool) (*backend, error) {
 	path, err := sf.sqlitePath()
 	if err != nil {
 		return nil, err
@@ -47,9 +93,11 @@ func openBackend(ctx context.Context, sf storeFlags, log *slog.Logger) (*backend
 	if err := os.MkdirAll(sf.dataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
-	unlock, err := lockDataDir(sf.dataDir)
-	if err != nil {
-		return nil, err
+	unlock := func() {}
+	if lock {
+		if unlock, err = lockDataDir(sf.dataDir); err != nil {
+			return nil, err
+		}
 	}
 	db, err := sqlite.Open(ctx, path)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"path/filepath"
@@ -89,18 +90,26 @@ type storeFlags struct {
 
 func (s *storeFlags) define(e *envFlags) {
 	e.str(&s.dataDir, "data-dir", "./ferry-data", "directory for the embedded database and blobs")
-	e.str(&s.database, "database", "", `database: a SQLite file path or "sqlite:PATH" (default <data-dir>/ferry.db)`)
+	e.str(&s.database, "database", "", `database: a SQLite file path, "sqlite:PATH", or a postgres:// URL (default <data-dir>/ferry.db)`)
+}
+
+// postgresURL returns the database URL and true if it names PostgreSQL.
+func (s *storeFlags) postgresURL() (string, bool) {
+	if strings.HasPrefix(s.database, "postgres://") || strings.HasPrefix(s.database, "postgresql://") {
+		return s.database, true
+	}
+	return "", false
 }
 
 // sqlitePath returns the SQLite file to open, or an error for a database
-// URL this build cannot open.
+// URL that is not SQLite's (check postgresURL first).
 func (s *storeFlags) sqlitePath() (string, error) {
 	db := s.database
 	switch {
 	case db == "":
 		return filepath.Join(s.dataDir, "ferry.db"), nil
 	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
-		return "", fmt.Errorf("--database: PostgreSQL is not supported yet; use a SQLite path")
+		return "", errors.New("--database: a PostgreSQL URL is not a SQLite path")
 	case strings.HasPrefix(db, "sqlite://"):
 		return strings.TrimPrefix(db, "sqlite://"), nil
 	case strings.HasPrefix(db, "sqlite:"):

@@ -32,7 +32,11 @@ Ferry is a self-hosted file service that speaks HubSpot's Files API v3.
 
 Commands:
   serve          run the server (embedded SQLite and local disk by default)
+  migrate        apply database migrations (serve also does at start) and exit
   token create   create an API token for a portal and print it
+  import URL     import a file from a URL through a running server (--wait to wait)
+  status ID      print an import task's status
+  upload FILE    upload a file through a running server
   help           show this help
 
 Run "ferry <command> -h" for a command's flags. Every flag also reads an
@@ -49,8 +53,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch args[0] {
 	case "serve":
 		return runServe(ctx, args[1:], getenv, stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, args[1:], getenv, stdout, stderr)
 	case "token":
 		return runToken(ctx, args[1:], getenv, stdout, stderr)
+	case "import":
+		return runImport(ctx, args[1:], getenv, stdout, stderr)
+	case "status":
+		return runStatus(ctx, args[1:], getenv, stdout, stderr)
+	case "upload":
+		return runUpload(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -6,10 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"ferry/internal/ferry"
-	"ferry/internal/sqlite"
 )
 
 // runToken handles "ferry token create".
@@ -44,18 +44,15 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("--scopes: %w", err)
 	}
-	path, err := sf.sqlitePath()
+	// No data-dir lock: a token can be created while the server runs.
+	be, err := openShared(ctx, sf, slog.New(slog.NewTextHandler(stderr, nil)))
 	if err != nil {
 		return err
 	}
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	defer be.close()
 	secret := ferry.NewTokenSecret()
 	t := ferry.Token{Hash: ferry.HashToken(secret), Portal: ferry.PortalID(portal), Scopes: sc, Name: name, CreatedAt: time.Now()}
-	if err := sqlite.NewStore(db).CreateToken(ctx, t); err != nil {
+	if err := be.store.CreateToken(ctx, t); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, secret)

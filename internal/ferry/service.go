@@ -120,6 +120,7 @@ type Content struct {
 	// task, so that a retried attempt overwrites its own earlier try
 	// instead of leaving an orphan; uploads leave it empty for a fresh one.
 	Key      string
+	Portal   PortalID // the owner, for the blob key when Key is empty
 	Body     io.Reader
 	MaxBytes int64 // 0: no limit
 	// FileName is the name the content arrived with ("cat.png"), from

@@ -43,7 +43,7 @@ func (h *headBuffer) Write(p []byte) (int, error) {
 // dimensions.
 func (s *Service) Stage(ctx context.Context, c ferry.Content) (ferry.Staged, error) {
 	if c.Key == "" {
-		c.Key = NewBlobKey(0)
+		c.Key = NewBlobKey(c.Portal)
 	}
 	st, err := s.write(ctx, c)
 	if err != nil {

@@ -61,7 +61,7 @@ func (s *server) readPart(r *http.Request, form *multipartForm, part interface {
 		if form.staged != nil {
 			return ferry.Invalidf("file", "only one file may be sent per request")
 		}
-		st, err := s.files.Stage(r.Context(), ferry.Content{Body: part, MaxBytes: s.opts.MaxUploadBytes, FileName: part.FileName()})
+		st, err := s.files.Stage(r.Context(), ferry.Content{Portal: portal(r), Body: part, MaxBytes: s.opts.MaxUploadBytes, FileName: part.FileName()})
 		if err != nil {
 			return err
 		}

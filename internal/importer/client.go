@@ -73,12 +73,23 @@ func New[TTx any](driver riverdriver.Driver[TTx], tx TxRunner[TTx], store ferry.
 	return im, nil
 }
 
-// Start starts working jobs.
-func (im *Importer[TTx]) Start(ctx context.Context) error { return im.client.Start(ctx) }
+// Start starts working jobs. An API-only instance (Workers < 0) works
+// none: it only enqueues, and other instances do the work.
+func (im *Importer[TTx]) Start(ctx context.Context) error {
+	if im.cfg.Workers < 0 {
+		return nil
+	}
+	return im.client.Start(ctx)
+}
 
 // Stop stops working jobs. Running imports are interrupted and handed back
 // to the queue, so that the next start (or another instance) resumes them.
-func (im *Importer[TTx]) Stop(ctx context.Context) error { return im.client.StopAndCancel(ctx) }
+func (im *Importer[TTx]) Stop(ctx context.Context) error {
+	if im.cfg.Workers < 0 {
+		return nil
+	}
+	return im.client.StopAndCancel(ctx)
+}
 
 // MaintenanceArgs are the arguments of the periodic job that deletes
 // expired tasks and files and ends tasks whose work was lost. River runs

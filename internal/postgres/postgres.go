@@ -1,0 +1,148 @@
+// Package postgres opens Ferry's scale-out database: PostgreSQL through
+// pgx's database/sql driver, shared with River's job queue, with Ferry's
+// schema applied under a cluster-wide lock. The store itself is package
+// sqlstore's.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+
+	"ferry/internal/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// MaxOpenConnsDefault is the size of an instance's connection pool unless
+// the database URL sets pool_max_conns. Every instance holds up to this
+// many connections, so instances × pool size must stay below the server's
+// max_connections.
+const MaxOpenConnsDefault = 10
+
+// lockKey is the pg_advisory_lock key that serializes migrations across
+// every instance sharing a database ("ferry" in ASCII).
+const lockKey int64 = 0x6665727279
+
+// Open connects to the PostgreSQL database at rawURL (postgres:// or
+// postgresql://, any parameter pgx understands, plus pool_max_conns) and
+// checks that it answers. It does not migrate: call Migrate.
+func Open(ctx context.Context, rawURL string) (*sql.DB, error) {
+	dsn, maxConns, err := poolSize(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	db.SetConnMaxLifetime(30 * time.Minute) // lets a failover or DNS change take effect
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open postgres %s: %w", redact(dsn), err)
+	}
+	return db, nil
+}
+
+// poolSize takes pool_max_conns out of the URL, which pgx would otherwise
+// send to the server as a setting, and returns the URL left over.
+func poolSize(rawURL string) (string, int, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", 0, errors.New("postgres URL does not parse") // the error would echo the password
+	}
+	q := u.Query()
+	n := MaxOpenConnsDefault
+	if v := q.Get("pool_max_conns"); v != "" {
+		// Migrate needs two connections: one holds the lock.
+		if n, err = strconv.Atoi(v); err != nil || n < 2 {
+			return "", 0, fmt.Errorf("postgres URL: pool_max_conns=%q is not an integer of at least 2", v)
+		}
+		q.Del("pool_max_conns")
+		u.RawQuery = q.Encode()
+	}
+	return u.String(), n, nil
+}
+
+// redact returns a database URL without its password, for messages.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// Migrate applies Ferry's migrations that have not run yet and then runs
+// each of then (River's migration, from the caller that owns River), all
+// while holding a session-level advisory lock, so that instances starting
+// together migrate one at a time and the later ones find nothing to do.
+func Migrate(ctx context.Context, db *sql.DB, then ...func(context.Context) error) error {
+	return withLock(ctx, db, func() error {
+		sub, err := fs.Sub(migrations, "migrations")
+		if err != nil {
+			return err
+		}
+		if err := sqlstore.Migrate(ctx, db, sub, dialect); err != nil {
+			return err
+		}
+		for _, fn := range then {
+			if err := fn(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// withLock runs fn while a dedicated connection holds the migration lock.
+// The lock belongs to that connection's session, so it is released if the
+// process dies; fn works on other connections of the pool.
+func withLock(ctx context.Context, db *sql.DB, fn func() error) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, lockKey); err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	ferr := fn()
+	// Unlock even if ctx has ended; if that fails, drop the session, which
+	// releases the lock too.
+	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if _, err := conn.ExecContext(uctx, `SELECT pg_advisory_unlock($1)`, lockKey); err != nil {
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	return ferr
+}
+
+// dialect is how PostgreSQL differs for sqlstore.
+var dialect = sqlstore.Dialect{Rebind: sqlstore.RebindDollar, IsUnique: isUnique}
+
+// NewStore returns the Ferry store on a database that Open returned and
+// Migrate migrated.
+func NewStore(db *sql.DB) *sqlstore.Store {
+	return sqlstore.New(db, dialect)
+}
+
+// isUnique reports whether err is a unique_violation (SQLSTATE 23505).
+func isUnique(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
