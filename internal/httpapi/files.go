@@ -250,6 +250,9 @@ func (s *server) pathFromURL(u string, p ferry.PortalID) string {
 func (s *server) handleStat(w http.ResponseWriter, r *http.Request) {
 	p := "/" + strings.TrimPrefix(r.PathValue("path"), "/")
 	f, folder, err := s.files.Stat(r.Context(), portal(r), p)
+	if tok, _ := ferry.TokenFrom(r.Context()); err == nil && f != nil && f.Access.Hidden() && !tok.HasAny(ferry.HiddenReadScopes) {
+		err = missingScopes(ferry.HiddenReadScopes)
+	}
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return

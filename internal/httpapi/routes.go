@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"ferry/internal/ferry"
+	"ferry/internal/httpapi/openapi"
 )
 
 // APIVersions are the path prefixes Ferry serves the Files API under: v3
@@ -22,6 +23,7 @@ func (s *server) addRoutes(mux *http.ServeMux) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
 	})
+	openapi.Register(mux) // GET /openapi.json and GET /docs, without a token
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, ferry.Errorf(ferry.NotFound, "No route for %s %s.", r.Method, r.URL.Path))
 	})
