@@ -30,6 +30,9 @@ func TestMain(m *testing.M) {
 	if testing.Short() {
 		os.Exit(m.Run()) // every test skips itself
 	}
+	if !setUpOpenAPI() { // see openapi_test.go
+		os.Exit(1)
+	}
 	dir, err := os.MkdirTemp("", "ferry-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
@@ -44,6 +47,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	if testing.Verbose() {
+		fmt.Println(openAPISummary())
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -92,8 +98,13 @@ func startServer(t *testing.T, flags ...string) *server {
 		DataDir: t.TempDir(),
 		flags:   flags,
 		log:     &syncBuffer{},
-		client:  &http.Client{Timeout: 30 * time.Second},
 	}
+	// Every Files API response a test receives through this client is
+	// checked against HubSpot's OpenAPI document (openapi_test.go).
+	s.client = &http.Client{Timeout: 30 * time.Second, Transport: &validatingTransport{
+		base:   http.DefaultTransport,
+		report: t.Errorf,
+	}}
 	t.Cleanup(func() {
 		s.stop()
 		if t.Failed() {
@@ -245,9 +256,11 @@ func (s *server) createToken(portal int, scopes string) string {
 }
 
 // do sends a request to the server and returns the response with its body
-// read. path is a path on the server or an absolute URL. body is sent as
-// is when it is a string or []byte, else as JSON; nil sends no body. An
-// empty token sends no Authorization header.
+// read (resp.Body can be read again). path is a path on the server or an
+// absolute URL. body is sent as is when it is a string or []byte, else as
+// JSON; nil sends no body. An empty token sends no Authorization header.
+// Every Files API response is validated against HubSpot's OpenAPI
+// document on the way, by s.client's transport (openapi_test.go).
 func (s *server) do(method, path string, body any, token string) (*http.Response, []byte) {
 	s.t.Helper()
 	return s.doHeader(method, path, body, token, nil)
@@ -296,6 +309,7 @@ func (s *server) doHeader(method, path string, body any, token string, header ht
 	if err != nil {
 		s.t.Fatalf("%s %s: read body: %v", method, u, err)
 	}
+	resp.Body = io.NopCloser(bytes.NewReader(b))
 	return resp, b
 }
 

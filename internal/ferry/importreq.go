@@ -47,7 +47,7 @@ func (in ImportInput) Validate(now time.Time) (ImportRequest, error) {
 	if in.Overwrite != nil {
 		req.Overwrite = *in.Overwrite
 	}
-	req.TTL, req.ExpiresAt = validateExpiry(in.TTL, in.ExpiresAt, now, &p)
+	req.TTL, req.ExpiresAt = validateExpiry(in.TTL, in.ExpiresAt, now, "", &p)
 	return req, p.Err()
 }
 
@@ -103,9 +103,9 @@ func validateFolder(id, path *string, p *Problems) (FolderID, string) {
 	return 0, ""
 }
 
-func validateExpiry(ttl, expiresAt *string, now time.Time, p *Problems) (string, time.Time) {
+func validateExpiry(ttl, expiresAt *string, now time.Time, prefix string, p *Problems) (string, time.Time) {
 	if ttl != nil && expiresAt != nil {
-		p.Add("ttl", "CONFLICT", "give ttl or expiresAt, not both")
+		p.Add(prefix+"ttl", "CONFLICT", "give ttl or expiresAt, not both")
 		return "", time.Time{}
 	}
 	if ttl != nil {
@@ -115,9 +115,9 @@ func validateExpiry(ttl, expiresAt *string, now time.Time, p *Problems) (string,
 		end, err := AddPeriod(now, *ttl)
 		switch {
 		case err != nil:
-			p.Add("ttl", "INVALID_PERIOD", "ttl %q is not an ISO-8601 period such as P1D or P3M", *ttl)
+			p.Add(prefix+"ttl", "INVALID_PERIOD", "ttl %q is not an ISO-8601 period such as P1D or P3M", *ttl)
 		case end.Before(now.AddDate(0, 0, 1)) || end.After(now.AddDate(1, 0, 0)):
-			p.Add("ttl", "OUT_OF_RANGE", "ttl %q must be between one day and one year", *ttl)
+			p.Add(prefix+"ttl", "OUT_OF_RANGE", "ttl %q must be between one day and one year", *ttl)
 		default:
 			return *ttl, end.UTC().Truncate(time.Millisecond)
 		}
@@ -127,9 +127,9 @@ func validateExpiry(ttl, expiresAt *string, now time.Time, p *Problems) (string,
 		t, err := ParseTime(*expiresAt)
 		switch {
 		case err != nil:
-			p.Add("expiresAt", "INVALID_DATE", "expiresAt %q is not an ISO-8601 date-time", *expiresAt)
+			p.Add(prefix+"expiresAt", "INVALID_DATE", "expiresAt %q is not an ISO-8601 date-time", *expiresAt)
 		case !t.After(now):
-			p.Add("expiresAt", "IN_THE_PAST", "expiresAt %q is not in the future", *expiresAt)
+			p.Add(prefix+"expiresAt", "IN_THE_PAST", "expiresAt %q is not in the future", *expiresAt)
 		default:
 			return "", t.UTC().Truncate(time.Millisecond)
 		}

@@ -52,7 +52,7 @@ func (in UploadInput) Validate(now time.Time) (UploadRequest, error) {
 	if o.Overwrite != nil {
 		req.Options.Overwrite = *o.Overwrite
 	}
-	_, req.Options.ExpiresAt = validateExpiry(o.TTL, o.ExpiresAt, now, &p)
+	_, req.Options.ExpiresAt = validateExpiry(o.TTL, o.ExpiresAt, now, "options.", &p)
 	return req, p.Err()
 }
 
@@ -67,7 +67,7 @@ func (o OptionsInput) ValidateReplace(now time.Time) (ReplaceOptions, error) {
 		out.Access = &a
 	}
 	if o.ExpiresAt != nil || o.TTL != nil {
-		_, t := validateExpiry(o.TTL, o.ExpiresAt, now, &p)
+		_, t := validateExpiry(o.TTL, o.ExpiresAt, now, "options.", &p)
 		out.ExpiresAt = &t
 	}
 	return out, p.Err()

@@ -145,11 +145,12 @@ func kindOf(mt string) string {
 }
 
 // chooseName picks the stored name and extension from the requested name,
-// else the content's file name, else "file". The extension it carries is
-// kept when it names the same media type as the bytes (or the bytes have no
-// known type and the extension is not an active one); otherwise the
-// detected extension is used, so a name can never make content look like
-// something it is not.
+// else the content's file name, else "file". The caller's extension is
+// kept, as HubSpot keeps it, except where the bytes or the extension are a
+// type a browser runs (HTML, SVG, script, XML) and the two disagree: then
+// the detected extension is used, so that a name can never make active
+// content pass for something else, nor the reverse. The served type comes
+// from the bytes either way.
 func chooseName(requested string, m ferry.Staged) (string, string) {
 	src := strings.TrimSpace(requested)
 	if src == "" {
@@ -163,14 +164,13 @@ func chooseName(requested string, m ferry.Staged) (string, string) {
 	switch {
 	case ext == "":
 		return name, m.Extension
-	case sameMediaType(byExt, m.ContentType):
-		return name, ext
-	case m.Extension == "" && !ferry.IsActive(byExt):
-		return name, ext
-	case requested != "":
-		return src, m.Extension
+	case (ferry.IsActive(byExt) || ferry.IsActive(m.ContentType)) && !sameMediaType(byExt, m.ContentType):
+		if requested != "" {
+			return src, m.Extension // keep the whole name the caller asked for
+		}
+		return name, m.Extension
 	}
-	return name, m.Extension
+	return name, ext
 }
 
 func sameMediaType(a, b string) bool {

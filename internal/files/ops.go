@@ -185,7 +185,7 @@ func (s *Service) Stat(ctx context.Context, portal ferry.PortalID, p string) (*f
 		return nil, nil, err
 	}
 	folder, err := s.store.FindFolderByPath(ctx, portal, p)
-	if err != nil {
+	if err != nil || folder.ID == 0 { // the root has no record to return
 		return nil, nil, ferry.Errorf(ferry.NotFound, "nothing at %q", p)
 	}
 	return nil, &folder, nil

@@ -174,8 +174,11 @@ func (s *server) fileUpdate(obj *jsonObject) (ferry.FileUpdate, error) {
 	}
 	if e := obj.str("expiresAt"); e != nil {
 		t, err := ferry.ParseTime(*e)
-		if err != nil {
+		switch {
+		case err != nil:
 			p.Add("expiresAt", "INVALID_DATE", "expiresAt %q is not an ISO-8601 date-time", *e)
+		case !t.After(s.opts.Now()):
+			p.Add("expiresAt", "IN_THE_PAST", "expiresAt %q is not in the future; use clearExpires to remove an expiry", *e)
 		}
 		u.ExpiresAt = &t
 	}

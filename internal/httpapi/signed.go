@@ -21,11 +21,12 @@ const (
 )
 
 // signature is the HMAC-SHA256 of everything a signed URL grants: the
-// portal, the path, and the expiry and variant parameters exactly as
-// issued, so that no other spelling of them verifies.
-func signature(key []byte, p ferry.PortalID, path, exp, size, upscale string) string {
+// file (by id, so that a later file at the same path is not covered), its
+// path, and the expiry and variant parameters exactly as issued, so that
+// no other spelling of them verifies.
+func signature(key []byte, f *ferry.File, exp, size, upscale string) string {
 	m := hmac.New(sha256.New, key)
-	fmt.Fprintf(m, "%d\n%s\n%s\n%s\n%s", p, path, exp, size, upscale)
+	fmt.Fprintf(m, "%d\n%d\n%s\n%s\n%s\n%s", f.Portal, f.ID, f.Path(), exp, size, upscale)
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
@@ -79,7 +80,7 @@ func (s *server) handleSignedURL(w http.ResponseWriter, r *http.Request) {
 		v.Set("size", size)
 		v.Set("upscale", strconv.FormatBool(upscale != nil && *upscale))
 	}
-	v.Set("sig", signature(key, f.Portal, f.Path(), v.Get("exp"), v.Get("size"), v.Get("upscale")))
+	v.Set("sig", signature(key, &f, v.Get("exp"), v.Get("size"), v.Get("upscale")))
 	encode(w, http.StatusOK, signedURLResponse{URL: s.fileURL(&f) + "?" + v.Encode(), ExpiresAt: wireTime(exp),
 		Name: f.Name, Extension: f.Extension, Size: f.Size, Type: f.Type, Height: f.Height, Width: f.Width})
 }
@@ -121,7 +122,7 @@ func (s *server) checkSignature(r *http.Request, f *ferry.File) (*signedGrant, e
 		return nil, err
 	}
 	g := &signedGrant{size: q.Get("size"), upscale: q.Get("upscale") == "true"}
-	want := signature(key, f.Portal, f.Path(), q.Get("exp"), q.Get("size"), q.Get("upscale"))
+	want := signature(key, f, q.Get("exp"), q.Get("size"), q.Get("upscale"))
 	if !hmac.Equal([]byte(sig), []byte(want)) {
 		return nil, denied
 	}

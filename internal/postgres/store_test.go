@@ -30,7 +30,9 @@ func newTestStore(t *testing.T) ferry.Store {
 	if err := postgres.Migrate(context.Background(), db); err != nil {
 		t.Fatalf("postgres.Migrate: %v", err)
 	}
-	return postgres.NewStore(db)
+	st := postgres.NewStore(db)
+	st.SetClock(storetest.Now)
+	return st
 }
 
 // TestMigrateConcurrently starts several "instances" on one empty schema

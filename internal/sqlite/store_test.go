@@ -23,5 +23,7 @@ func newTestStore(t *testing.T) ferry.Store {
 		t.Fatalf("sqlite.Open: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return sqlite.NewStore(db)
+	st := sqlite.NewStore(db)
+	st.SetClock(storetest.Now)
+	return st
 }

@@ -52,8 +52,8 @@ func (s *Store) FindFileByPath(ctx context.Context, portal ferry.PortalID, p str
 	}
 	name, ext := ferry.SplitName(base)
 	f, err := scanFile(s.queryRow(ctx, fileSelect+`
-		WHERE f.portal = ? AND COALESCE(fo.path, '/') = ? AND f.name = ? AND f.extension = ? AND f.archived = FALSE`,
-		int64(portal), clean, name, ext))
+		WHERE f.portal = ? AND COALESCE(fo.path, '/') = ? AND f.name = ? AND f.extension = ? AND `+liveFile,
+		int64(portal), clean, name, ext, s.nowMS()))
 	if err != nil {
 		return ferry.File{}, notFound(err, fmt.Sprintf("file at %q", p))
 	}
@@ -62,8 +62,8 @@ func (s *Store) FindFileByPath(ctx context.Context, portal ferry.PortalID, p str
 
 // FindDuplicate implements ferry.Store.
 func (s *Store) FindDuplicate(ctx context.Context, portal ferry.PortalID, md5 string, size int64, inFolder bool, folder ferry.FolderID) (ferry.File, error) {
-	q := fileSelect + ` WHERE f.portal = ? AND f.md5 = ? AND f.size = ? AND f.archived = FALSE`
-	args := []any{int64(portal), md5, size}
+	q := fileSelect + ` WHERE f.portal = ? AND f.md5 = ? AND f.size = ? AND ` + liveFile
+	args := []any{int64(portal), md5, size, s.nowMS()}
 	if inFolder {
 		q += ` AND f.folder_id = ?`
 		args = append(args, int64(folder))
@@ -107,6 +107,9 @@ func (s *Store) insertFile(ctx context.Context, f *ferry.File, overwrite bool) (
 	case ferry.KindOf(err) != ferry.NotFound:
 		return nil, err
 	}
+	if err := s.releaseExpiredName(ctx, f); err != nil {
+		return nil, err
+	}
 	var id int64
 	err = s.queryRow(ctx, `INSERT INTO files (portal, folder_id, name, name_fold, extension, access, size, width, height, type,
 		encoding, content_type, md5, usable, source_group, blob_key, archived, created_at, updated_at, expires_at)
@@ -125,8 +128,8 @@ func (s *Store) freeName(ctx context.Context, f *ferry.File) (string, error) {
 	for n := 1; n < 100000; n++ {
 		candidate := fmt.Sprintf("%s-%d", f.Name, n)
 		var taken int
-		err := s.queryRow(ctx, `SELECT count(*) FROM files WHERE portal = ? AND folder_id = ? AND name = ? AND extension = ? AND archived = FALSE`,
-			int64(f.Portal), int64(f.FolderID), candidate, f.Extension).Scan(&taken)
+		err := s.queryRow(ctx, `SELECT count(*) FROM files f WHERE f.portal = ? AND f.folder_id = ? AND f.name = ? AND f.extension = ? AND `+liveFile,
+			int64(f.Portal), int64(f.FolderID), candidate, f.Extension, s.nowMS()).Scan(&taken)
 		if err != nil {
 			return "", ferry.Wrap(err, "find free name")
 		}
@@ -143,6 +146,9 @@ func (s *Store) UpdateFile(ctx context.Context, f *ferry.File) error {
 		tx := st.(*Store)
 		folder, err := tx.FindFolderByID(ctx, f.Portal, f.FolderID)
 		if err != nil {
+			return err
+		}
+		if err := tx.releaseExpiredName(ctx, f); err != nil {
 			return err
 		}
 		res, err := tx.exec(ctx, `UPDATE files SET folder_id = ?, name = ?, name_fold = ?, extension = ?, access = ?, size = ?, width = ?, height = ?,
@@ -165,6 +171,25 @@ func (s *Store) UpdateFile(ctx context.Context, f *ferry.File) error {
 	})
 }
 
+// liveFile is the condition a file must meet to be found by path, by
+// content or by search: not archived and not expired. An expired file is
+// gone for every purpose at once, though the maintenance job deletes its
+// content later.
+const liveFile = `f.archived = FALSE AND (f.expires_at = 0 OR f.expires_at > ?)`
+
+func (s *Store) nowMS() int64 { return s.now().UnixMilli() }
+
+// releaseExpiredName archives an expired file that still holds the name f
+// is about to take, so that the name is free at once; the expiry job
+// deletes it later.
+func (s *Store) releaseExpiredName(ctx context.Context, f *ferry.File) error {
+	now := s.nowMS()
+	_, err := s.exec(ctx, `UPDATE files SET archived = TRUE, archived_at = ?, updated_at = ?
+		WHERE portal = ? AND folder_id = ? AND name = ? AND extension = ? AND id <> ? AND archived = FALSE
+		AND expires_at > 0 AND expires_at <= ?`, now, now, int64(f.Portal), int64(f.FolderID), f.Name, f.Extension, int64(f.ID), now)
+	return ferry.Wrap(err, "release expired name")
+}
+
 // DeleteFile implements ferry.Store.
 func (s *Store) DeleteFile(ctx context.Context, portal ferry.PortalID, id ferry.FileID) error {
 	res, err := s.exec(ctx, `DELETE FROM files WHERE portal = ? AND id = ?`, int64(portal), int64(id))
@@ -179,7 +204,7 @@ func (s *Store) DeleteFile(ctx context.Context, portal ferry.PortalID, id ferry.
 
 // ListExpiredFiles implements ferry.Store.
 func (s *Store) ListExpiredFiles(ctx context.Context, t time.Time, limit int) ([]ferry.File, error) {
-	rows, err := s.query(ctx, fileSelect+` WHERE f.archived = FALSE AND f.expires_at > 0 AND f.expires_at <= ? ORDER BY f.expires_at LIMIT ?`, ms(t), limit)
+	rows, err := s.query(ctx, fileSelect+` WHERE f.expires_at > 0 AND f.expires_at <= ? ORDER BY f.expires_at LIMIT ?`, ms(t), limit)
 	if err != nil {
 		return nil, ferry.Wrap(err, "list expired files")
 	}

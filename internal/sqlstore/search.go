@@ -127,7 +127,7 @@ var fileSortColumns = map[string]string{"id": "f.id", "createdAt": "f.created_at
 func (s *Store) SearchFiles(ctx context.Context, portal ferry.PortalID, ff ferry.FileFilter) ([]ferry.File, bool, error) {
 	w := &where{}
 	w.add("f.portal = ?", int64(portal))
-	w.add("f.archived = FALSE")
+	w.add(liveFile, s.nowMS())
 	w.add("f.access NOT LIKE 'HIDDEN\\_%' ESCAPE '\\'")
 	in(w, "f.id", ff.IDs)
 	between(w, "f.id", ff.ID, asInt)

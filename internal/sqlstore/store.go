@@ -51,6 +51,11 @@ func New(db *sql.DB, d Dialect) *Store {
 	return &Store{db: db, q: db, d: d, now: time.Now}
 }
 
+// SetClock sets the time the store takes for now: when folders are
+// created and which files have expired. Tests pin it; it defaults to
+// time.Now.
+func (s *Store) SetClock(now ferry.Clock) { s.now = now }
+
 func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return s.q.ExecContext(ctx, s.d.Rebind(q), args...)
 }

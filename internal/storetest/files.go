@@ -152,7 +152,8 @@ func testListExpiredFiles(t *testing.T, open func(t *testing.T) ferry.Store) {
 	got, err := st.ListExpiredFiles(ctx, cutoff, 10)
 	mustNoErr(t, err, "ListExpiredFiles")
 	names := fileNames(got)
-	want := []string{"foreign-early.txt", "early.txt", "at-cutoff.txt"}
+	// An archived file that expires is deleted for good too.
+	want := []string{"foreign-early.txt", "early.txt", "at-cutoff.txt", "archived.txt"}
 	if !sameSet(names, want) {
 		t.Errorf("ListExpiredFiles=%q, want %q in any order", names, want)
 	}

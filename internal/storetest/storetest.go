@@ -48,6 +48,10 @@ const (
 // base is a fixed, millisecond-aligned time that test data hangs off.
 var base = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
+// Now is the clock a store under test must run on: the suite's data hangs
+// off a fixed time, and what counts as expired depends on the store's now.
+func Now() time.Time { return base }
+
 // at returns base plus d.
 func at(d time.Duration) time.Time { return base.Add(d) }
 

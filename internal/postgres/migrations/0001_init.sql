@@ -53,7 +53,7 @@ CREATE TABLE files (
 -- Also serves lookups and filters by (portal, folder_id).
 CREATE UNIQUE INDEX files_live_name ON files (portal, folder_id, name, extension) WHERE archived = FALSE;
 CREATE INDEX files_md5 ON files (portal, md5) WHERE archived = FALSE;
-CREATE INDEX files_expires ON files (expires_at) WHERE expires_at > 0 AND archived = FALSE;
+CREATE INDEX files_expires ON files (expires_at) WHERE expires_at > 0;
 -- Search pages through a portal's live files by id (the default order),
 -- creation or update time; a lookup by path starts from name and extension.
 CREATE INDEX files_portal_id ON files (portal, id) WHERE archived = FALSE;

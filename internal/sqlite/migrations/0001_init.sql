@@ -53,7 +53,7 @@ CREATE INDEX files_md5 ON files (portal, md5) WHERE archived = FALSE;
 CREATE INDEX files_folder ON files (portal, folder_id, id) WHERE archived = FALSE;
 CREATE INDEX files_created ON files (portal, created_at, id) WHERE archived = FALSE;
 CREATE INDEX files_updated ON files (portal, updated_at, id) WHERE archived = FALSE;
-CREATE INDEX files_expires ON files (expires_at) WHERE expires_at > 0 AND archived = FALSE;
+CREATE INDEX files_expires ON files (expires_at) WHERE expires_at > 0;
 
 CREATE TABLE tasks (
 	id           TEXT PRIMARY KEY,
