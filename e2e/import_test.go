@@ -56,6 +56,9 @@ func TestImportFromURL(t *testing.T) {
 			t.Errorf("%s: status response has no X-HubSpot-Correlation-Id header", tc.name)
 		}
 		st := decodeJSON(t, b)
+		if got, want := jstr(st, "links", "source"), o.url(tc.path); got != want {
+			t.Errorf("%s: links.source = %q, want the URL the bytes came from, %q", tc.name, got, want)
+		}
 		if got := jstr(st, "taskId"); got != id {
 			t.Errorf("%s: taskId = %q, want %q", tc.name, got, id)
 		}

@@ -37,6 +37,7 @@ type Task struct {
 	Request     []byte // the validated request, as JSON
 	Attempts    int    // how many times a worker has started it
 	JobID       int64  // the queue's job that works the task
+	SourceURL   string // an import's final URL after redirects, credentials removed
 	Errors      []TaskError
 	FileID      FileID   // the result of a completed import
 	FolderID    FolderID // the result of a completed folder update

@@ -41,7 +41,11 @@ func (s *server) handleCheckImport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	encode(w, http.StatusOK, s.newFileActionResponse(&t, f, s.importStatusLink(r, t.ID)))
+	resp := s.newFileActionResponse(&t, f, s.importStatusLink(r, t.ID))
+	if t.SourceURL != "" {
+		resp.Links["source"] = t.SourceURL // where the bytes came from, after redirects
+	}
+	encode(w, http.StatusOK, resp)
 }
 
 func (s *server) importStatusLink(r *http.Request, id ferry.TaskID) string {

@@ -106,7 +106,7 @@ func (w *importWorker) run(ctx context.Context, t *ferry.Task, req ferry.ImportR
 	p := ferry.Placement{Portal: t.Portal, FolderID: req.FolderID, Name: req.Name, Access: req.Access,
 		DuplicateStrategy: req.DuplicateStrategy, DuplicateScope: req.DuplicateScope, Overwrite: req.Overwrite, ExpiresAt: req.ExpiresAt}
 	complete := func(st ferry.Store, f ferry.File) error {
-		t.Status, t.FileID = ferry.TaskComplete, f.ID
+		t.Status, t.FileID, t.SourceURL = ferry.TaskComplete, f.ID, fetch.Redact(resp.FinalURL)
 		t.CompletedAt = w.now().UTC().Truncate(time.Millisecond)
 		return st.UpdateTask(ctx, t)
 	}

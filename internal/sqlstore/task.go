@@ -9,7 +9,7 @@ import (
 	"ferry/internal/ferry"
 )
 
-const taskColumns = `id, portal, kind, status, request, attempts, job_id, errors, file_id, folder_id, requested_at, started_at, completed_at`
+const taskColumns = `id, portal, kind, status, request, attempts, job_id, source_url, errors, file_id, folder_id, requested_at, started_at, completed_at`
 
 // CreateTask implements ferry.Store.
 func (s *Store) CreateTask(ctx context.Context, t *ferry.Task) error {
@@ -17,8 +17,8 @@ func (s *Store) CreateTask(ctx context.Context, t *ferry.Task) error {
 	if err != nil {
 		return ferry.Wrap(err, "encode task errors")
 	}
-	_, err = s.exec(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		string(t.ID), int64(t.Portal), string(t.Kind), string(t.Status), t.Request, t.Attempts, t.JobID, string(errs),
+	_, err = s.exec(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		string(t.ID), int64(t.Portal), string(t.Kind), string(t.Status), t.Request, t.Attempts, t.JobID, t.SourceURL, string(errs),
 		int64(t.FileID), int64(t.FolderID), ms(t.RequestedAt), ms(t.StartedAt), ms(t.CompletedAt))
 	if s.d.IsUnique(err) {
 		return ferry.Errorf(ferry.Conflict, "task %s exists already", t.ID)
@@ -33,7 +33,7 @@ func scanTask(row interface{ Scan(...any) error }) (ferry.Task, error) {
 		p, fileID, folderID           int64
 		requested, started, completed int64
 	)
-	err := row.Scan(&tid, &p, &kind, &status, &t.Request, &t.Attempts, &t.JobID, &errs, &fileID, &folderID, &requested, &started, &completed)
+	err := row.Scan(&tid, &p, &kind, &status, &t.Request, &t.Attempts, &t.JobID, &t.SourceURL, &errs, &fileID, &folderID, &requested, &started, &completed)
 	if err != nil {
 		return ferry.Task{}, err
 	}
@@ -79,9 +79,9 @@ func (s *Store) UpdateTask(ctx context.Context, t *ferry.Task) error {
 	if err != nil {
 		return ferry.Wrap(err, "encode task errors")
 	}
-	res, err := s.exec(ctx, `UPDATE tasks SET status = ?, attempts = ?, errors = ?, file_id = ?, folder_id = ?,
+	res, err := s.exec(ctx, `UPDATE tasks SET status = ?, attempts = ?, source_url = ?, errors = ?, file_id = ?, folder_id = ?,
 		started_at = ?, completed_at = ? WHERE id = ? AND portal = ?`,
-		string(t.Status), t.Attempts, string(errs), int64(t.FileID), int64(t.FolderID),
+		string(t.Status), t.Attempts, t.SourceURL, string(errs), int64(t.FileID), int64(t.FolderID),
 		ms(t.StartedAt), ms(t.CompletedAt), string(t.ID), int64(t.Portal))
 	if err != nil {
 		return ferry.Wrap(err, "update task")

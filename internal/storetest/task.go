@@ -62,6 +62,7 @@ func testTask(t *testing.T, open func(t *testing.T) ferry.Store) {
 		upd := orig
 		upd.Status, upd.Attempts = ferry.TaskCanceled, 3
 		upd.FileID, upd.FolderID = 77, 88
+		upd.SourceURL = "https://cdn.example.com/final/cat.png"
 		upd.StartedAt = at(1500*time.Millisecond + 123456*time.Nanosecond)
 		upd.CompletedAt = at(9*time.Second + 999999*time.Nanosecond)
 		upd.Errors = []ferry.TaskError{

@@ -72,6 +72,7 @@ CREATE TABLE tasks (
 	errors       TEXT NOT NULL DEFAULT '[]',
 	file_id      BIGINT NOT NULL DEFAULT 0,
 	folder_id    BIGINT NOT NULL DEFAULT 0,
+	source_url   TEXT NOT NULL DEFAULT '',
 	requested_at BIGINT NOT NULL,
 	started_at   BIGINT NOT NULL DEFAULT 0,
 	completed_at BIGINT NOT NULL DEFAULT 0

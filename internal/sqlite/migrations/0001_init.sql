@@ -66,6 +66,7 @@ CREATE TABLE tasks (
 	errors       TEXT NOT NULL DEFAULT '[]',
 	file_id      INTEGER NOT NULL DEFAULT 0,
 	folder_id    INTEGER NOT NULL DEFAULT 0,
+	source_url   TEXT NOT NULL DEFAULT '',
 	requested_at INTEGER NOT NULL,
 	started_at   INTEGER NOT NULL DEFAULT 0,
 	completed_at INTEGER NOT NULL DEFAULT 0
