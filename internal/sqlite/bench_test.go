@@ -34,6 +34,15 @@ func BenchmarkSearchFiles(b *testing.B) {
 		{"NameContains", ferry.FileFilter{Name: "file-9999", Page: ferry.Page{Limit: 10}}},
 		{"SizeRangeSortedDesc", ferry.FileFilter{Size: ferry.Range[int64]{Gte: &size}, Sort: []ferry.SortKey{{Field: "createdAt", Desc: true}}, Page: ferry.Page{Limit: 100}}},
 	}
+	// The file host resolves a path on every request it serves.
+	b.Run("FindFileByPath", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := st.FindFileByPath(ctx, 1, "/bench/f7/file-77777.txt"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()

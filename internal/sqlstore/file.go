@@ -51,9 +51,18 @@ func (s *Store) FindFileByPath(ctx context.Context, portal ferry.PortalID, p str
 		return ferry.File{}, ferry.Errorf(ferry.NotFound, "no file at %q", p)
 	}
 	name, ext := ferry.SplitName(base)
+	// Resolve the folder first, so that the file lookup is one probe of
+	// the (portal, folder_id, name, extension) index: this runs on every
+	// request to the file host.
+	folder, err := s.FindFolderByPath(ctx, portal, clean)
+	if ferry.KindOf(err) == ferry.NotFound {
+		return ferry.File{}, ferry.Errorf(ferry.NotFound, "file at %q not found", p)
+	} else if err != nil {
+		return ferry.File{}, err
+	}
 	f, err := scanFile(s.queryRow(ctx, fileSelect+`
-		WHERE f.portal = ? AND COALESCE(fo.path, '/') = ? AND f.name = ? AND f.extension = ? AND `+liveFile,
-		int64(portal), clean, name, ext, s.nowMS()))
+		WHERE f.portal = ? AND f.folder_id = ? AND f.name = ? AND f.extension = ? AND `+liveFile,
+		int64(portal), int64(folder.ID), name, ext, s.nowMS()))
 	if err != nil {
 		return ferry.File{}, notFound(err, fmt.Sprintf("file at %q", p))
 	}

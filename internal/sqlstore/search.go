@@ -145,9 +145,12 @@ func (s *Store) SearchFiles(ctx context.Context, portal ferry.PortalID, ff ferry
 	between(w, "f.size", ff.Size, asInt)
 	between(w, "f.height", ff.Height, asInt)
 	between(w, "f.width", ff.Width, asInt)
-	for col, v := range map[string]string{"f.encoding": ff.Encoding, "f.type": ff.Type, "f.extension": ff.Extension, "f.md5": ff.MD5} {
+	// Stored values are normalised (type upper case, the others lower
+	// case), so that plain equality can use the indexes.
+	for col, v := range map[string]string{"f.encoding": strings.ToLower(ff.Encoding), "f.type": strings.ToUpper(ff.Type),
+		"f.extension": strings.ToLower(ff.Extension), "f.md5": strings.ToLower(ff.MD5)} {
 		if v != "" {
-			w.add("LOWER("+col+") = ?", strings.ToLower(v))
+			w.add(col+" = ?", v)
 		}
 	}
 	if ff.IsUsableInContent != nil {

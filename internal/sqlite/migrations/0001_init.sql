@@ -49,7 +49,8 @@ CREATE TABLE files (
 );
 CREATE UNIQUE INDEX files_live_name ON files (portal, folder_id, name, extension) WHERE archived = FALSE;
 CREATE INDEX files_md5 ON files (portal, md5) WHERE archived = FALSE;
--- search: by folder, and the sort orders most used
+-- search: the default order (by id), by folder, and the sort orders most used
+CREATE INDEX files_portal_id ON files (portal, id) WHERE archived = FALSE;
 CREATE INDEX files_folder ON files (portal, folder_id, id) WHERE archived = FALSE;
 CREATE INDEX files_created ON files (portal, created_at, id) WHERE archived = FALSE;
 CREATE INDEX files_updated ON files (portal, updated_at, id) WHERE archived = FALSE;
