@@ -4,11 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 )
@@ -208,24 +205,12 @@ func checkHostedMissing(t *testing.T, s *server, filePath string) {
 	}
 }
 
-// taskBlobs lists what blob storage holds for an import task: imports
-// write to the key imports/<portal>/<taskId>, which fileblob keeps under
-// <data-dir>/blobs/imports/<portal>/, with sidecar and temporary files
-// named after it.
+// taskBlobs lists the keys that blob storage holds for an import task:
+// imports write to the key imports/<portal>/<taskId>, and fileblob writes
+// a temporary file named after it (<key>.<random>.tmp) on the way.
 func taskBlobs(t *testing.T, s *server, portal, taskID string) []string {
 	t.Helper()
-	dir := filepath.Join(s.DataDir, "blobs", "imports", portal)
-	entries, err := os.ReadDir(dir)
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatalf("read %s: %v", dir, err)
-	}
-	var names []string
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), taskID) {
-			names = append(names, filepath.Join(dir, e.Name()))
-		}
-	}
-	return names
+	return listBlobs(t, s, "imports/"+portal+"/"+taskID)
 }
 
 // checkNoBlob checks that blob storage holds nothing for an import task.

@@ -411,7 +411,7 @@ func TestFilesGetUpdateReplaceDelete(t *testing.T) {
 	gf := uploadFile(t, s, "/crud", "gdpr.txt", gone, accessOpts("PUBLIC_INDEXABLE"))
 	itsBlobs := newBlobs(blobsBefore, blobFiles(t, s))
 	if len(itsBlobs) == 0 {
-		t.Fatalf("upload added nothing under %s/blobs/files; the blob layout changed", s.DataDir)
+		t.Fatalf("upload added no key under files/ in %s; the blob layout changed", s.blobURL())
 	}
 	resp, b = s.do("DELETE", filesPath+"/"+jstr(gf, "id")+"/gdpr-delete", nil, s.Token)
 	if wantStatus(t, "gdpr-delete", resp, b, http.StatusNoContent) && len(b) != 0 {

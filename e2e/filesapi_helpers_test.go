@@ -11,12 +11,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
 	"net/url"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -283,28 +281,10 @@ func onServer(t *testing.T, s *server, u string) string {
 	return s.BaseURL + p.RequestURI()
 }
 
-// blobFiles lists every regular file under <data-dir>/blobs/files.
+// blobFiles lists every key under files/ in the server's blob storage.
 func blobFiles(t *testing.T, s *server) []string {
 	t.Helper()
-	root := filepath.Join(s.DataDir, "blobs", "files")
-	var out []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if os.IsNotExist(err) {
-				return nil
-			}
-			return err
-		}
-		if d.Type().IsRegular() {
-			out = append(out, p)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("walk %s: %v", root, err)
-	}
-	sort.Strings(out)
-	return out
+	return listBlobs(t, s, "files/")
 }
 
 // newBlobs returns the entries of after that are not in before.

@@ -33,6 +33,10 @@ func TestMain(m *testing.M) {
 	if !setUpOpenAPI() { // see openapi_test.go
 		os.Exit(1)
 	}
+	if err := checkBackendEnv(); err != nil { // see backend_test.go
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		os.Exit(1)
+	}
 	dir, err := os.MkdirTemp("", "ferry-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
@@ -63,7 +67,7 @@ func skipShort(t *testing.T) {
 }
 
 // server is one ferry serve on its own data dir. Restarts keep the data
-// dir and the bootstrap token; the address changes.
+// dir, the storage and the bootstrap token; the address changes.
 type server struct {
 	t       *testing.T
 	BaseURL string
@@ -71,6 +75,7 @@ type server struct {
 	DataDir string
 	Cmd     *exec.Cmd
 
+	store  storage // database and blob storage, if not in the data dir
 	flags  []string
 	log    *syncBuffer // stderr of every run, in order
 	run    *run        // the current run
@@ -86,16 +91,28 @@ type run struct {
 	err  error         // Wait's result, valid after done
 }
 
-// startServer starts ferry serve on a fresh data dir with the given extra
-// flags, waits until it is healthy, and stops it (SIGTERM, then SIGKILL
-// after 10 s) when the test ends. Its stderr is logged if the test fails.
+// startServer starts ferry serve on a fresh data dir and fresh storage of
+// the backend that FERRY_E2E_BACKEND selects (backend_test.go) with the
+// given extra flags, waits until it is healthy, and stops it (SIGTERM,
+// then SIGKILL after 10 s) when the test ends. Its stderr is logged if the
+// test fails.
 func startServer(t *testing.T, flags ...string) *server {
+	t.Helper()
+	skipShort(t)
+	return startServerOn(t, newStorage(t), flags...)
+}
+
+// startServerOn is startServer on the given storage, which other servers
+// may share. The storage must have been made before, so that its cleanup
+// runs after the server has stopped.
+func startServerOn(t *testing.T, st storage, flags ...string) *server {
 	t.Helper()
 	skipShort(t)
 	s := &server{
 		t:       t,
 		Token:   "ferry-e2e-" + randomHex(t, 16),
 		DataDir: t.TempDir(),
+		store:   st,
 		flags:   flags,
 		log:     &syncBuffer{},
 	}
@@ -120,8 +137,9 @@ func (s *server) start() {
 	t := s.t
 	t.Helper()
 	s.nruns++
-	fmt.Fprintf(s.log, "----- run %d: ferry serve %s -----\n", s.nruns, strings.Join(s.flags, " "))
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", s.DataDir}, s.flags...)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", s.DataDir}, s.store.flags()...)
+	args = append(args, s.flags...)
+	fmt.Fprintf(s.log, "----- run %d: ferry %s -----\n", s.nruns, strings.Join(args, " "))
 	cmd := exec.Command(ferryBin, args...)
 	cmd.Env = append(ferryFreeEnv(), "FERRY_BOOTSTRAP_TOKEN="+s.Token, "FERRY_BOOTSTRAP_PORTAL=1")
 	r := &run{cmd: cmd, addr: make(chan string, 1), done: make(chan struct{})}
@@ -229,19 +247,22 @@ func (s *server) kill9() {
 }
 
 // restart stops the server if it still runs, then starts it again on the
-// same data dir with the same token and flags. BaseURL changes.
+// same data dir and storage with the same token and flags. BaseURL changes.
 func (s *server) restart() {
 	s.t.Helper()
 	s.stop()
 	s.start()
 }
 
-// createToken runs "ferry token create" against the data dir, while the
-// server runs, and returns the new secret.
+// createToken runs "ferry token create" against the server's database,
+// while the server runs, and returns the new secret.
 func (s *server) createToken(portal int, scopes string) string {
 	s.t.Helper()
-	cmd := exec.Command(ferryBin, "token", "create", "--portal", fmt.Sprint(portal), "--scopes", scopes,
-		"--name", "e2e", "--data-dir", s.DataDir)
+	args := []string{"token", "create", "--portal", fmt.Sprint(portal), "--scopes", scopes, "--name", "e2e", "--data-dir", s.DataDir}
+	if s.store.database != "" {
+		args = append(args, "--database", s.store.database)
+	}
+	cmd := exec.Command(ferryBin, args...)
 	cmd.Env = ferryFreeEnv()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -133,7 +133,8 @@ func withLock(ctx context.Context, db *sql.DB, fn func() error) error {
 }
 
 // dialect is how PostgreSQL differs for sqlstore.
-var dialect = sqlstore.Dialect{Rebind: sqlstore.RebindDollar, IsUnique: isUnique}
+var dialect = sqlstore.Dialect{Rebind: sqlstore.RebindDollar, IsUnique: isUnique,
+	LockPortal: `SELECT pg_advisory_xact_lock(?, ?)`}
 
 // NewStore returns the Ferry store on a database that Open returned and
 // Migrate migrated.

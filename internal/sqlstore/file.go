@@ -87,7 +87,7 @@ func (s *Store) FindDuplicate(ctx context.Context, portal ferry.PortalID, md5 st
 // InsertFile implements ferry.Store.
 func (s *Store) InsertFile(ctx context.Context, f *ferry.File, overwrite bool) (*ferry.File, error) {
 	var replaced *ferry.File
-	err := s.Atomic(ctx, func(st ferry.Store) error {
+	err := s.writeTx(ctx, f.Portal, func(st ferry.Store) error {
 		var err error
 		replaced, err = st.(*Store).insertFile(ctx, f, overwrite)
 		return err
@@ -151,7 +151,7 @@ func (s *Store) freeName(ctx context.Context, f *ferry.File) (string, error) {
 
 // UpdateFile implements ferry.Store.
 func (s *Store) UpdateFile(ctx context.Context, f *ferry.File) error {
-	return s.Atomic(ctx, func(st ferry.Store) error {
+	return s.writeTx(ctx, f.Portal, func(st ferry.Store) error {
 		tx := st.(*Store)
 		folder, err := tx.FindFolderByID(ctx, f.Portal, f.FolderID)
 		if err != nil {

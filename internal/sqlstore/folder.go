@@ -65,7 +65,7 @@ func (s *Store) EnsureFolder(ctx context.Context, portal ferry.PortalID, p strin
 		return ferry.Folder{}, ferry.Invalidf("folderPath", "folder path %q is not valid", p)
 	}
 	var out ferry.Folder
-	err := s.Atomic(ctx, func(st ferry.Store) error {
+	err := s.writeTx(ctx, portal, func(st ferry.Store) error {
 		cur := rootFolder(portal)
 		if clean == "/" {
 			out = cur
@@ -93,7 +93,7 @@ func (s *Store) CreateFolder(ctx context.Context, portal ferry.PortalID, parent 
 		return ferry.Folder{}, ferry.Invalidf("name", "folder name %q is not valid", name)
 	}
 	var out ferry.Folder
-	err := s.Atomic(ctx, func(st ferry.Store) error {
+	err := s.writeTx(ctx, portal, func(st ferry.Store) error {
 		p, err := st.FindFolderByID(ctx, portal, parent)
 		if err != nil {
 			return err
@@ -119,7 +119,7 @@ func (s *Store) MoveFolder(ctx context.Context, portal ferry.PortalID, id, paren
 		return ferry.Folder{}, ferry.Invalidf("name", "folder name %q is not valid", name)
 	}
 	var out ferry.Folder
-	err := s.Atomic(ctx, func(st ferry.Store) error {
+	err := s.writeTx(ctx, portal, func(st ferry.Store) error {
 		tx := st.(*Store)
 		f, err := tx.FindFolderByID(ctx, portal, id)
 		if err != nil || id == 0 {
@@ -164,7 +164,7 @@ func (s *Store) MoveFolder(ctx context.Context, portal ferry.PortalID, id, paren
 // ArchiveFolder implements ferry.Store.
 func (s *Store) ArchiveFolder(ctx context.Context, portal ferry.PortalID, id ferry.FolderID, at time.Time) (int, error) {
 	var n int
-	err := s.Atomic(ctx, func(st ferry.Store) error {
+	err := s.writeTx(ctx, portal, func(st ferry.Store) error {
 		tx := st.(*Store)
 		f, err := tx.FindFolderByID(ctx, portal, id)
 		if err != nil || id == 0 {

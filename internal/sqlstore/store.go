@@ -29,6 +29,12 @@ type Dialect struct {
 	Rebind func(query string) string
 	// IsUnique reports whether err is a unique-constraint violation.
 	IsUnique func(err error) bool
+	// LockPortal, if set, is a statement taking a transaction-scoped lock
+	// on a portal; its two arguments are a namespace and the portal. Write
+	// transactions that look for a name and then insert it take it first,
+	// so that two of them cannot both miss and collide. SQLite needs none:
+	// it runs one write transaction at a time.
+	LockPortal string
 }
 
 // Store implements ferry.Store on a database/sql database whose schema the
@@ -103,6 +109,25 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx, st ferry.Store) er
 	}
 	return nil
 }
+
+// writeTx runs fn in a transaction that holds the portal's write lock (see
+// Dialect.LockPortal).
+func (s *Store) writeTx(ctx context.Context, portal ferry.PortalID, fn func(ferry.Store) error) error {
+	return s.Atomic(ctx, func(st ferry.Store) error {
+		if s.d.LockPortal != "" {
+			// The lock's key is the portal folded into 32 bits under a
+			// namespace of Ferry's own; a collision only serialises more.
+			key := int32(int64(portal) ^ int64(portal)>>32)
+			if _, err := st.(*Store).exec(ctx, s.d.LockPortal, portalLockSpace, key); err != nil {
+				return ferry.Wrap(err, "lock portal")
+			}
+		}
+		return fn(st)
+	})
+}
+
+// portalLockSpace is the namespace of Ferry's portal locks ("FRRY").
+const portalLockSpace int32 = 0x46525259
 
 // Atomic implements ferry.Store.
 func (s *Store) Atomic(ctx context.Context, fn func(ferry.Store) error) error {
