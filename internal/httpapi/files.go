@@ -219,11 +219,17 @@ func (s *server) handleSearchFiles(w http.ResponseWriter, r *http.Request) {
 		IsUsableInContent: q.boolp("isUsableInContent"), AllowsAnonymous: q.boolp("allowsAnonymousAccess"),
 		MD5: q.str("fileMd5"), Sort: q.sort(ferry.FileSortFields), Page: q.page(),
 	}
+	urlPath, ours := "", true
 	if u := q.str("url"); u != "" {
-		f.Path = s.pathFromURL(u, portal(r))
+		urlPath, ours = s.pathFromURL(u, portal(r))
+		f.Path = urlPath
 	}
 	if err := q.err(); err != nil {
 		writeError(w, r, s.log, err)
+		return
+	}
+	if !ours { // a URL that is not one of this portal's file URLs matches nothing
+		encode(w, http.StatusOK, s.newCollection(r, []any{}, f.Page, false))
 		return
 	}
 	files, more, err := s.files.SearchFiles(r.Context(), portal(r), f)
@@ -239,14 +245,14 @@ func (s *server) handleSearchFiles(w http.ResponseWriter, r *http.Request) {
 	encode(w, http.StatusOK, s.newCollection(r, results, f.Page, more))
 }
 
-// pathFromURL turns a file's hosting URL into its path, for search by url.
-// A URL that is not one of this portal's file URLs matches nothing.
-func (s *server) pathFromURL(u string, p ferry.PortalID) string {
+// pathFromURL turns a file's hosting URL into its path, for search by url,
+// and reports whether the URL is one of this portal's file URLs at all.
+func (s *server) pathFromURL(u string, p ferry.PortalID) (string, bool) {
 	prefix := s.link("/hubfs/" + p.String())
 	if !strings.HasPrefix(u, prefix+"/") {
-		return "\x00no-such-path"
+		return "", false
 	}
-	return unescapePath(strings.TrimPrefix(u, prefix))
+	return unescapePath(strings.TrimPrefix(u, prefix)), true
 }
 
 // handleStat serves GET /files/v3/files/stat/{path...}.

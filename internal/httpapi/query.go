@@ -31,7 +31,16 @@ func (q *query) list(name string) []string {
 	return out
 }
 
-func (q *query) str(name string) string { return strings.TrimSpace(q.v.Get(name)) }
+// str returns a parameter's value. A NUL byte, which no name, path or
+// value in Ferry can hold and PostgreSQL cannot store, is a problem.
+func (q *query) str(name string) string {
+	s := strings.TrimSpace(q.v.Get(name))
+	if strings.ContainsRune(s, 0) {
+		q.problems.Add(name, "INVALID_CHARACTER", "%s must not contain a NUL byte", name)
+		return ""
+	}
+	return s
+}
 
 func (q *query) int64p(name string) *int64 {
 	s := q.str(name)

@@ -47,7 +47,7 @@ func (s *Store) FindFileByID(ctx context.Context, portal ferry.PortalID, id ferr
 func (s *Store) FindFileByPath(ctx context.Context, portal ferry.PortalID, p string) (ferry.File, error) {
 	dir, base := path.Split(p)
 	clean, ok := ferry.CleanFolderPath(dir)
-	if !ok || base == "" {
+	if !ok || !ferry.ValidName(base) {
 		return ferry.File{}, ferry.Errorf(ferry.NotFound, "no file at %q", p)
 	}
 	name, ext := ferry.SplitName(base)
