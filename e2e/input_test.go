@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -31,4 +33,48 @@ func TestNULBytes(t *testing.T) {
 			t.Errorf("%s %s: status = %d, want %d\n%s", tc.method, tc.path, resp.StatusCode, tc.want, b)
 		}
 	}
+}
+
+// TestRequestLimits checks each request-size limit at and just past its
+// edge: a JSON body of 1 MiB, a multipart text part of 64 KiB, and a
+// signed URL's lifetime of 366 days.
+func TestRequestLimits(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+
+	// A JSON body: a name padded with spaces (trimmed by the server) so
+	// that the body is exactly the limit, then one byte more.
+	const jsonLimit = 1 << 20
+	body := func(n int) string {
+		prefix, suffix := `{"name":"limit-folder`, `"}`
+		return prefix + strings.Repeat(" ", n-len(prefix)-len(suffix)) + suffix
+	}
+	if resp, b := s.do("POST", "/files/v3/folders", body(jsonLimit), s.Token); resp.StatusCode != http.StatusCreated {
+		t.Errorf("JSON body of exactly %d bytes: status = %d, want 201\n%s", jsonLimit, resp.StatusCode, b)
+	}
+	resp, b := s.do("POST", "/files/v3/folders", body(jsonLimit+1), s.Token)
+	checkError(t, "JSON body one byte over", resp, b, http.StatusRequestEntityTooLarge, "VALIDATION_ERROR")
+
+	// A multipart text part.
+	const fieldLimit = 64 << 10
+	opts := func(n int) formPart {
+		o := `{"access":"PRIVATE"}`
+		return formPart{name: "options", body: []byte(o + strings.Repeat(" ", n-len(o)))}
+	}
+	file := formPart{name: "file", fileName: "a.txt", ctype: "text/plain", body: []byte("limits\n")}
+	folder := formPart{name: "folderPath", body: []byte("/limits")}
+	if resp, b := sendForm(t, s, "POST", "/files/v3/files", s.Token, file, folder, opts(fieldLimit)); resp.StatusCode != http.StatusCreated {
+		t.Errorf("options part of exactly %d bytes: status = %d, want 201\n%s", fieldLimit, resp.StatusCode, b)
+	}
+	resp, b = sendForm(t, s, "POST", "/files/v3/files", s.Token, file, folder, opts(fieldLimit+1))
+	checkError(t, "options part one byte over", resp, b, http.StatusBadRequest, "VALIDATION_ERROR")
+
+	// A signed URL's lifetime.
+	f := uploadFile(t, s, "/limits", "signed.txt", []byte("signed\n"), map[string]any{"access": "PRIVATE"})
+	const maxSeconds = 366 * 24 * 60 * 60
+	signedURL(t, s, jstr(f, "id"), fmt.Sprintf("expirationSeconds=%d", maxSeconds))
+	resp, b = s.do("GET", fmt.Sprintf("/files/v3/files/%s/signed-url?expirationSeconds=%d", jstr(f, "id"), maxSeconds+1), nil, s.Token)
+	checkError(t, "expirationSeconds one over", resp, b, http.StatusBadRequest, "VALIDATION_ERROR")
+	resp, b = s.do("GET", fmt.Sprintf("/files/v3/files/%s/signed-url?expirationSeconds=0", jstr(f, "id")), nil, s.Token)
+	checkError(t, "expirationSeconds 0", resp, b, http.StatusBadRequest, "VALIDATION_ERROR")
 }
