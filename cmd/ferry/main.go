@@ -39,8 +39,8 @@ Commands:
   upload FILE    upload a file through a running server
   help           show this help
 
-Run "ferry <command> -h" for a command's flags. Every flag also reads an
-environment variable, named in its help (FERRY_...).
+Run "ferry <command> -h" for a command's flags. A flag whose help names an
+environment variable (FERRY_...) also reads it; every flag of serve does.
 `
 
 // run is the whole program, with the operating system passed in so that
