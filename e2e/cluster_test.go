@@ -31,9 +31,9 @@ func TestClusterTwoInstances(t *testing.T) {
 	clusterStart := time.Now()
 	o := newOrigin(t)
 	st := newPostgresS3Storage(t)
-	// An import may run for 8s + max(5s, 10%) = 13s, so --rescue-after must
-	// be longer: 15s. 10 workers with 5 per portal on each instance.
-	flags := []string{"--allow-private-networks", "--fetch-total-timeout", "8s", "--rescue-after", "15s",
+	// An import may run for 30s + max(5s, 10%) = 35s, so --rescue-after must
+	// be longer: 40s. 10 workers with 5 per portal on each instance.
+	flags := []string{"--allow-private-networks", "--fetch-total-timeout", "30s", "--rescue-after", "40s",
 		"--import-workers", "10", "--import-workers-per-portal", "5"}
 	a := startServerOn(t, st, flags...)
 	b := startServerOn(t, st, flags...)
@@ -125,16 +125,17 @@ func TestClusterTwoInstances(t *testing.T) {
 		t.FailNow()
 	}
 
-	// Phase 2: 10 imports whose body the origin drips over 5 s the first
-	// time it serves it (and at once afterwards). With 5 workers per portal
-	// on each instance, 6 or more of them PROCESSING at once means that a
-	// runs at least one.
+	// Phase 2: 10 imports whose body the origin holds back the first time
+	// it serves it, until the crash is done (and serves at once
+	// afterwards). With 5 workers per portal on each instance, 6 or more of
+	// them PROCESSING at once means that a runs at least one.
 	const n2 = 10
 	const folder2 = "/cluster/slow"
 	slow := make([][]byte, n2)
+	release := make(chan struct{})
 	for i := range n2 {
 		slow[i] = textBody(fmt.Sprintf("slow cluster file %d", i), 3000)
-		o.slowOnce(fmt.Sprintf("/slow/s%d.txt", i), "text/plain; charset=utf-8", slow[i], 60, 100*time.Millisecond)
+		o.gatedOnce(fmt.Sprintf("/slow/s%d.txt", i), "text/plain; charset=utf-8", slow[i], 60, 100*time.Millisecond, release)
 	}
 	ids2 := make([]string, n2)
 	for i := range n2 {
@@ -150,12 +151,13 @@ func TestClusterTwoInstances(t *testing.T) {
 	beforeKill := time.Now()
 	a.kill9()
 	killedAt := time.Now()
+	close(release) // b's fetches finish now; a's died with it and are rescued
 	t.Logf("phase 2: killed instance 0 with SIGKILL while %d of %d slow imports were PROCESSING (at least %d on it)",
 		processing, n2, processing-5)
 
 	// Every task ends, read on b, within the bound: River's leader lease
 	// (about 15 s, if a led), the rescuer's 30 s interval, --rescue-after
-	// (15 s) and the retry's backoff.
+	// (40 s) and the retry's backoff.
 	results2 := make([]map[string]any, n2)
 	runPool(n2, n2, func(i int) {
 		m, err := pollTerminal(b, token, ids2[i], 150*time.Second-time.Since(killedAt))

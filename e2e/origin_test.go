@@ -115,6 +115,47 @@ func (o *origin) slowOnce(path, contentType string, body []byte, chunk int, inte
 	})
 }
 
+// gatedOnce serves body; the first time, it drips all but the last chunk
+// (one chunk per interval) and holds the last one back until release is
+// closed. A test can so keep a fetch in flight for as long as it needs,
+// whatever the machine's speed.
+func (o *origin) gatedOnce(path, contentType string, body []byte, chunk int, interval time.Duration, release <-chan struct{}) {
+	var mu sync.Mutex
+	first := true
+	o.handle(path, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		gated := first
+		first = false
+		mu.Unlock()
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		if !gated {
+			w.Write(body)
+			return
+		}
+		rc := http.NewResponseController(w)
+		last := max(0, len(body)-chunk)
+		for off := 0; off < last; off += chunk {
+			if _, err := w.Write(body[off:min(off+chunk, last)]); err != nil {
+				return
+			}
+			rc.Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-release:
+			case <-time.After(interval):
+			}
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-release:
+		}
+		w.Write(body[last:])
+	})
+}
+
 // closedPortAddr returns a 127.0.0.1 address on which nothing listens, so
 // that connecting to it is refused.
 func closedPortAddr(t *testing.T) string {

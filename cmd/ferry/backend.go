@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
@@ -15,6 +16,7 @@ import (
 	"ferry/internal/importer"
 	"ferry/internal/postgres"
 	"ferry/internal/sqlite"
+	"ferry/internal/sqlstore"
 )
 
 // workerPool is an importer's lifecycle.
@@ -31,9 +33,12 @@ type importService interface {
 }
 
 // backend is an opened database: the store, a constructor for the
-// importer on the same database's queue, and how to close it.
+// importer on the same database's queue, and how to close it. sql and
+// river are the same store and queue for "ferry migrate-data".
 type backend struct {
 	store       ferry.Store
+	sql         *sqlstore.Store
+	river       riverdriver.Driver[*sql.Tx]
 	newImporter func(content ferry.ContentStore, fetcher *fetch.Fetcher, cfg importer.Config) (importService, error)
 	close       func()
 }
@@ -75,7 +80,7 @@ func openPostgres(ctx context.Context, url string, log *slog.Logger) (*backend, 
 	}
 	store := postgres.NewStore(db)
 	return &backend{
-		store: store,
+		store: store, sql: store, river: driver,
 		newImporter: func(content ferry.ContentStore, fetcher *fetch.Fetcher, cfg importer.Config) (importService, error) {
 			return importer.New[*sql.Tx](driver, store, store, content, fetcher, log, cfg)
 		},
@@ -112,7 +117,7 @@ func openSQLite(ctx context.Context, sf storeFlags, log *slog.Logger, lock bool)
 		return nil, err
 	}
 	return &backend{
-		store: store,
+		store: store, sql: store, river: driver,
 		newImporter: func(content ferry.ContentStore, fetcher *fetch.Fetcher, cfg importer.Config) (importService, error) {
 			return importer.New[*sql.Tx](driver, store, store, content, fetcher, log, cfg)
 		},

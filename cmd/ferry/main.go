@@ -33,6 +33,8 @@ Ferry is a self-hosted file service that speaks HubSpot's Files API v3.
 Commands:
   serve          run the server (embedded SQLite and local disk by default)
   migrate        apply database migrations (serve also does at start) and exit
+  migrate-data   move an embedded install's data to PostgreSQL and S3 (or another
+                 database and blob store); stop the server first
   token create   create an API token for a portal and print it
   import URL     import a file from a URL through a running server (--wait to wait)
   status ID      print an import task's status
@@ -55,6 +57,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, args[1:], getenv, stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, args[1:], getenv, stdout, stderr)
+	case "migrate-data":
+		return runMigrateData(ctx, args[1:], getenv, stdout, stderr)
 	case "token":
 		return runToken(ctx, args[1:], getenv, stdout, stderr)
 	case "import":

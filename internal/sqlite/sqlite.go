@@ -68,7 +68,32 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 
 // NewStore returns the Ferry store on a database that Open returned.
 func NewStore(db *sql.DB) *sqlstore.Store {
-	return sqlstore.New(db, sqlstore.Dialect{IsUnique: isUnique})
+	return sqlstore.New(db, sqlstore.Dialect{IsUnique: isUnique, LastID: lastID, SetLastID: setLastID})
+}
+
+// lastID returns the table's AUTOINCREMENT counter: the highest id it has
+// handed out, deleted or not.
+func lastID(ctx context.Context, tx *sql.Tx, table string) (int64, error) {
+	var n int64
+	err := tx.QueryRowContext(ctx, `SELECT seq FROM sqlite_sequence WHERE name = ?`, table).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return n, err
+}
+
+// setLastID raises the table's AUTOINCREMENT counter to last. (Rows
+// inserted with their ids raise it to the highest of them already.)
+func setLastID(ctx context.Context, tx *sql.Tx, table string, last int64) error {
+	res, err := tx.ExecContext(ctx, `UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?`, last, table)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)`, table, last)
+	return err
 }
 
 // isUnique reports whether err is a UNIQUE or PRIMARY KEY constraint

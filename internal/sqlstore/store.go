@@ -35,6 +35,14 @@ type Dialect struct {
 	// so that two of them cannot both miss and collide. SQLite needs none:
 	// it runs one write transaction at a time.
 	LockPortal string
+	// LastID, if set, returns the highest id that the table has handed
+	// out, even to a row deleted since (0 if it knows none). Without it,
+	// CopyFrom takes the highest id in the table.
+	LastID func(ctx context.Context, tx *sql.Tx, table string) (int64, error)
+	// SetLastID makes the table hand out ids above last from now on, after
+	// CopyFrom has written rows with their ids. Nil if the database does
+	// that by itself.
+	SetLastID func(ctx context.Context, tx *sql.Tx, table string, last int64) error
 }
 
 // Store implements ferry.Store on a database/sql database whose schema the

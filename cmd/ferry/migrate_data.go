@@ -1,0 +1,414 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"gocloud.dev/blob"
+	"gocloud.dev/gcerrors"
+
+	"ferry/internal/importer"
+	"ferry/internal/sqlite"
+	"ferry/internal/sqlstore"
+)
+
+const migrateDataUsage = `Usage: ferry migrate-data --from-data-dir DIR [--from-database PATH] [--from-blobs URL]
+                         --to-database URL --to-blobs URL [--parallel N]
+
+Moves an embedded install (the SQLite database and the file blobs of a data
+directory) to another database and blob store, typically PostgreSQL and S3:
+
+  ferry migrate-data --from-data-dir ./ferry-data \
+    --to-database 'postgres://ferry:secret@db.internal:5432/ferry' \
+    --to-blobs 's3://my-ferry-bucket?region=eu-west-1'
+
+--to-database may also be another SQLite file, and --to-blobs any blob URL
+(file:///path?create_dir=1, ...). Stop "ferry serve" first: migrate-data
+takes the data directory's lock, as serve does, and refuses to run while a
+server holds it. It then
+  1. migrates the destination database (Ferry's and River's tables) and
+     refuses to go on if it already holds tokens, folders, files or tasks;
+  2. copies every blob to the destination store under the same key, with
+     its content type, checking each one's size; a blob that is already
+     there with the same size and type (from an earlier, failed run) is
+     skipped;
+  3. copies tokens, folders, files, tasks and settings (the key that signs
+     URLs) with their ids in one transaction, moves the destination's id
+     sequences past the source's, and queues every unfinished task again
+     on the destination, so that it runs once a server starts there.
+The source is not changed (except that it is brought to this version's
+schema, as serve would do). If the command fails, no data is committed to
+the destination database (its schema is): run it again, into the same
+destination or a fresh one. Progress goes to stderr, a summary to stdout.
+
+Flags:
+`
+
+// migrateDataConfig is everything "ferry migrate-data" is told.
+type migrateDataConfig struct {
+	from     storeFlags
+	fromBlob string
+	to       storeFlags
+	toBlob   string
+	parallel int64
+}
+
+func loadMigrateDataConfig(args []string, getenv func(string) string, stderr io.Writer) (migrateDataConfig, error) {
+	var c migrateDataConfig
+	fs := flag.NewFlagSet("ferry migrate-data", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), migrateDataUsage)
+		fs.PrintDefaults()
+	}
+	e := &envFlags{fs: fs, getenv: getenv}
+	e.str(&c.from.dataDir, "from-data-dir", "", "data directory of the embedded install to move (required)")
+	e.str(&c.from.database, "from-database", "", "its SQLite database, if not <from-data-dir>/ferry.db")
+	e.str(&c.fromBlob, "from-blobs", "", "its blob storage URL, if not file://<from-data-dir>/blobs")
+	e.str(&c.to.database, "to-database", "", "destination database: a postgres:// URL or a SQLite file path (required)")
+	e.str(&c.toBlob, "to-blobs", "", "destination blob storage URL, such as s3://bucket?region=... (required)")
+	e.integer(&c.parallel, "parallel", 4, "blobs copied at once")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if err := errors.Join(e.errs...); err != nil {
+		return c, err
+	}
+	var missing []string
+	for _, f := range []struct{ name, v string }{{"--from-data-dir", c.from.dataDir}, {"--to-database", c.to.database}, {"--to-blobs", c.toBlob}} {
+		if f.v == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	switch len(missing) {
+	case 0:
+	case 1:
+		return c, fmt.Errorf("%s is required (see ferry migrate-data -h)", missing[0])
+	default:
+		return c, fmt.Errorf("%s and %s are required (see ferry migrate-data -h)",
+			strings.Join(missing[:len(missing)-1], ", "), missing[len(missing)-1])
+	}
+	if c.parallel < 1 {
+		return c, errors.New("--parallel must be at least 1")
+	}
+	if _, ok := c.from.postgresURL(); ok {
+		return c, errors.New("--from-database: migrate-data moves an embedded install, whose database is a SQLite file")
+	}
+	if c.fromBlob == "" {
+		abs, err := filepath.Abs(filepath.Join(c.from.dataDir, "blobs"))
+		if err != nil {
+			return c, err
+		}
+		c.fromBlob = "file://" + filepath.ToSlash(abs) + "?create_dir=1" // as serve's default
+	}
+	if c.fromBlob == c.toBlob {
+		return c, errors.New("--to-blobs is the source's blob storage")
+	}
+	return c, nil
+}
+
+// runMigrateData handles "ferry migrate-data".
+func runMigrateData(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	c, err := loadMigrateDataConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "migrate-data: "+format+"\n", a...) }
+
+	// The source: locked for the whole run, so that no server starts on it.
+	if fi, err := os.Stat(c.from.dataDir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("--from-data-dir %s is not a directory", c.from.dataDir)
+	}
+	unlock, err := lockDataDir(c.from.dataDir)
+	if err != nil {
+		return fmt.Errorf("%w: stop it before migrating its data", err)
+	}
+	defer unlock()
+	srcPath, err := c.from.sqlitePath()
+	if err != nil {
+		return fmt.Errorf("--from-database: %w", err)
+	}
+	if _, err := os.Stat(srcPath); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no Ferry database at %s: is --from-data-dir (or --from-database) right?", srcPath)
+	} else if err != nil {
+		return err
+	}
+	srcDB, err := sqlite.Open(ctx, srcPath)
+	if err != nil {
+		return err
+	}
+	defer srcDB.Close()
+	src := sqlite.NewStore(srcDB)
+
+	// The destination: migrated, and unused.
+	if _, ok := c.to.postgresURL(); !ok {
+		p, err := c.to.sqlitePath()
+		if err != nil {
+			return fmt.Errorf("--to-database: %w", err)
+		}
+		if sameFile(p, srcPath) {
+			return errors.New("--to-database is the source database")
+		}
+		c.to.dataDir = filepath.Dir(p)
+	}
+	progress("migrating the destination database")
+	dst, err := openShared(ctx, c.to, slog.New(slog.NewTextHandler(stderr, nil)))
+	if err != nil {
+		return err
+	}
+	defer dst.close()
+	if err := checkUnused(ctx, dst.sql); err != nil {
+		return err
+	}
+
+	// Blobs first: until the database copy commits at the end, the
+	// destination database stays unused, so a failed run can be repeated.
+	srcBucket, err := blob.OpenBucket(ctx, c.fromBlob)
+	if err != nil {
+		return fmt.Errorf("open source blob storage: %w", err)
+	}
+	defer srcBucket.Close()
+	dstBucket, err := blob.OpenBucket(ctx, c.toBlob)
+	if err != nil {
+		return fmt.Errorf("open destination blob storage: %w", err)
+	}
+	defer dstBucket.Close()
+	bs, err := copyBlobs(ctx, srcBucket, dstBucket, strings.HasPrefix(c.fromBlob, "file://"), int(c.parallel), progress)
+	if err != nil {
+		return err
+	}
+
+	progress("copying the database")
+	var requeued int
+	counts, err := dst.sql.CopyFrom(ctx, src, func(tx *sql.Tx, st *sqlstore.Store) error {
+		tasks, err := st.ListUnfinishedTasks(ctx, time.Now().AddDate(100, 0, 0), math.MaxInt32)
+		if err != nil {
+			return err
+		}
+		jobs, err := importer.Requeue(ctx, dst.river, tx, tasks)
+		if err != nil {
+			return err
+		}
+		for i, t := range tasks {
+			if err := st.SetTaskJob(ctx, t.ID, jobs[i]); err != nil {
+				return err
+			}
+		}
+		requeued = len(tasks)
+		return nil
+	})
+	if errors.Is(err, sqlstore.ErrUsed) {
+		return fmt.Errorf("--to-database: %w, written while migrate-data ran; nothing was committed", err)
+	}
+	if err != nil {
+		return fmt.Errorf("copy the database (nothing was committed to it): %w", err)
+	}
+
+	fmt.Fprintf(stdout, "Moved the embedded install in %s:\n", c.from.dataDir)
+	for _, tc := range counts {
+		fmt.Fprintf(stdout, "  %-9s %d", tc.Table, tc.Rows)
+		if tc.Table == "tasks" && requeued > 0 {
+			fmt.Fprintf(stdout, " (%d unfinished: queued again on the destination)", requeued)
+		}
+		fmt.Fprintln(stdout)
+	}
+	fmt.Fprintf(stdout, "  %-9s %d (%s), of which %d were already there\n", "blobs", bs.objects, humanBytes(bs.bytes), bs.skipped)
+	fmt.Fprintln(stdout, "Start ferry serve with --database and --blobs set to the destination, and the same --public-url as before.")
+	return nil
+}
+
+// checkUnused refuses a destination database that holds Ferry data.
+func checkUnused(ctx context.Context, st *sqlstore.Store) error {
+	used, err := st.UsedTables(ctx)
+	if err != nil {
+		return err
+	}
+	if len(used) == 0 {
+		return nil
+	}
+	var parts []string
+	for _, u := range used {
+		parts = append(parts, fmt.Sprintf("%s: %d", u.Table, u.Rows))
+	}
+	return fmt.Errorf("--to-database already holds Ferry data (%s); migrate-data only moves an install into an unused database, "+
+		"so that nothing is overwritten or mixed: give it a new database, or a new schema (search_path in the URL)", strings.Join(parts, ", "))
+}
+
+// sameFile reports whether two paths name one file, or would.
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(fa, fb)
+	}
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && absA == absB
+}
+
+// fileblobTemp matches the temporary files that fileblob leaves beside a
+// key (KEY.<hex time>.tmp) when a write is interrupted; with no_tmp_dir,
+// as serve's default storage has, List returns them.
+var fileblobTemp = regexp.MustCompile(`\.[0-9a-f]+\.tmp$`)
+
+// blobStats counts the blobs a copy has seen.
+type blobStats struct {
+	objects, bytes, skipped int64
+}
+
+// copyBlobs copies every blob of src to dst under the same key, parallel
+// at a time, and reports progress every few seconds. skipTemp leaves out
+// fileblob's temporary files.
+func copyBlobs(ctx context.Context, src, dst *blob.Bucket, skipTemp bool, parallel int, progress func(string, ...any)) (blobStats, error) {
+	list := func(fn func(*blob.ListObject) error) error {
+		it := src.List(nil)
+		for {
+			obj, err := it.Next(ctx)
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("list source blobs: %w", err)
+			}
+			if obj.IsDir || skipTemp && fileblobTemp.MatchString(obj.Key) {
+				continue
+			}
+			if err := fn(obj); err != nil {
+				return err
+			}
+		}
+	}
+	var total blobStats
+	err := list(func(obj *blob.ListObject) error {
+		total.objects++
+		total.bytes += obj.Size
+		return nil
+	})
+	if err != nil {
+		return blobStats{}, err
+	}
+	progress("copying %d blobs (%s)", total.objects, humanBytes(total.bytes))
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		mu         sync.Mutex
+		done       blobStats
+		lastReport = time.Now()
+		keys       = make(chan string)
+		wg         sync.WaitGroup
+	)
+	for range parallel {
+		wg.Go(func() {
+			for key := range keys {
+				n, skipped, err := copyBlob(ctx, src, dst, key)
+				if err != nil {
+					cancel(fmt.Errorf("copy blob %s: %w", key, err))
+					continue
+				}
+				mu.Lock()
+				done.objects++
+				done.bytes += n
+				if skipped {
+					done.skipped++
+				}
+				if time.Since(lastReport) >= 2*time.Second {
+					lastReport = time.Now()
+					progress("blobs: %d of %d (%s of %s)", done.objects, total.objects, humanBytes(done.bytes), humanBytes(total.bytes))
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	err = list(func(obj *blob.ListObject) error {
+		select {
+		case keys <- obj.Key:
+			return nil
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	})
+	close(keys)
+	wg.Wait()
+	if cause := context.Cause(ctx); cause != nil {
+		return done, cause
+	}
+	if err != nil {
+		return done, err
+	}
+	progress("blobs: %d of %d (%s), %d already there", done.objects, total.objects, humanBytes(done.bytes), done.skipped)
+	return done, nil
+}
+
+// copyBlob streams one blob from src to dst with its content type and
+// checks the size that dst reports afterwards. A blob that dst already
+// holds with the same size and content type is left alone (skipped).
+func copyBlob(ctx context.Context, src, dst *blob.Bucket, key string) (n int64, skipped bool, err error) {
+	r, err := src.NewReader(ctx, key, nil)
+	if err != nil {
+		return 0, false, err
+	}
+	defer r.Close()
+	a, err := dst.Attributes(ctx, key)
+	switch {
+	case err == nil && a.Size == r.Size() && a.ContentType == r.ContentType():
+		return a.Size, true, nil
+	case err != nil && gcerrors.Code(err) != gcerrors.NotFound:
+		return 0, false, err
+	}
+	wctx, abort := context.WithCancel(ctx) // canceling it before Close abandons the write
+	defer abort()
+	w, err := dst.NewWriter(wctx, key, &blob.WriterOptions{ContentType: r.ContentType()})
+	if err != nil {
+		return 0, false, err
+	}
+	n, err = io.Copy(w, r)
+	if err == nil && n != r.Size() {
+		err = fmt.Errorf("read %d bytes, the source says %d", n, r.Size())
+	}
+	if err != nil {
+		abort()
+		w.Close()
+		return 0, false, err
+	}
+	if err := w.Close(); err != nil {
+		return 0, false, err
+	}
+	if a, err = dst.Attributes(ctx, key); err != nil {
+		return 0, false, fmt.Errorf("check the copy: %w", err)
+	}
+	if a.Size != n {
+		return 0, false, fmt.Errorf("the destination holds %d bytes, want %d", a.Size, n)
+	}
+	return n, false, nil
+}
+
+// humanBytes formats a byte count for people.
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
