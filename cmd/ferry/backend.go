@@ -100,9 +100,18 @@ func openSQLite(ctx context.Context, sf storeFlags, log *slog.Logger, lock bool)
 	}
 	unlock := func() {}
 	if lock {
-		if unlock, err = lockDataDir(sf.dataDir); err != nil {
+		// The data dir guards the default blobs; the database file has a
+		// lock of its own, since --database may point elsewhere.
+		unlockDir, err := lockDataDir(sf.dataDir)
+		if err != nil {
 			return nil, err
 		}
+		unlockDB, err := lockFile(path+".lock", "database "+path)
+		if err != nil {
+			unlockDir()
+			return nil, err
+		}
+		unlock = func() { unlockDB(); unlockDir() }
 	}
 	db, err := sqlite.Open(ctx, path)
 	if err != nil {

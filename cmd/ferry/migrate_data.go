@@ -149,6 +149,11 @@ func runMigrateData(ctx context.Context, args []string, getenv func(string) stri
 	} else if err != nil {
 		return err
 	}
+	unlockDB, err := lockFile(srcPath+".lock", "database "+srcPath)
+	if err != nil {
+		return fmt.Errorf("%w: stop it before migrating its data", err)
+	}
+	defer unlockDB()
 	srcDB, err := sqlite.Open(ctx, srcPath)
 	if err != nil {
 		return err

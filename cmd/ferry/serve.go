@@ -74,11 +74,11 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	e.duration(&c.fetch.TotalTimeout, "fetch-total-timeout", 10*time.Minute, "limit on one whole fetch")
 	var redirects int64
 	e.integer(&redirects, "fetch-max-redirects", 5, "redirects an import follows")
-	e.integer(&c.importWorkers, "import-workers", importer.WorkersDefault, "imports running at once on this instance; -1 runs none (an API-only instance that leaves the work to others)")
+	e.integer(&c.importWorkers, "import-workers", importer.WorkersDefault, "imports running at once on this instance; -1 runs none (an API-only instance that leaves the work to others); 0 takes the default")
 	e.integer(&c.importWorkersPerPortal, "import-workers-per-portal", 0, "imports of one portal running at once on this instance (default half of --import-workers)")
-	e.integer(&c.importAttempts, "import-attempts", importer.MaxAttemptsDefault, "attempts before a transient fetch failure cancels an import")
+	e.integer(&c.importAttempts, "import-attempts", importer.MaxAttemptsDefault, "attempts before a transient fetch failure cancels an import (0 takes the default)")
 	e.duration(&c.rescueAfter, "rescue-after", 0, "how long an import may run before it is treated as abandoned by a crashed instance and retried (default: fetch total timeout + 10% + 1m)")
-	e.duration(&c.taskRetention, "task-retention", importer.TaskRetentionDefault, "how long finished tasks stay readable")
+	e.duration(&c.taskRetention, "task-retention", importer.TaskRetentionDefault, "how long finished tasks stay readable (0 takes the default)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -240,13 +240,19 @@ func serveMetrics(log *slog.Logger, addr string, m *metrics.Metrics) (func(), er
 // lockDataDir takes an exclusive lock on the data directory, so that two
 // servers never share one embedded database by mistake.
 func lockDataDir(dir string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(dir, "ferry.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	return lockFile(filepath.Join(dir, "ferry.lock"), "data dir "+dir)
+}
+
+// lockFile takes an exclusive lock on path, which names what it guards in
+// the error.
+func lockFile(path, what string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("lock data dir: %w", err)
+		return nil, fmt.Errorf("lock %s: %w", what, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("data dir %s is in use by another ferry serve (%v)", dir, err)
+		return nil, fmt.Errorf("%s is in use by another ferry serve (%v)", what, err)
 	}
 	return func() { f.Close() }, nil
 }

@@ -168,8 +168,8 @@ func CleanFolderPath(p string) (string, bool) {
 		case "..":
 			return "", false
 		}
-		if !ValidName(s) {
-			return "", false
+		if !ValidName(s) || strings.TrimSpace(s) != s {
+			return "", false // folder names are trimmed everywhere else, so a padded segment cannot exist
 		}
 		out = append(out, s)
 	}

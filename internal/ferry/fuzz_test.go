@@ -207,10 +207,15 @@ func checkAcceptedImport(t *testing.T, in ferry.ImportInput, req ferry.ImportReq
 	if !req.Access.Valid() || in.Access == nil || string(req.Access) != *in.Access {
 		t.Errorf("accepted access %q (sent %v), want one of %v as sent", req.Access, in.Access, ferry.Accesses)
 	}
-	// Exactly one destination: a positive folder id or a clean folder path.
+	// Exactly one destination: a positive folder id, the root (folderId
+	// "0", which becomes the path "/"), or a clean folder path.
 	switch {
 	case in.FolderID != nil && in.FolderPath != nil:
 		t.Errorf("accepted both folderId %q and folderPath %q", *in.FolderID, *in.FolderPath)
+	case in.FolderID != nil && *in.FolderID == "0":
+		if req.FolderID != 0 || req.FolderPath != "/" {
+			t.Errorf("accepted folderId \"0\" as id %d, path %q; want the root path", req.FolderID, req.FolderPath)
+		}
 	case in.FolderID != nil:
 		if req.FolderID <= 0 || req.FolderPath != "" {
 			t.Errorf("accepted folderId %q as id %d, path %q; want a positive id and no path", *in.FolderID, req.FolderID, req.FolderPath)

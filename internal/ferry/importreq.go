@@ -87,10 +87,12 @@ func validateFolder(id, path *string, p *Problems) (FolderID, string) {
 		p.Add("folderId", "CONFLICT", "give folderId or folderPath, not both")
 	case id == nil && path == nil:
 		p.Add("folderPath", "REQUIRED", "one of folderId or folderPath is required")
+	case id != nil && *id == "0":
+		return 0, "/" // the root folder, as in the folder and file update inputs
 	case id != nil:
 		fid, err := ParseFolderID(*id, "folderId")
 		if err != nil {
-			p.Add("folderId", "INVALID_ID", "folderId must be a positive decimal integer, got %q", *id)
+			p.Add("folderId", "INVALID_ID", "folderId must be a decimal integer (0 for the root), got %q", *id)
 		}
 		return fid, ""
 	default:

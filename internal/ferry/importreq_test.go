@@ -77,7 +77,7 @@ func TestImportInputValidate(t *testing.T) {
 		{"NoFolder", func(in *ferry.ImportInput) { in.FolderPath = nil }, []string{"folderPath"}},
 		{"FolderID", func(in *ferry.ImportInput) { in.FolderPath, in.FolderID = nil, ptr("12") }, nil},
 		{"NonNumericFolderID", func(in *ferry.ImportInput) { in.FolderPath, in.FolderID = nil, ptr("abc") }, []string{"folderId"}},
-		{"ZeroFolderID", func(in *ferry.ImportInput) { in.FolderPath, in.FolderID = nil, ptr("0") }, []string{"folderId"}},
+		{"ZeroFolderIDIsTheRoot", func(in *ferry.ImportInput) { in.FolderPath, in.FolderID = nil, ptr("0") }, nil},
 		{"LeadingZeroFolderID", func(in *ferry.ImportInput) { in.FolderPath, in.FolderID = nil, ptr("007") }, []string{"folderId"}},
 		{"NegativeFolderID", func(in *ferry.ImportInput) { in.FolderPath, in.FolderID = nil, ptr("-3") }, []string{"folderId"}},
 		{"DotDotFolderPath", func(in *ferry.ImportInput) { in.FolderPath = ptr("/a/../b") }, []string{"folderPath"}},

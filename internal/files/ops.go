@@ -85,7 +85,13 @@ func (s *Service) UpdateFile(ctx context.Context, portal ferry.PortalID, id ferr
 			f.Access = *u.Access
 		}
 		if u.Name != nil {
+			// The name never holds the extension, so a file's full name
+			// splits back into the same name and extension. A file that
+			// has no extension takes one from the new name.
 			f.Name = *u.Name
+			if f.Extension == "" {
+				f.Name, f.Extension = ferry.SplitName(*u.Name)
+			}
 		}
 		if u.ParentFolderID != nil {
 			if _, err := s.store.FindFolderByID(ctx, portal, *u.ParentFolderID); ferry.KindOf(err) == ferry.NotFound {
@@ -114,8 +120,8 @@ func (s *Service) modify(ctx context.Context, portal ferry.PortalID, id ferry.Fi
 		if err != nil {
 			return err
 		}
-		if f.Archived {
-			return ferry.Errorf(ferry.NotFound, "file %s is archived", id)
+		if f.Archived || f.Expired(s.now()) {
+			return ferry.Errorf(ferry.NotFound, "file %s is archived or expired", id)
 		}
 		if err := change(&f); err != nil {
 			return err

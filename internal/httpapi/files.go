@@ -77,8 +77,13 @@ func (s *server) handleReplaceFile(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	if _, err := s.files.FindFile(r.Context(), portal(r), id); err != nil {
-		writeError(w, r, s.log, err) // before streaming a body that cannot be used
+	// Refuse before streaming a body that cannot be used.
+	f, err := s.files.FindFile(r.Context(), portal(r), id)
+	if err == nil && (f.Archived || f.Expired(s.opts.Now())) {
+		err = ferry.Errorf(ferry.NotFound, "file %s is archived or expired", id)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
 		return
 	}
 	form, err := s.readMultipart(r)
@@ -99,7 +104,7 @@ func (s *server) handleReplaceFile(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	f, err := s.files.Replace(r.Context(), portal(r), id, *form.staged, opts)
+	f, err = s.files.Replace(r.Context(), portal(r), id, *form.staged, opts)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return

@@ -102,9 +102,18 @@ func (q *query) timeRange(name string) ferry.Range[time.Time] {
 	return ferry.Range[time.Time]{Eq: q.timep(name), Gte: q.timep(name + "Gte"), Lte: q.timep(name + "Lte")}
 }
 
+// maxIDs bounds an id list, so that a query stays within what every
+// database accepts as parameters.
+const maxIDs = 1000
+
 func (q *query) ids(name string) []int64 {
 	var out []int64
-	for _, s := range q.list(name) {
+	list := q.list(name)
+	if len(list) > maxIDs {
+		q.problems.Add(name, "OUT_OF_RANGE", "%s may list at most %d ids, got %d", name, maxIDs, len(list))
+		return nil
+	}
+	for _, s := range list {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n <= 0 {
 			q.problems.Add(name, "INVALID_ID", "%s must hold positive integers, got %q", name, s)

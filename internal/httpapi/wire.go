@@ -191,7 +191,10 @@ type nextPage struct {
 // after replaced).
 func (s *server) newCollection(r *http.Request, results []any, p ferry.Page, more bool) collection {
 	c := collection{Results: results}
-	if more {
+	// Search pages through at most SearchOffsetMax results, so a cursor
+	// past that is never handed out: a client that follows paging.next
+	// to its end stops there instead of meeting a 400.
+	if more && p.Offset+p.Limit <= ferry.SearchOffsetMax {
 		after := strconv.Itoa(p.Offset + p.Limit)
 		q := r.URL.Query()
 		q.Set("after", after)

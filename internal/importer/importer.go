@@ -182,7 +182,11 @@ func taskError(err error, attempts int) ferry.TaskError {
 	}
 	var de *ferry.Error
 	if errors.As(err, &de) && de.Kind != ferry.Internal {
-		return ferry.TaskError{Status: kindStatus(de.Kind), Category: kindCategory(de.Kind), SubCategory: de.SubCategory,
+		sub := de.SubCategory
+		if sub == "" {
+			sub = kindSubCategory(de.Kind)
+		}
+		return ferry.TaskError{Status: kindStatus(de.Kind), Category: kindCategory(de.Kind), SubCategory: sub,
 			Message: de.Message, Context: de.Context}
 	}
 	return ferry.TaskError{Status: 500, Category: "INTERNAL_ERROR", SubCategory: "INTERNAL_ERROR",

@@ -10,7 +10,8 @@ import (
 const (
 	categoryValidation = "VALIDATION_ERROR" // the request or the content is not acceptable
 	categoryFetch      = "FETCH_FAILED"     // the origin or the network failed
-	categoryConflict   = "CONFLICT"         // a duplicate was rejected
+	categoryConflict   = "CONFLICT"         // a duplicate was rejected, or a name collides
+	categoryNotFound   = "OBJECT_NOT_FOUND" // what the task works on was deleted meanwhile
 	categoryInterrupt  = "INTERRUPTED"      // the work was lost and could not resume
 	categoryInternal   = "INTERNAL_ERROR"
 )
@@ -52,9 +53,27 @@ func kindStatus(k ferry.Kind) int {
 	return 500
 }
 
+// kindSubCategory names the cause of a domain error that carries no
+// subcategory of its own, so that a failed task always has one.
+func kindSubCategory(k ferry.Kind) string {
+	switch k {
+	case ferry.Invalid:
+		return "INVALID_REQUEST"
+	case ferry.NotFound:
+		return "OBJECT_NOT_FOUND"
+	case ferry.Conflict:
+		return "CONFLICT"
+	case ferry.TooLarge:
+		return "TOO_LARGE"
+	}
+	return "INTERNAL_ERROR"
+}
+
 func kindCategory(k ferry.Kind) string {
 	switch k {
-	case ferry.Invalid, ferry.TooLarge, ferry.NotFound:
+	case ferry.NotFound:
+		return categoryNotFound
+	case ferry.Invalid, ferry.TooLarge:
 		return categoryValidation
 	case ferry.Conflict:
 		return categoryConflict

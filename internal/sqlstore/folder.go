@@ -149,7 +149,8 @@ func (s *Store) MoveFolder(ctx context.Context, portal ferry.PortalID, id, paren
 		_, err = tx.exec(ctx, `UPDATE folders SET parent_id = ?, name = ?, name_fold = ?, path = ?, updated_at = ? WHERE id = ?`,
 			int64(parent), name, fold(name), newPath, ms(now), int64(id))
 		if s.d.IsUnique(err) {
-			return ferry.Errorf(ferry.Conflict, "a folder exists already at %s", newPath)
+			return &ferry.Error{Kind: ferry.Conflict, SubCategory: "FOLDER_EXISTS", Message: "a folder exists already at " + newPath,
+				Context: map[string][]string{"path": {newPath}}}
 		}
 		if err != nil {
 			return ferry.Wrap(err, "move folder")

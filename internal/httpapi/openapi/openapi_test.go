@@ -338,7 +338,7 @@ func TestTaskErrorVocabulary(t *testing.T) {
 	for _, v := range sub.Enum {
 		enum = append(enum, v.(string))
 	}
-	want := []string{"DUPLICATE_FILE", "FOLDER_EXISTS", "WORK_LOST", "INTERNAL_ERROR"}
+	want := []string{"DUPLICATE_FILE", "FOLDER_EXISTS", "WORK_LOST", "INVALID_REQUEST", "OBJECT_NOT_FOUND", "CONFLICT", "INTERNAL_ERROR"}
 	for _, c := range fetch.AllCodes() {
 		want = append(want, string(c))
 	}

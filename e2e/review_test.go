@@ -1,0 +1,90 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestEdgeCasesFromReview pins behaviour that a review of the server found
+// wrong, each as a user would meet it.
+func TestEdgeCasesFromReview(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+
+	// A file without an extension renamed to a name with one takes the
+	// extension: it can neither share a path with another file nor lose
+	// its hosting URL.
+	noext := uploadFile(t, s, "/review", "noext", []byte{0, 1, 2, 3, 0xff, 0xfe}, accessOpts("PUBLIC_INDEXABLE"))
+	other := uploadFile(t, s, "/review", "hello.txt", []byte("hello world\n"), accessOpts("PUBLIC_INDEXABLE"))
+	resp, b := s.do("PATCH", filesPath+"/"+jstr(noext, "id"), map[string]any{"name": "hello.txt"}, s.Token)
+	checkError(t, "renaming onto another file's path", resp, b, http.StatusConflict, "CONFLICT")
+	resp, b = s.do("PATCH", filesPath+"/"+jstr(noext, "id"), map[string]any{"name": "renamed.bin"}, s.Token)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("rename noext to renamed.bin: status = %d\n%s", resp.StatusCode, b)
+	}
+	renamed := decodeJSON(t, b)
+	if got, want := jstr(renamed, "path"), "/review/renamed.bin"; got != want {
+		t.Errorf("path = %q, want %q", got, want)
+	}
+	if got, want := jstr(renamed, "extension"), "bin"; got != want {
+		t.Errorf("extension = %q, want %q", got, want)
+	}
+	if resp, b := s.do("GET", jstr(renamed, "url"), nil, ""); resp.StatusCode != http.StatusOK || !bytes.Equal(b, []byte{0, 1, 2, 3, 0xff, 0xfe}) {
+		t.Errorf("GET the renamed file's url: status %d, %d bytes; want its own 6 bytes", resp.StatusCode, len(b))
+	}
+	if resp, b := s.do("GET", jstr(other, "url"), nil, ""); resp.StatusCode != http.StatusOK || string(b) != "hello world\n" {
+		t.Errorf("GET hello.txt's url: status %d, body %q; want its own bytes", resp.StatusCode, b)
+	}
+
+	// An expired file cannot be changed back to life.
+	soon := uploadFile(t, s, "/review", "soon.txt", []byte("soon gone\n"), map[string]any{
+		"access": "PUBLIC_INDEXABLE", "expiresAt": time.Now().Add(1500 * time.Millisecond).UTC().Format(time.RFC3339Nano)})
+	waitFor(t, 10*time.Second, "the file to expire", func() bool {
+		resp, _ := s.do("GET", jstr(soon, "url"), nil, "")
+		return resp.StatusCode == http.StatusNotFound
+	})
+	resp, b = s.do("PATCH", filesPath+"/"+jstr(soon, "id"), map[string]any{"clearExpires": true}, s.Token)
+	checkError(t, "PATCH of an expired file", resp, b, http.StatusNotFound, "OBJECT_NOT_FOUND")
+
+	// folderId "0" is the root for uploads and imports, as for updates.
+	resp, b = sendForm(t, s, "POST", filesPath, s.Token, filePart("at-root.txt", "text/plain", []byte("root\n")),
+		fieldPart("folderId", "0"), optionsPart(accessOpts("PRIVATE")))
+	if f := checkCreatedFile(t, s, "upload with folderId 0", resp, b); jstr(f, "path") != "/at-root.txt" {
+		t.Errorf("upload with folderId 0: path = %q, want /at-root.txt", jstr(f, "path"))
+	}
+
+	// Id lists are bounded: 1000 ids are a query, 1001 a clean 400.
+	ids := func(n int) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = fmt.Sprint(i + 1)
+		}
+		return strings.Join(parts, ",")
+	}
+	if resp, b := s.do("GET", filesPath+"/search?ids="+ids(1000), nil, s.Token); resp.StatusCode != http.StatusOK {
+		t.Errorf("search with 1000 ids: status = %d\n%s", resp.StatusCode, b)
+	}
+	resp, b = s.do("GET", filesPath+"/search?ids="+ids(1001), nil, s.Token)
+	checkError(t, "search with 1001 ids", resp, b, http.StatusBadRequest, "VALIDATION_ERROR")
+}
+
+// TestDatabaseLock starts a second server on another data dir but the
+// first one's database: the database file has a lock of its own.
+func TestDatabaseLock(t *testing.T) {
+	t.Parallel()
+	if e2eBackend != backendDefault {
+		t.Skip("the embedded database's lock; PostgreSQL is meant to be shared")
+	}
+	s := startServer(t)
+	cmd := exec.Command(ferryBin, "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--database", s.DataDir+"/ferry.db")
+	cmd.Env = ferryFreeEnv()
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "in use by another ferry serve") {
+		t.Errorf("a second serve on the same database: err=%v, output=%s; want a refusal", err, out)
+	}
+}
