@@ -88,3 +88,59 @@ func TestDatabaseLock(t *testing.T) {
 		t.Errorf("a second serve on the same database: err=%v, output=%s; want a refusal", err, out)
 	}
 }
+
+// TestSecurityReviewFixes pins what a security review found, as an
+// attacker would try it.
+func TestSecurityReviewFixes(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	writeOnly := s.createToken(1, "files.write")
+	readWrite := s.createToken(1, "files.read,files.write")
+	secret := []byte("hidden private content\n")
+	hidden := uploadFile(t, s, "/secret", "hidden.txt", secret, accessOpts("HIDDEN_PRIVATE"))
+	private := uploadFile(t, s, "/secret", "private.txt", []byte("private\n"), accessOpts("PRIVATE"))
+
+	// Duplicate detection never matches a hidden file.
+	resp, b := sendForm(t, s, "POST", filesPath, writeOnly, filePart("guess.txt", "text/plain", secret),
+		fieldPart("folderPath", "/w"), optionsPart(map[string]any{"access": "PRIVATE", "duplicateValidationStrategy": "RETURN_EXISTING"}))
+	if f := checkCreatedFile(t, s, "guessing a hidden file's content", resp, b); jstr(f, "id") == jstr(hidden, "id") {
+		t.Errorf("RETURN_EXISTING returned the hidden file %s to a token without a hidden-read scope", jstr(f, "id"))
+	}
+
+	// Changing a hidden file needs a hidden-write scope.
+	for _, tc := range []struct{ method, path string }{
+		{"PATCH", filesPath + "/" + jstr(hidden, "id")},
+		{"DELETE", filesPath + "/" + jstr(hidden, "id")},
+		{"DELETE", filesPath + "/" + jstr(hidden, "id") + "/gdpr-delete"},
+	} {
+		var body any
+		if tc.method == "PATCH" {
+			body = map[string]any{"access": "PUBLIC_INDEXABLE"}
+		}
+		resp, b := s.do(tc.method, tc.path, body, readWrite)
+		checkError(t, tc.method+" of a hidden file without a hidden-write scope", resp, b, http.StatusForbidden, "MISSING_SCOPES")
+	}
+
+	// The file host answers a missing file and a refused one alike.
+	_, missing := s.do("GET", "/hubfs/1/secret/nope.txt", nil, "")
+	_, refused := s.do("GET", strings.TrimPrefix(jstr(private, "url"), s.BaseURL), nil, "")
+	if jstr(decodeJSON(t, missing), "message") != jstr(decodeJSON(t, refused), "message") {
+		t.Errorf("the host tells a missing file (%s) from a private one (%s)", missing, refused)
+	}
+
+	// Bytes that are not UTF-8 name nothing: 404 or 400, never 500.
+	for _, p := range []string{"/hubfs/1/a%FF/b.png", filesPath + "/import-from-url/async/tasks/a%FFb/status",
+		filesPath + "/stat/a%FF/b.png", "/files/v3/folders/%2Fa%FFb", "/files/v3/folders/search?path=%2Fa%FF"} {
+		if resp, b := s.do("GET", p, nil, s.Token); resp.StatusCode >= 500 {
+			t.Errorf("GET %s: status = %d\n%s", p, resp.StatusCode, b)
+		}
+	}
+
+	// A multipart request has a bounded number of parts.
+	parts := []formPart{filePart("many.txt", "text/plain", []byte("x")), fieldPart("folderPath", "/many"), optionsPart(accessOpts("PRIVATE"))}
+	for i := range 40 {
+		parts = append(parts, fieldPart(fmt.Sprintf("junk%d", i), "junk"))
+	}
+	resp, b = sendForm(t, s, "POST", filesPath, s.Token, parts...)
+	checkError(t, "a multipart request with 43 parts", resp, b, http.StatusBadRequest, "VALIDATION_ERROR")
+}

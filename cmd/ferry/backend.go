@@ -95,7 +95,9 @@ func openSQLite(ctx context.Context, sf storeFlags, log *slog.Logger, lock bool)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(sf.dataDir, 0o755); err != nil {
+	// Only the server's user may read the data: it holds private content
+	// and the key that signs URLs.
+	if err := os.MkdirAll(sf.dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
 	unlock := func() {}

@@ -33,6 +33,9 @@ var (
 	// file by id: HubSpot's guide asks for the hidden-read scope, and the
 	// broad "files" scope includes it.
 	HiddenReadScopes = []Scope{ScopeFiles, ScopeHiddenRead}
+	// HiddenWriteScopes are needed, beyond a write or delete scope, to
+	// change, replace or delete a hidden file.
+	HiddenWriteScopes = []Scope{ScopeFiles, ScopeHiddenWrite}
 )
 
 // ParseScopes parses a comma- or space-separated scope list and rejects

@@ -4,6 +4,7 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Access is a file's visibility, one of HubSpot's eight values.
@@ -156,7 +157,7 @@ type Folder struct {
 // never ends with one (except the root itself), and has no empty, "." or ".."
 // segments. It reports false for a path that cannot be cleaned safely.
 func CleanFolderPath(p string) (string, bool) {
-	if strings.ContainsAny(p, "\x00\\") {
+	if strings.ContainsAny(p, "\x00\\") || !utf8.ValidString(p) {
 		return "", false
 	}
 	segs := strings.Split(p, "/")
@@ -179,7 +180,7 @@ func CleanFolderPath(p string) (string, bool) {
 // ValidName reports whether s can be a file or folder name: not empty, at
 // most 255 bytes, and free of slashes and control characters.
 func ValidName(s string) bool {
-	if s == "" || len(s) > 255 || s == "." || s == ".." {
+	if s == "" || len(s) > 255 || s == "." || s == ".." || !utf8.ValidString(s) {
 		return false
 	}
 	for _, r := range s {

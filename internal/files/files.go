@@ -23,17 +23,18 @@ import (
 
 // Service implements ferry.FileService and ferry.ContentStore.
 type Service struct {
-	store  ferry.Store
-	bucket *blob.Bucket
-	log    *slog.Logger
-	now    ferry.Clock
+	store    ferry.Store
+	bucket   *blob.Bucket
+	log      *slog.Logger
+	now      ferry.Clock
+	variants chan struct{} // one resize at a time
 }
 
 var _ ferry.FileService = (*Service)(nil)
 
 // New returns a Service on store and bucket.
 func New(store ferry.Store, bucket *blob.Bucket, log *slog.Logger) *Service {
-	return &Service{store: store, bucket: bucket, log: log, now: time.Now}
+	return &Service{store: store, bucket: bucket, log: log, now: time.Now, variants: make(chan struct{}, 1)}
 }
 
 // Put stages c and commits it as p says: the one-call form of Stage and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"image/png"
 	"io"
@@ -14,9 +15,10 @@ import (
 	"ferry/internal/ferry"
 )
 
-// maxVariantPixels bounds the images Ferry decodes to resize, so that a
-// small file that declares huge dimensions cannot exhaust memory.
-const maxVariantPixels = 50_000_000
+// maxVariantBytes bounds the decoded size of an image Ferry resizes, so
+// that a small file that declares huge dimensions (or 16 bits a channel)
+// cannot exhaust memory. One variant is made at a time (Service.variants).
+const maxVariantBytes = 100 << 20
 
 func variantPrefix(f ferry.File) string {
 	return fmt.Sprintf("variants/%d/%d/", f.Portal, f.ID)
@@ -35,20 +37,38 @@ func (s *Service) OpenVariant(ctx context.Context, f ferry.File, size string, up
 		ct = "image/jpeg"
 	}
 	key := fmt.Sprintf("%s%s-%s-%t", variantPrefix(f), f.MD5, size, upscale)
-	if ok, err := s.bucket.Exists(ctx, key); err != nil {
-		return nil, "", ferry.Wrap(err, "variant exists")
-	} else if !ok {
-		if err := s.makeVariant(ctx, f, key, edge, upscale, ct); err != nil {
-			return nil, "", err
-		}
+	if err := s.ensureVariant(ctx, f, key, edge, upscale, ct); err != nil {
+		return nil, "", err
 	}
 	r, err := s.openKey(ctx, key, f.ID)
 	return r, ct, err
 }
 
+// ensureVariant makes a variant unless it exists. Variants are made one at
+// a time, so that concurrent requests cannot multiply the memory a
+// decode takes; a request that waited finds the variant made.
+func (s *Service) ensureVariant(ctx context.Context, f ferry.File, key string, edge int, upscale bool, ct string) error {
+	if ok, err := s.bucket.Exists(ctx, key); err != nil || ok {
+		return ferry.Wrap(err, "variant exists")
+	}
+	select {
+	case s.variants <- struct{}{}:
+		defer func() { <-s.variants }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if ok, err := s.bucket.Exists(ctx, key); err != nil || ok {
+		return ferry.Wrap(err, "variant exists")
+	}
+	return s.makeVariant(ctx, f, key, edge, upscale, ct)
+}
+
 func (s *Service) makeVariant(ctx context.Context, f ferry.File, key string, edge int, upscale bool, ct string) error {
-	if f.Type != "IMG" || f.Width*f.Height == 0 || f.Width*f.Height > maxVariantPixels {
+	if f.Type != "IMG" || f.Width*f.Height == 0 {
 		return ferry.Invalidf("size", "file %s is not an image that can be resized", f.ID)
+	}
+	if err := s.checkDecodedSize(ctx, f); err != nil {
+		return err
 	}
 	r, err := s.Open(ctx, f)
 	if err != nil {
@@ -75,6 +95,29 @@ func (s *Service) makeVariant(ctx context.Context, f ferry.File, key string, edg
 		err = cerr
 	}
 	return ferry.Wrap(err, "write variant")
+}
+
+// checkDecodedSize refuses an image whose decoded pixels would take more
+// than maxVariantBytes: 8 bytes a pixel for 16-bit colour, else 4.
+func (s *Service) checkDecodedSize(ctx context.Context, f ferry.File) error {
+	r, err := s.Open(ctx, f)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	cfg, _, err := image.DecodeConfig(r)
+	if err != nil {
+		return ferry.Invalidf("size", "file %s could not be decoded as an image", f.ID)
+	}
+	bpp := int64(4)
+	switch cfg.ColorModel {
+	case color.RGBA64Model, color.NRGBA64Model, color.Gray16Model:
+		bpp = 8
+	}
+	if int64(cfg.Width)*int64(cfg.Height)*bpp > maxVariantBytes {
+		return ferry.Invalidf("size", "file %s is too large an image to resize (%dx%d)", f.ID, cfg.Width, cfg.Height)
+	}
+	return nil
 }
 
 // fit scales w×h to fit in an edge×edge box, keeping the aspect ratio;

@@ -60,12 +60,22 @@ func (s *server) handleGetFileByID(w http.ResponseWriter, r *http.Request) {
 // findReadable returns a file the caller may read: a hidden file needs a
 // hidden-read scope as well.
 func (s *server) findReadable(r *http.Request, id ferry.FileID) (ferry.File, error) {
+	return s.findHiddenChecked(r, id, ferry.HiddenReadScopes)
+}
+
+// findWritable returns a file the caller may change: a hidden file needs a
+// hidden-write scope as well.
+func (s *server) findWritable(r *http.Request, id ferry.FileID) (ferry.File, error) {
+	return s.findHiddenChecked(r, id, ferry.HiddenWriteScopes)
+}
+
+func (s *server) findHiddenChecked(r *http.Request, id ferry.FileID, hidden []ferry.Scope) (ferry.File, error) {
 	f, err := s.files.FindFile(r.Context(), portal(r), id)
 	if err != nil {
 		return f, err
 	}
-	if tok, _ := ferry.TokenFrom(r.Context()); f.Access.Hidden() && !tok.HasAny(ferry.HiddenReadScopes) {
-		return ferry.File{}, missingScopes(ferry.HiddenReadScopes)
+	if tok, _ := ferry.TokenFrom(r.Context()); f.Access.Hidden() && !tok.HasAny(hidden) {
+		return ferry.File{}, missingScopes(hidden)
 	}
 	return f, nil
 }
@@ -78,7 +88,7 @@ func (s *server) handleReplaceFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Refuse before streaming a body that cannot be used.
-	f, err := s.files.FindFile(r.Context(), portal(r), id)
+	f, err := s.findWritable(r, id)
 	if err == nil && (f.Archived || f.Expired(s.opts.Now())) {
 		err = ferry.Errorf(ferry.NotFound, "file %s is archived or expired", id)
 	}
@@ -125,7 +135,10 @@ func (s *server) handleUpdateFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := s.fileUpdate(obj)
-	if err = obj.merge(err); err != nil {
+	if err = obj.merge(err); err == nil {
+		_, err = s.findWritable(r, id)
+	}
+	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
@@ -202,6 +215,9 @@ func (s *server) handleGDPRDelete(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) noContent(w http.ResponseWriter, r *http.Request, do func(ferry.FileID) error) {
 	id, err := fileID(r)
+	if err == nil {
+		_, err = s.findWritable(r, id)
+	}
 	if err == nil {
 		err = do(id)
 	}

@@ -215,7 +215,12 @@ func (s *server) handleUpdateFolderAsync(w http.ResponseWriter, r *http.Request)
 
 // handleCheckFolderUpdate serves GET /files/v3/folders/update/async/tasks/{taskId}/status.
 func (s *server) handleCheckFolderUpdate(w http.ResponseWriter, r *http.Request) {
-	t, f, err := s.folders.FolderUpdateStatus(r.Context(), portal(r), ferry.TaskID(r.PathValue("taskId")))
+	id, err := taskID(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	t, f, err := s.folders.FolderUpdateStatus(r.Context(), portal(r), id)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return

@@ -29,6 +29,9 @@ func (s *server) handleHostedFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, err := s.files.FindFileByPath(r.Context(), ferry.PortalID(p), "/"+r.PathValue("path"))
+	if k := ferry.KindOf(err); k == ferry.NotFound || k == ferry.Invalid {
+		err = notHere // one answer for missing and refused, so that nothing is confirmed
+	}
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -94,9 +97,9 @@ func (s *server) contentHeaders(w http.ResponseWriter, f *ferry.File, ct string,
 	if attachment || ferry.IsActive(ct) {
 		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.FileName()}))
 	}
-	if ferry.IsActive(ct) {
-		h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	}
+	// Nothing served from the file host may run: a sandbox with no
+	// sources holds for every type, whatever a browser makes of it.
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 }
 
 // unescapePath undoes the escaping of a hosting URL's path.

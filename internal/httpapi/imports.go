@@ -3,6 +3,8 @@ package httpapi
 import (
 	"net/http"
 	"net/url"
+	"strings"
+	"unicode/utf8"
 
 	"ferry/internal/ferry"
 )
@@ -35,7 +37,11 @@ func (s *server) handleImportFromURL(w http.ResponseWriter, r *http.Request) {
 
 // handleCheckImport serves GET .../import-from-url/async/tasks/{taskId}/status.
 func (s *server) handleCheckImport(w http.ResponseWriter, r *http.Request) {
-	id := ferry.TaskID(r.PathValue("taskId"))
+	id, err := taskID(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
 	t, f, err := s.imports.ImportStatus(r.Context(), portal(r), id)
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -46,6 +52,17 @@ func (s *server) handleCheckImport(w http.ResponseWriter, r *http.Request) {
 		resp.Links["source"] = t.SourceURL // where the bytes came from, after redirects
 	}
 	encode(w, http.StatusOK, resp)
+}
+
+// taskID reads the {taskId} path parameter. Ferry's ids are short and
+// URL-safe, so anything else (too long, not UTF-8, a NUL byte) names no
+// task: 404 without asking the database.
+func taskID(r *http.Request) (ferry.TaskID, error) {
+	v := r.PathValue("taskId")
+	if len(v) > 128 || !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+		return "", ferry.Errorf(ferry.NotFound, "task not found")
+	}
+	return ferry.TaskID(v), nil
 }
 
 func (s *server) importStatusLink(r *http.Request, id ferry.TaskID) string {

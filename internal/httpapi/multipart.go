@@ -11,8 +11,16 @@ import (
 	"ferry/internal/ferry"
 )
 
-// maxFieldBytes bounds each text part of a multipart request.
-const maxFieldBytes = 64 << 10
+// The bounds of a multipart request's parts: each text part, and how many
+// parts of any kind. Parts that no operation reads are skipped, never
+// kept, so that a request's memory does not grow with what it sends.
+const (
+	maxFieldBytes = 64 << 10
+	maxParts      = 32
+)
+
+// formFields are the text parts an upload or a replace reads.
+var formFields = map[string]bool{"folderId": true, "folderPath": true, "fileName": true, "charsetHunch": true, "options": true}
 
 // multipartForm is an upload or replace request read as a stream: the file
 // part goes straight into blob storage as it arrives, in whatever order
@@ -35,7 +43,7 @@ func (s *server) readMultipart(r *http.Request) (*multipartForm, error) {
 		return nil, ferry.Invalidf("Content-Type", "the multipart request is malformed: %v", err)
 	}
 	form := &multipartForm{fields: map[string]string{}}
-	for {
+	for n := 1; ; n++ {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			return form, nil
@@ -43,6 +51,10 @@ func (s *server) readMultipart(r *http.Request) (*multipartForm, error) {
 		if err != nil {
 			form.discard(s)
 			return nil, ferry.Invalidf("body", "the multipart body is malformed or was cut short")
+		}
+		if n > maxParts {
+			form.discard(s)
+			return nil, ferry.Invalidf("body", "a multipart request may have at most %d parts", maxParts)
 		}
 		if err := s.readPart(r, form, part); err != nil {
 			form.discard(s)
@@ -66,6 +78,17 @@ func (s *server) readPart(r *http.Request, form *multipartForm, part interface {
 			return err
 		}
 		form.staged = &st
+		return nil
+	}
+	if !formFields[name] {
+		// A part no operation reads: skip it, within the same bound.
+		n, err := io.Copy(io.Discard, io.LimitReader(part, maxFieldBytes+1))
+		switch {
+		case err != nil:
+			return ferry.Invalidf("body", "the multipart body is malformed or was cut short")
+		case n > maxFieldBytes:
+			return ferry.Invalidf(name, "the %s part is longer than %d bytes", name, maxFieldBytes)
+		}
 		return nil
 	}
 	b, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))

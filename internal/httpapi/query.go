@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"ferry/internal/ferry"
 )
@@ -35,8 +36,8 @@ func (q *query) list(name string) []string {
 // value in Ferry can hold and PostgreSQL cannot store, is a problem.
 func (q *query) str(name string) string {
 	s := strings.TrimSpace(q.v.Get(name))
-	if strings.ContainsRune(s, 0) {
-		q.problems.Add(name, "INVALID_CHARACTER", "%s must not contain a NUL byte", name)
+	if strings.ContainsRune(s, 0) || !utf8.ValidString(s) {
+		q.problems.Add(name, "INVALID_CHARACTER", "%s must be valid UTF-8 without NUL bytes", name)
 		return ""
 	}
 	return s

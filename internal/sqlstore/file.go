@@ -71,7 +71,9 @@ func (s *Store) FindFileByPath(ctx context.Context, portal ferry.PortalID, p str
 
 // FindDuplicate implements ferry.Store.
 func (s *Store) FindDuplicate(ctx context.Context, portal ferry.PortalID, md5 string, size int64, inFolder bool, folder ferry.FolderID) (ferry.File, error) {
-	q := fileSelect + ` WHERE f.portal = ? AND f.md5 = ? AND f.size = ? AND ` + liveFile
+	// Hidden files are never duplicates: matching one would tell a caller
+	// without a hidden-read scope that it exists.
+	q := fileSelect + ` WHERE f.portal = ? AND f.md5 = ? AND f.size = ? AND f.access NOT LIKE 'HIDDEN\_%' ESCAPE '\' AND ` + liveFile
 	args := []any{int64(portal), md5, size, s.nowMS()}
 	if inFolder {
 		q += ` AND f.folder_id = ?`
