@@ -144,3 +144,27 @@ func TestSecurityReviewFixes(t *testing.T) {
 	resp, b = sendForm(t, s, "POST", filesPath, s.Token, parts...)
 	checkError(t, "a multipart request with 43 parts", resp, b, http.StatusBadRequest, "VALIDATION_ERROR")
 }
+
+// TestTokenRevoke revokes a token while the server runs: its next call is
+// refused.
+func TestTokenRevoke(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	tok := s.createToken(1, "files.read")
+	if resp, b := s.do("GET", filesPath+"/search", nil, tok); resp.StatusCode != http.StatusOK {
+		t.Fatalf("search with a new token: status = %d\n%s", resp.StatusCode, b)
+	}
+	args := []string{"token", "revoke", "--secret", tok}
+	if db := s.store.database; db != "" {
+		args = append(args, "--database", db)
+	} else {
+		args = append(args, "--data-dir", s.DataDir)
+	}
+	cmd := exec.Command(ferryBin, args...)
+	cmd.Env = ferryFreeEnv()
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "revoked token") {
+		t.Fatalf("ferry token revoke: %v\n%s", err, out)
+	}
+	resp, b := s.do("GET", filesPath+"/search", nil, tok)
+	checkError(t, "a revoked token", resp, b, http.StatusUnauthorized, "INVALID_AUTHENTICATION")
+}

@@ -36,6 +36,7 @@ Commands:
   migrate-data   move an embedded install's data to PostgreSQL and S3 (or another
                  database and blob store); stop the server first
   token create   create an API token for a portal and print it
+  token list     list tokens (hash prefix, portal, scopes); token revoke deletes one
   import URL     import a file from a URL through a running server (--wait to wait)
   status ID      print an import task's status
   upload FILE    upload a file through a running server

@@ -17,6 +17,11 @@ type Store interface {
 	CreateToken(ctx context.Context, t Token) error
 	// FindToken returns the token with the given hash, or NotFound.
 	FindToken(ctx context.Context, hash string) (Token, error)
+	// ListTokens returns every token, oldest first.
+	ListTokens(ctx context.Context) ([]Token, error)
+	// DeleteToken deletes the one token whose hash starts with hashPrefix
+	// and returns it: NotFound if none does, Invalid if several do.
+	DeleteToken(ctx context.Context, hashPrefix string) (Token, error)
 
 	// EnsureFolder returns the live folder at path, creating it and any
 	// missing ancestors. The root ("/") is returned as a Folder with ID 0.

@@ -21,18 +21,61 @@ func (s *Store) CreateToken(ctx context.Context, t ferry.Token) error {
 	return ferry.Wrap(err, "create token")
 }
 
+// ListTokens implements ferry.Store.
+func (s *Store) ListTokens(ctx context.Context) ([]ferry.Token, error) {
+	rows, err := s.query(ctx, `SELECT hash, portal, scopes, name, created_at FROM tokens ORDER BY created_at, hash`)
+	if err != nil {
+		return nil, ferry.Wrap(err, "list tokens")
+	}
+	return collect(rows, scanToken)
+}
+
+// DeleteToken implements ferry.Store.
+func (s *Store) DeleteToken(ctx context.Context, hashPrefix string) (ferry.Token, error) {
+	if len(hashPrefix) < 8 || strings.Trim(hashPrefix, "0123456789abcdef") != "" {
+		return ferry.Token{}, ferry.Invalidf("hash", "give at least 8 lower-case hex digits of the token's hash")
+	}
+	var out ferry.Token
+	err := s.Atomic(ctx, func(st ferry.Store) error {
+		tx := st.(*Store)
+		rows, err := tx.query(ctx, `SELECT hash, portal, scopes, name, created_at FROM tokens WHERE substr(hash, 1, ?) = ?`, len(hashPrefix), hashPrefix)
+		if err != nil {
+			return ferry.Wrap(err, "find token")
+		}
+		found, err := collect(rows, scanToken)
+		switch {
+		case err != nil:
+			return err
+		case len(found) == 0:
+			return ferry.Errorf(ferry.NotFound, "no token's hash starts with %s", hashPrefix)
+		case len(found) > 1:
+			return ferry.Invalidf("hash", "%d tokens' hashes start with %s; give more digits", len(found), hashPrefix)
+		}
+		out = found[0]
+		_, err = tx.exec(ctx, `DELETE FROM tokens WHERE hash = ?`, out.Hash)
+		return ferry.Wrap(err, "delete token")
+	})
+	return out, err
+}
+
 // FindToken implements ferry.Store.
 func (s *Store) FindToken(ctx context.Context, hash string) (ferry.Token, error) {
+	t, err := scanToken(s.queryRow(ctx, `SELECT hash, portal, scopes, name, created_at FROM tokens WHERE hash = ?`, hash))
+	if err != nil {
+		return ferry.Token{}, notFound(err, "token")
+	}
+	return t, nil
+}
+
+func scanToken(row interface{ Scan(...any) error }) (ferry.Token, error) {
 	var (
 		t       ferry.Token
 		portal  int64
 		scopes  string
 		created int64
 	)
-	err := s.queryRow(ctx, `SELECT hash, portal, scopes, name, created_at FROM tokens WHERE hash = ?`, hash).
-		Scan(&t.Hash, &portal, &scopes, &t.Name, &created)
-	if err != nil {
-		return ferry.Token{}, notFound(err, "token")
+	if err := row.Scan(&t.Hash, &portal, &scopes, &t.Name, &created); err != nil {
+		return ferry.Token{}, err
 	}
 	t.Portal, t.CreatedAt = ferry.PortalID(portal), fromMS(created)
 	for _, sc := range strings.Fields(scopes) {
