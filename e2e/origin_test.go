@@ -87,38 +87,14 @@ func (o *origin) truncated(path string) {
 // interval) and at once afterwards. The slow answer stops when the client
 // goes away.
 func (o *origin) slowOnce(path, contentType string, body []byte, chunk int, interval time.Duration) {
-	var mu sync.Mutex
-	first := true
-	o.handle(path, func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		slow := first
-		first = false
-		mu.Unlock()
-		w.Header().Set("Content-Type", contentType)
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		if !slow {
-			w.Write(body)
-			return
-		}
-		rc := http.NewResponseController(w)
-		for off := 0; off < len(body); off += chunk {
-			if _, err := w.Write(body[off:min(off+chunk, len(body))]); err != nil {
-				return
-			}
-			rc.Flush()
-			select {
-			case <-r.Context().Done():
-				return
-			case <-time.After(interval):
-			}
-		}
-	})
+	o.gatedOnce(path, contentType, body, chunk, interval, nil)
 }
 
 // gatedOnce serves body; the first time, it drips all but the last chunk
 // (one chunk per interval) and holds the last one back until release is
-// closed. A test can so keep a fetch in flight for as long as it needs,
-// whatever the machine's speed.
+// closed, so that a test can keep a fetch in flight for as long as it
+// needs, whatever the machine's speed. A nil release holds nothing back:
+// the whole body drips.
 func (o *origin) gatedOnce(path, contentType string, body []byte, chunk int, interval time.Duration, release <-chan struct{}) {
 	var mu sync.Mutex
 	first := true
@@ -134,7 +110,10 @@ func (o *origin) gatedOnce(path, contentType string, body []byte, chunk int, int
 			return
 		}
 		rc := http.NewResponseController(w)
-		last := max(0, len(body)-chunk)
+		last := len(body)
+		if release != nil {
+			last = max(0, len(body)-chunk)
+		}
 		for off := 0; off < last; off += chunk {
 			if _, err := w.Write(body[off:min(off+chunk, last)]); err != nil {
 				return
@@ -143,9 +122,12 @@ func (o *origin) gatedOnce(path, contentType string, body []byte, chunk int, int
 			select {
 			case <-r.Context().Done():
 				return
-			case <-release:
+			case <-release: // a nil release never fires
 			case <-time.After(interval):
 			}
+		}
+		if release == nil {
+			return
 		}
 		select {
 		case <-r.Context().Done():
