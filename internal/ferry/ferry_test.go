@@ -333,3 +333,13 @@ func TestIsActive(t *testing.T) {
 		}
 	}
 }
+
+func TestNewTaskIDNeverLooksLikeAFlag(t *testing.T) {
+	t.Parallel()
+	for range 2000 {
+		id := string(ferry.NewTaskID())
+		if len(id) != 22 || id[0] == '-' || id[0] == '_' {
+			t.Fatalf("NewTaskID()=%q, want 22 URL-safe characters not starting with - or _", id)
+		}
+	}
+}

@@ -150,11 +150,17 @@ func NewTokenSecret() string {
 	return "ferry-" + base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// NewTaskID returns a fresh, unguessable, URL-safe task id.
+// NewTaskID returns a fresh, unguessable, URL-safe task id. It never
+// starts with "-" or "_", so that a command line never takes it for a flag.
 func NewTaskID() TaskID {
-	var b [16]byte
-	rand.Read(b[:])
-	return TaskID(base64.RawURLEncoding.EncodeToString(b[:]))
+	for {
+		var b [16]byte
+		rand.Read(b[:])
+		id := base64.RawURLEncoding.EncodeToString(b[:])
+		if id[0] != '-' && id[0] != '_' {
+			return TaskID(id)
+		}
+	}
 }
 
 // StoreAuthenticator authenticates against the tokens in a Store.
