@@ -13,7 +13,7 @@ import (
 
 	"ferry/internal/ferry"
 	"ferry/internal/fetch"
-	"ferry/internal/importer"
+	"ferry/internal/tasks"
 	"ferry/internal/postgres"
 	"ferry/internal/sqlite"
 	"ferry/internal/sqlstore"
@@ -39,7 +39,7 @@ type backend struct {
 	store       ferry.Store
 	sql         *sqlstore.Store
 	river       riverdriver.Driver[*sql.Tx]
-	newImporter func(content ferry.ContentStore, fetcher *fetch.Fetcher, cfg importer.Config) (importService, error)
+	newImporter func(content ferry.ContentStore, fetcher *fetch.Fetcher, cfg tasks.Config) (importService, error)
 	close       func()
 }
 
@@ -73,7 +73,7 @@ func openPostgres(ctx context.Context, url string, log *slog.Logger) (*backend, 
 		return nil, err
 	}
 	driver := riverdatabasesql.New(db)
-	err = postgres.Migrate(ctx, db, func(ctx context.Context) error { return importer.Migrate(ctx, driver) })
+	err = postgres.Migrate(ctx, db, func(ctx context.Context) error { return tasks.Migrate(ctx, driver) })
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -81,8 +81,8 @@ func openPostgres(ctx context.Context, url string, log *slog.Logger) (*backend, 
 	store := postgres.NewStore(db)
 	return &backend{
 		store: store, sql: store, river: driver,
-		newImporter: func(content ferry.ContentStore, fetcher *fetch.Fetcher, cfg importer.Config) (importService, error) {
-			return importer.New[*sql.Tx](driver, store, store, content, fetcher, log, cfg)
+		newImporter: func(content ferry.ContentStore, fetcher *fetch.Fetcher, cfg tasks.Config) (importService, error) {
+			return tasks.New[*sql.Tx](driver, store, store, content, fetcher, log, cfg)
 		},
 		close: func() { db.Close() },
 	}, nil
@@ -122,15 +122,15 @@ func openSQLite(ctx context.Context, sf storeFlags, log *slog.Logger, lock bool)
 	}
 	store := sqlite.NewStore(db)
 	driver := riversqlite.New(db)
-	if err := importer.Migrate(ctx, driver); err != nil {
+	if err := tasks.Migrate(ctx, driver); err != nil {
 		db.Close()
 		unlock()
 		return nil, err
 	}
 	return &backend{
 		store: store, sql: store, river: driver,
-		newImporter: func(content ferry.ContentStore, fetcher *fetch.Fetcher, cfg importer.Config) (importService, error) {
-			return importer.New[*sql.Tx](driver, store, store, content, fetcher, log, cfg)
+		newImporter: func(content ferry.ContentStore, fetcher *fetch.Fetcher, cfg tasks.Config) (importService, error) {
+			return tasks.New[*sql.Tx](driver, store, store, content, fetcher, log, cfg)
 		},
 		close: func() { db.Close(); unlock() },
 	}, nil

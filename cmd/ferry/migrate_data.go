@@ -20,7 +20,7 @@ import (
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
 
-	"ferry/internal/importer"
+	"ferry/internal/tasks"
 	"ferry/internal/sqlite"
 	"ferry/internal/sqlstore"
 )
@@ -202,20 +202,20 @@ func runMigrateData(ctx context.Context, args []string, getenv func(string) stri
 	progress("copying the database")
 	var requeued int
 	counts, err := dst.sql.CopyFrom(ctx, src, func(tx *sql.Tx, st *sqlstore.Store) error {
-		tasks, err := st.ListUnfinishedTasks(ctx, time.Now().AddDate(100, 0, 0), math.MaxInt32)
+		unfinished, err := st.ListUnfinishedTasks(ctx, time.Now().AddDate(100, 0, 0), math.MaxInt32)
 		if err != nil {
 			return err
 		}
-		jobs, err := importer.Requeue(ctx, dst.river, tx, tasks)
+		jobs, err := tasks.Requeue(ctx, dst.river, tx, unfinished)
 		if err != nil {
 			return err
 		}
-		for i, t := range tasks {
+		for i, t := range unfinished {
 			if err := st.SetTaskJob(ctx, t.ID, jobs[i]); err != nil {
 				return err
 			}
 		}
-		requeued = len(tasks)
+		requeued = len(unfinished)
 		return nil
 	})
 	if errors.Is(err, sqlstore.ErrUsed) {

@@ -24,7 +24,7 @@ import (
 	"ferry/internal/fetch"
 	"ferry/internal/files"
 	"ferry/internal/httpapi"
-	"ferry/internal/importer"
+	"ferry/internal/tasks"
 	"ferry/internal/metrics"
 )
 
@@ -74,11 +74,11 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	e.duration(&c.fetch.TotalTimeout, "fetch-total-timeout", 10*time.Minute, "limit on one whole fetch")
 	var redirects int64
 	e.integer(&redirects, "fetch-max-redirects", 5, "redirects an import follows")
-	e.integer(&c.importWorkers, "import-workers", importer.WorkersDefault, "imports running at once on this instance; -1 runs none (an API-only instance that leaves the work to others); 0 takes the default")
+	e.integer(&c.importWorkers, "import-workers", tasks.WorkersDefault, "imports running at once on this instance; -1 runs none (an API-only instance that leaves the work to others); 0 takes the default")
 	e.integer(&c.importWorkersPerPortal, "import-workers-per-portal", 0, "imports of one portal running at once on this instance (default half of --import-workers)")
-	e.integer(&c.importAttempts, "import-attempts", importer.MaxAttemptsDefault, "attempts before a transient fetch failure cancels an import (0 takes the default)")
+	e.integer(&c.importAttempts, "import-attempts", tasks.MaxAttemptsDefault, "attempts before a transient fetch failure cancels an import (0 takes the default)")
 	e.duration(&c.rescueAfter, "rescue-after", 0, "how long an import may run before it is treated as abandoned by a crashed instance and retried (default: fetch total timeout + 10% + 1m)")
-	e.duration(&c.taskRetention, "task-retention", importer.TaskRetentionDefault, "how long finished tasks stay readable (0 takes the default)")
+	e.duration(&c.taskRetention, "task-retention", tasks.TaskRetentionDefault, "how long finished tasks stay readable (0 takes the default)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -161,7 +161,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer bucket.Close()
 	fileSvc := files.New(be.store, bucket, log)
 	m := metrics.New()
-	imp, err := be.newImporter(fileSvc, fetcher, importer.Config{
+	imp, err := be.newImporter(fileSvc, fetcher, tasks.Config{
 		MaxAttempts: int(cfg.importAttempts), MaxBytes: cfg.fetch.MaxBytes, RescueAfter: cfg.rescueAfter,
 		TaskRetention: cfg.taskRetention, TaskFinished: m.TaskFinished, Workers: int(cfg.importWorkers), WorkersPerPortal: int(cfg.importWorkersPerPortal),
 	})

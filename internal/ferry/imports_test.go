@@ -24,7 +24,7 @@ var allowedInternal = map[string][]string{
 	"internal/httpapi":         {"internal/ferry", "internal/httpapi/openapi"},
 	// The importer turns the fetcher's failures into task errors; fetch
 	// itself knows nothing of Ferry.
-	"internal/importer": {"internal/ferry", "internal/fetch"},
+	"internal/tasks": {"internal/ferry", "internal/fetch"},
 }
 
 func TestImportRules(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 
 	"ferry/internal/ferry"
-	"ferry/internal/importer"
+	"ferry/internal/tasks"
 	"ferry/internal/postgres"
 	"ferry/internal/storetest"
 )
@@ -54,7 +54,7 @@ func TestMigrateConcurrently(t *testing.T) {
 			}
 			defer db.Close()
 			errs[i] = postgres.Migrate(ctx, db, func(ctx context.Context) error {
-				return importer.Migrate(ctx, riverdatabasesql.New(db))
+				return tasks.Migrate(ctx, riverdatabasesql.New(db))
 			})
 		})
 	}

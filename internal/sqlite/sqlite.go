@@ -39,7 +39,7 @@ func DSN(path string) string {
 }
 
 // Open opens (creating if needed) the database file at path and applies
-// Ferry's migrations. River's own tables are migrated by the importer.
+// Ferry's migrations. River's own tables are migrated by the tasks.
 func Open(ctx context.Context, path string) (*sql.DB, error) {
 	db, err := sql.Open("sqlite", DSN(path))
 	if err != nil {

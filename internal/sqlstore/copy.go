@@ -280,7 +280,7 @@ func quoteIdent(s string) string {
 }
 
 // SetTaskJob records that job now works task id: the job that
-// importer.Requeue enqueued for it in another database's queue.
+// tasks.Requeue enqueued for it in another database's queue.
 func (s *Store) SetTaskJob(ctx context.Context, id ferry.TaskID, job int64) error {
 	res, err := s.exec(ctx, `UPDATE tasks SET job_id = ? WHERE id = ?`, job, string(id))
 	if err != nil {

@@ -1,4 +1,4 @@
-package importer
+package tasks
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package importer
+package tasks
 
 import (
 	"context"
@@ -17,8 +17,8 @@ import (
 // same transaction, so that the maintenance job finds each task's job.
 // Workers take the jobs as soon as the transaction commits and a server
 // runs, and work the tasks as if they had just been accepted.
-func Requeue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], tx TTx, tasks []ferry.Task) ([]int64, error) {
-	if len(tasks) == 0 {
+func Requeue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], tx TTx, list []ferry.Task) ([]int64, error) {
+	if len(list) == 0 {
 		return nil, nil
 	}
 	client, err := river.NewClient(driver, &river.Config{}) // insert-only: no queues, no workers
@@ -27,8 +27,8 @@ func Requeue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], tx TT
 	}
 	// As New configures its clients: crashes mid-attempt count here too.
 	opts := &river.InsertOpts{MaxAttempts: MaxAttemptsDefault + 2}
-	ids := make([]int64, len(tasks))
-	for i, t := range tasks {
+	ids := make([]int64, len(list))
+	for i, t := range list {
 		var args river.JobArgs
 		switch t.Kind {
 		case ferry.TaskImport:

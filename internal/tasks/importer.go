@@ -1,7 +1,7 @@
-// Package importer runs import-from-URL tasks on River: it records each
+// Package tasks is the task engine. It runs import-from-URL tasks on River: it records each
 // task together with its job, fetches the URL through the SSRF-safe
 // fetcher, stores the result, and reports the task's status.
-package importer
+package tasks
 
 import (
 	"context"
@@ -23,7 +23,7 @@ type TxRunner[TTx any] interface {
 	InTx(ctx context.Context, fn func(tx TTx, st ferry.Store) error) error
 }
 
-// Config tunes the importer. Zero values take the documented defaults.
+// Config tunes the tasks. Zero values take the documented defaults.
 type Config struct {
 	// MaxAttempts is how many times a transient failure is tried before
 	// the task is canceled. Defaults to 4.
