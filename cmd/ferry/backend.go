@@ -13,10 +13,10 @@ import (
 
 	"ferry/internal/ferry"
 	"ferry/internal/fetch"
-	"ferry/internal/tasks"
 	"ferry/internal/postgres"
 	"ferry/internal/sqlite"
 	"ferry/internal/sqlstore"
+	"ferry/internal/tasks"
 )
 
 // workerPool is an importer's lifecycle.

@@ -20,9 +20,9 @@ import (
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
 
-	"ferry/internal/tasks"
 	"ferry/internal/sqlite"
 	"ferry/internal/sqlstore"
+	"ferry/internal/tasks"
 )
 
 const migrateDataUsage = `Usage: ferry migrate-data --from-data-dir DIR [--from-database PATH] [--from-blobs URL]

@@ -24,8 +24,8 @@ import (
 	"ferry/internal/fetch"
 	"ferry/internal/files"
 	"ferry/internal/httpapi"
-	"ferry/internal/tasks"
 	"ferry/internal/metrics"
+	"ferry/internal/tasks"
 )
 
 // serveConfig is everything "ferry serve" is told.

@@ -13,9 +13,9 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 
 	"ferry/internal/ferry"
-	"ferry/internal/tasks"
 	"ferry/internal/postgres"
 	"ferry/internal/storetest"
+	"ferry/internal/tasks"
 )
 
 func TestStore(t *testing.T) {
