@@ -13,7 +13,7 @@ package openapi
 import (
 	"bytes"
 	"crypto/sha256"
-	_ "embed"
+	"embed"
 	"encoding/hex"
 	"log/slog"
 	"net/http"
@@ -22,7 +22,21 @@ import (
 )
 
 //go:embed ferry.json
-var rawDocument []byte
+var baseDocument []byte
+
+//go:embed ext
+var fragments embed.FS
+
+// rawDocument is ferry.json with every fragment of ext/ merged in (see
+// ext/README.md). A fragment that breaks the document stops the binary at
+// start-up; the tests in this package catch that first.
+var rawDocument = func() []byte {
+	doc, err := assemble(baseDocument, fragments)
+	if err != nil {
+		panic("openapi: " + err.Error())
+	}
+	return doc
+}()
 
 // Document returns a copy of the embedded OpenAPI document.
 func Document() []byte { return bytes.Clone(rawDocument) }
