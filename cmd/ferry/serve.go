@@ -149,8 +149,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer be.close()
+	// One clock for everything that reads the time.
+	var clock ferry.Clock = ferry.SystemClock
+	be.sql.SetClock(clock)
 	if cfg.bootstrapToken != "" {
-		if err := ferry.EnsureToken(ctx, be.store, cfg.bootstrapToken, ferry.PortalID(cfg.bootstrapPortal), ferry.AllScopes, time.Now()); err != nil {
+		if err := ferry.EnsureToken(ctx, be.store, cfg.bootstrapToken, ferry.PortalID(cfg.bootstrapPortal), ferry.AllScopes, clock.Now()); err != nil {
 			return fmt.Errorf("bootstrap token: %w", err)
 		}
 	}
@@ -159,11 +162,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("open blob storage: %w", err)
 	}
 	defer bucket.Close()
-	fileSvc := files.New(be.store, bucket, log)
+	fileSvc := files.New(be.store, bucket, log, clock)
 	m := metrics.New()
 	imp, err := be.newImporter(fileSvc, fetcher, tasks.Config{
 		MaxAttempts: int(cfg.importAttempts), MaxBytes: cfg.fetch.MaxBytes, RescueAfter: cfg.rescueAfter,
 		TaskRetention: cfg.taskRetention, TaskFinished: m.TaskFinished, Workers: int(cfg.importWorkers), WorkersPerPortal: int(cfg.importWorkersPerPortal),
+		Clock: clock,
 	})
 	if err != nil {
 		return err
@@ -177,7 +181,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		publicURL = "http://" + ln.Addr().String()
 	}
 	handler, err := httpapi.NewHandler(log, ferry.StoreAuthenticator{Store: be.store}, fileSvc, imp, imp,
-		httpapi.Options{PublicURL: publicURL, MaxUploadBytes: cfg.maxUploadSize, ObserveRequest: m.ObserveRequest})
+		httpapi.Options{PublicURL: publicURL, MaxUploadBytes: cfg.maxUploadSize, ObserveRequest: m.ObserveRequest, Clock: clock})
 	if err != nil {
 		ln.Close()
 		return err

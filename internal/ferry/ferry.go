@@ -3,10 +3,7 @@
 // the standard library.
 package ferry
 
-import (
-	"strconv"
-	"time"
-)
+import "strconv"
 
 // PortalID identifies a portal (HubSpot's word for an account). Every file,
 // folder, task and token belongs to exactly one portal, and no operation ever
@@ -52,7 +49,3 @@ func parsePositive(s, in string) (int64, error) {
 	}
 	return n, nil
 }
-
-// Clock returns the current time. Services take one so that tests can pin
-// time; production code passes time.Now.
-type Clock func() time.Time

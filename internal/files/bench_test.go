@@ -32,7 +32,7 @@ func BenchmarkStage(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer db.Close()
-			svc := files.New(sqlite.NewStore(db), bucket, slog.New(slog.DiscardHandler))
+			svc := files.New(sqlite.NewStore(db), bucket, slog.New(slog.DiscardHandler), nil)
 			b.SetBytes(size)
 			b.ReportAllocs()
 			for b.Loop() {

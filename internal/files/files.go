@@ -26,15 +26,16 @@ type Service struct {
 	store    ferry.Store
 	bucket   *blob.Bucket
 	log      *slog.Logger
-	now      ferry.Clock
+	clock    ferry.Clock
 	variants chan struct{} // one resize at a time
 }
 
 var _ ferry.FileService = (*Service)(nil)
 
-// New returns a Service on store and bucket.
-func New(store ferry.Store, bucket *blob.Bucket, log *slog.Logger) *Service {
-	return &Service{store: store, bucket: bucket, log: log, now: time.Now, variants: make(chan struct{}, 1)}
+// New returns a Service on store and bucket that reads the time from clock
+// (nil: ferry.SystemClock).
+func New(store ferry.Store, bucket *blob.Bucket, log *slog.Logger, clock ferry.Clock) *Service {
+	return &Service{store: store, bucket: bucket, log: log, clock: ferry.OrSystem(clock), variants: make(chan struct{}, 1)}
 }
 
 // Put stages c and commits it as p says: the one-call form of Stage and
@@ -82,7 +83,7 @@ func (s *Service) place(ctx context.Context, st ferry.Store, staged ferry.Staged
 			return ferry.File{}, err
 		}
 	}
-	now := s.now().UTC().Truncate(time.Millisecond)
+	now := s.clock.Now().UTC().Truncate(time.Millisecond)
 	f := ferry.File{
 		Portal: p.Portal, FolderID: p.FolderID, Access: p.Access,
 		Size: staged.Size, MD5: staged.MD5, Width: staged.Width, Height: staged.Height,

@@ -43,7 +43,7 @@ func setup(t *testing.T) *testBundle {
 	bucket := memblob.OpenBucket(nil)
 	t.Cleanup(func() { bucket.Close() })
 	store := sqlite.NewStore(db)
-	return &testBundle{svc: files.New(store, bucket, slog.New(slog.DiscardHandler)), store: store, bucket: bucket}
+	return &testBundle{svc: files.New(store, bucket, slog.New(slog.DiscardHandler), nil), store: store, bucket: bucket}
 }
 
 // keys lists every blob in the bucket.

@@ -44,7 +44,7 @@ func (s *Service) UpdateFolder(ctx context.Context, portal ferry.PortalID, id fe
 
 // ArchiveFolder implements ferry.FileService.
 func (s *Service) ArchiveFolder(ctx context.Context, portal ferry.PortalID, id ferry.FolderID) error {
-	_, err := s.store.ArchiveFolder(ctx, portal, id, s.now().UTC())
+	_, err := s.store.ArchiveFolder(ctx, portal, id, s.clock.Now().UTC())
 	return err
 }
 

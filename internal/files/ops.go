@@ -120,13 +120,13 @@ func (s *Service) modify(ctx context.Context, portal ferry.PortalID, id ferry.Fi
 		if err != nil {
 			return err
 		}
-		if f.Archived || f.Expired(s.now()) {
+		if f.Archived || f.Expired(s.clock.Now()) {
 			return ferry.Errorf(ferry.NotFound, "file %s is archived or expired", id)
 		}
 		if err := change(&f); err != nil {
 			return err
 		}
-		f.UpdatedAt = s.now().UTC().Truncate(time.Millisecond)
+		f.UpdatedAt = s.clock.Now().UTC().Truncate(time.Millisecond)
 		if err := st.UpdateFile(ctx, &f); err != nil {
 			return err
 		}
@@ -139,7 +139,7 @@ func (s *Service) modify(ctx context.Context, portal ferry.PortalID, id ferry.Fi
 // ArchiveFile implements ferry.FileService.
 func (s *Service) ArchiveFile(ctx context.Context, portal ferry.PortalID, id ferry.FileID) error {
 	_, err := s.modify(ctx, portal, id, func(f *ferry.File) error {
-		f.Archived, f.ArchivedAt = true, s.now().UTC().Truncate(time.Millisecond)
+		f.Archived, f.ArchivedAt = true, s.clock.Now().UTC().Truncate(time.Millisecond)
 		return nil
 	})
 	return err

@@ -59,7 +59,7 @@ func newS3Bundle(t *testing.T) *s3Bundle {
 	}
 	t.Cleanup(func() { db.Close() })
 	store := sqlite.NewStore(db)
-	return &s3Bundle{svc: files.New(store, bucket, slog.New(slog.DiscardHandler)), store: store, bucket: bucket}
+	return &s3Bundle{svc: files.New(store, bucket, slog.New(slog.DiscardHandler), nil), store: store, bucket: bucket}
 }
 
 // s3Keys lists every key in bucket.

@@ -116,7 +116,7 @@ func newTestServer(tb testing.TB) *server {
 		tb.Fatal(err)
 	}
 	return &server{log: discardLog, auth: fakeAuth{}, files: &fakeFiles{}, imports: &fakeImports{},
-		opts: Options{PublicURL: base.String(), MaxJSONBytes: 1 << 20, Now: func() time.Time { return testNow }}, base: base}
+		opts: Options{PublicURL: base.String(), MaxJSONBytes: 1 << 20, Clock: ferry.ClockFunc(func() time.Time { return testNow })}, base: base}
 }
 
 // testBundle is a handler built by NewHandler on fakes, with one token per
@@ -135,7 +135,7 @@ func setup(tb testing.TB) *testBundle {
 	}
 	bd := &testBundle{files: &fakeFiles{}, imports: &fakeImports{}}
 	h, err := NewHandler(discardLog, auth, bd.files, bd.imports, &fakeFolders{},
-		Options{PublicURL: "https://files.example.com/", Now: func() time.Time { return testNow }})
+		Options{PublicURL: "https://files.example.com/", Clock: ferry.ClockFunc(func() time.Time { return testNow })})
 	if err != nil {
 		tb.Fatalf("NewHandler: %v", err)
 	}

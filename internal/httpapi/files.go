@@ -22,7 +22,7 @@ func (s *server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	var p ferry.Problems
 	in := ferry.UploadInput{HasFile: form.staged != nil, FolderID: form.field("folderId"), FolderPath: form.field("folderPath"),
 		FileName: form.field("fileName"), Options: form.optionsInput(&p)}
-	req, err := in.Validate(s.opts.Now())
+	req, err := in.Validate(s.opts.Clock.Now())
 	if err = mergeProblems(p, err); err != nil {
 		form.discard(s)
 		writeError(w, r, s.log, err)
@@ -89,7 +89,7 @@ func (s *server) handleReplaceFile(w http.ResponseWriter, r *http.Request) {
 	}
 	// Refuse before streaming a body that cannot be used.
 	f, err := s.findWritable(r, id)
-	if err == nil && (f.Archived || f.Expired(s.opts.Now())) {
+	if err == nil && (f.Archived || f.Expired(s.opts.Clock.Now())) {
 		err = ferry.Errorf(ferry.NotFound, "file %s is archived or expired", id)
 	}
 	if err != nil {
@@ -107,7 +107,7 @@ func (s *server) handleReplaceFile(w http.ResponseWriter, r *http.Request) {
 	}
 	var opts ferry.ReplaceOptions
 	if in := form.optionsInput(&p); in != nil {
-		opts, err = in.ValidateReplace(s.opts.Now())
+		opts, err = in.ValidateReplace(s.opts.Clock.Now())
 	}
 	if err = mergeProblems(p, err); err != nil {
 		form.discard(s)
@@ -195,7 +195,7 @@ func (s *server) fileUpdate(obj *jsonObject) (ferry.FileUpdate, error) {
 		switch {
 		case err != nil:
 			p.Add("expiresAt", "INVALID_DATE", "expiresAt %q is not an ISO-8601 date-time", *e)
-		case !t.After(s.opts.Now()):
+		case !t.After(s.opts.Clock.Now()):
 			p.Add("expiresAt", "IN_THE_PAST", "expiresAt %q is not in the future; use clearExpires to remove an expiry", *e)
 		}
 		u.ExpiresAt = &t
@@ -308,7 +308,7 @@ func (s *server) handleDownload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, err := s.findReadable(r, id)
-	if err == nil && (f.Archived || f.Expired(s.opts.Now())) {
+	if err == nil && (f.Archived || f.Expired(s.opts.Clock.Now())) {
 		err = ferry.Errorf(ferry.NotFound, "file %s is archived or expired", id)
 	}
 	if err != nil {

@@ -22,7 +22,7 @@ func (s *server) handleImportFromURL(w http.ResponseWriter, r *http.Request) {
 		DuplicateScope: obj.str("duplicateValidationScope"), Overwrite: obj.boolean("overwrite"),
 		TTL: obj.str("ttl"), ExpiresAt: obj.str("expiresAt"),
 	}
-	req, err := in.Validate(s.opts.Now())
+	req, err := in.Validate(s.opts.Clock.Now())
 	if err = obj.merge(err); err != nil {
 		writeError(w, r, s.log, err)
 		return

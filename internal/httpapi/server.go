@@ -21,8 +21,9 @@ type Options struct {
 	MaxJSONBytes int64
 	// MaxUploadBytes bounds uploaded and replacing files. Defaults to 1 GiB.
 	MaxUploadBytes int64
-	// Now returns the current time. Defaults to time.Now.
-	Now ferry.Clock
+	// Clock is what expiry and signed-URL validity read. Defaults to
+	// ferry.SystemClock.
+	Clock ferry.Clock
 	// ObserveRequest, if set, is told of every request: its route
 	// pattern, status code and duration.
 	ObserveRequest func(method, route string, code int, d time.Duration)
@@ -51,9 +52,7 @@ func NewHandler(log *slog.Logger, auth ferry.Authenticator, files ferry.FileServ
 	if opts.MaxUploadBytes == 0 {
 		opts.MaxUploadBytes = 1 << 30
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
+	opts.Clock = ferry.OrSystem(opts.Clock)
 	s := &server{log: log, auth: auth, files: files, imports: imports, folders: folders, opts: opts, base: base}
 	mux := http.NewServeMux()
 	s.addRoutes(mux)

@@ -57,7 +57,7 @@ func (s *server) handleSignedURL(w http.ResponseWriter, r *http.Request) {
 	f, err := s.findReadable(r, id)
 	switch {
 	case err != nil:
-	case f.Archived || f.Expired(s.opts.Now()):
+	case f.Archived || f.Expired(s.opts.Clock.Now()):
 		err = ferry.Errorf(ferry.NotFound, "file %s is archived or expired", id)
 	case f.Access.Sensitive():
 		err = &ferry.Error{Kind: ferry.NotFound, SubCategory: "SENSITIVE_FILE",
@@ -74,7 +74,7 @@ func (s *server) handleSignedURL(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	exp := s.opts.Now().Add(life).Truncate(time.Second)
+	exp := s.opts.Clock.Now().Add(life).Truncate(time.Second)
 	v := url.Values{"exp": {strconv.FormatInt(exp.Unix(), 10)}}
 	if size != "" {
 		v.Set("size", size)
@@ -126,7 +126,7 @@ func (s *server) checkSignature(r *http.Request, f *ferry.File) (*signedGrant, e
 	if !hmac.Equal([]byte(sig), []byte(want)) {
 		return nil, denied
 	}
-	if !s.opts.Now().Before(time.Unix(exp, 0)) {
+	if !s.opts.Clock.Now().Before(time.Unix(exp, 0)) {
 		return nil, &ferry.Error{Kind: ferry.NotFound, SubCategory: "SIGNED_URL_EXPIRED", Message: "This signed URL has expired."}
 	}
 	return g, nil

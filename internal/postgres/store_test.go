@@ -31,7 +31,7 @@ func newTestStore(t *testing.T) ferry.Store {
 		t.Fatalf("postgres.Migrate: %v", err)
 	}
 	st := postgres.NewStore(db)
-	st.SetClock(storetest.Now)
+	st.SetClock(ferry.ClockFunc(storetest.Now))
 	return st
 }
 

@@ -24,6 +24,6 @@ func newTestStore(t *testing.T) ferry.Store {
 	}
 	t.Cleanup(func() { db.Close() })
 	st := sqlite.NewStore(db)
-	st.SetClock(storetest.Now)
+	st.SetClock(ferry.ClockFunc(storetest.Now))
 	return st
 }

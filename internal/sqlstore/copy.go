@@ -71,11 +71,11 @@ func (s *Store) CopyFrom(ctx context.Context, src *Store, then func(tx *sql.Tx, 
 		return nil, fmt.Errorf("begin on source: %w", err)
 	}
 	defer stx.Rollback()
-	from := &Store{db: src.db, q: stx, tx: stx, d: src.d, now: src.now}
+	from := &Store{db: src.db, q: stx, tx: stx, d: src.d, clock: src.clock}
 
 	var counts []TableCount
 	err = s.InTx(ctx, func(tx *sql.Tx, _ ferry.Store) error {
-		to := &Store{db: s.db, q: tx, tx: tx, d: s.d, now: s.now}
+		to := &Store{db: s.db, q: tx, tx: tx, d: s.d, clock: s.clock}
 		used, err := to.UsedTables(ctx)
 		if err != nil {
 			return err

@@ -188,7 +188,7 @@ func (s *Store) UpdateFile(ctx context.Context, f *ferry.File) error {
 // content later.
 const liveFile = `f.archived = FALSE AND (f.expires_at = 0 OR f.expires_at > ?)`
 
-func (s *Store) nowMS() int64 { return s.now().UnixMilli() }
+func (s *Store) nowMS() int64 { return s.clock.Now().UnixMilli() }
 
 // releaseExpiredName archives an expired file that still holds the name f
 // is about to take, so that the name is free at once; the expiry job

@@ -98,7 +98,7 @@ func (s *Store) CreateFolder(ctx context.Context, portal ferry.PortalID, parent 
 		if err != nil {
 			return err
 		}
-		now := s.now().UTC().Truncate(time.Millisecond)
+		now := s.clock.Now().UTC().Truncate(time.Millisecond)
 		out = ferry.Folder{Portal: portal, ParentID: parent, Name: name, Path: path.Join(p.Path, name), CreatedAt: now, UpdatedAt: now}
 		var id int64
 		err = st.(*Store).queryRow(ctx, `INSERT INTO folders (portal, parent_id, name, name_fold, path, archived, created_at, updated_at)
@@ -133,7 +133,7 @@ func (s *Store) MoveFolder(ctx context.Context, portal ferry.PortalID, id, paren
 			return ferry.Invalidf("parentFolderId", "a folder cannot move into itself or its own subtree (%s is inside %s)", np.Path, f.Path)
 		}
 		newPath := path.Join(np.Path, name)
-		now := s.now().UTC().Truncate(time.Millisecond)
+		now := s.clock.Now().UTC().Truncate(time.Millisecond)
 		if newPath != f.Path {
 			if _, err := tx.FindFolderByPath(ctx, portal, newPath); err == nil {
 				return &ferry.Error{Kind: ferry.Conflict, SubCategory: "FOLDER_EXISTS", Message: "a folder exists already at " + newPath,

@@ -48,11 +48,11 @@ type Dialect struct {
 // Store implements ferry.Store on a database/sql database whose schema the
 // dialect's package has migrated.
 type Store struct {
-	db  *sql.DB
-	q   querier
-	tx  *sql.Tx // non-nil inside a transaction
-	d   Dialect
-	now ferry.Clock
+	db    *sql.DB
+	q     querier
+	tx    *sql.Tx // non-nil inside a transaction
+	d     Dialect
+	clock ferry.Clock
 }
 
 var _ ferry.Store = (*Store)(nil)
@@ -62,13 +62,13 @@ func New(db *sql.DB, d Dialect) *Store {
 	if d.Rebind == nil {
 		d.Rebind = func(q string) string { return q }
 	}
-	return &Store{db: db, q: db, d: d, now: time.Now}
+	return &Store{db: db, q: db, d: d, clock: ferry.SystemClock}
 }
 
-// SetClock sets the time the store takes for now: when folders are
-// created and which files have expired. Tests pin it; it defaults to
-// time.Now.
-func (s *Store) SetClock(now ferry.Clock) { s.now = now }
+// SetClock sets the clock the store reads: when folders are created and
+// which files have expired. The server passes its one clock; tests pin it.
+// It defaults to ferry.SystemClock.
+func (s *Store) SetClock(c ferry.Clock) { s.clock = ferry.OrSystem(c) }
 
 func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return s.q.ExecContext(ctx, s.d.Rebind(q), args...)
@@ -109,7 +109,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx, st ferry.Store) er
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := fn(tx, &Store{db: s.db, q: tx, tx: tx, d: s.d, now: s.now}); err != nil {
+	if err := fn(tx, &Store{db: s.db, q: tx, tx: tx, d: s.d, clock: s.clock}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

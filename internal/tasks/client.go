@@ -36,6 +36,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], tx TxRunner[TTx], store ferry.
 	cfg.MaxAttempts = cmp.Or(cfg.MaxAttempts, MaxAttemptsDefault)
 	cfg.MaxBytes = cmp.Or(cfg.MaxBytes, fetcher.Config().MaxBytes)
 	cfg.TaskRetention = cmp.Or(cfg.TaskRetention, TaskRetentionDefault)
+	cfg.Clock = ferry.OrSystem(cfg.Clock)
 	cfg.Workers = cmp.Or(cfg.Workers, WorkersDefault)
 	cfg.WorkersPerPortal = cmp.Or(cfg.WorkersPerPortal, max(1, cfg.Workers/2))
 	timeout := fetcher.Config().TotalTimeout + max(5*time.Second, fetcher.Config().TotalTimeout/10)
@@ -43,10 +44,10 @@ func New[TTx any](driver riverdriver.Driver[TTx], tx TxRunner[TTx], store ferry.
 	if cfg.RescueAfter <= timeout {
 		return nil, fmt.Errorf("rescue-after (%s) must be longer than the longest import (%s)", cfg.RescueAfter, timeout)
 	}
-	im := &Importer[TTx]{tx: tx, store: store, content: content, fetcher: fetcher, log: log, cfg: cfg, now: time.Now}
+	im := &Importer[TTx]{tx: tx, store: store, content: content, fetcher: fetcher, log: log, cfg: cfg, clock: cfg.Clock}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &importWorker{store: store, content: content, fetcher: fetcher, log: log, cfg: cfg, timeout: timeout, slots: newPortalSlots(cfg.WorkersPerPortal), now: time.Now})
-	river.AddWorker(workers, &folderWorker{store: store, cfg: cfg, now: time.Now})
+	river.AddWorker(workers, &importWorker{store: store, content: content, fetcher: fetcher, log: log, cfg: cfg, timeout: timeout, slots: newPortalSlots(cfg.WorkersPerPortal), clock: cfg.Clock})
+	river.AddWorker(workers, &folderWorker{store: store, cfg: cfg, clock: cfg.Clock})
 	river.AddWorker(workers, &maintenanceWorker[TTx]{im: im})
 	rc := &river.Config{
 		Logger:                      log.With("component", "river"),
@@ -107,14 +108,14 @@ type maintenanceWorker[TTx any] struct {
 // Work implements river.Worker.
 func (w *maintenanceWorker[TTx]) Work(ctx context.Context, _ *river.Job[MaintenanceArgs]) error {
 	im := w.im
-	n, err := im.store.DeleteTasksFinishedBefore(ctx, im.now().Add(-im.cfg.TaskRetention))
+	n, err := im.store.DeleteTasksFinishedBefore(ctx, im.clock.Now().Add(-im.cfg.TaskRetention))
 	if err != nil {
 		return err
 	}
 	if n > 0 {
 		im.log.Info("deleted finished tasks past retention", "count", n)
 	}
-	if n, err = im.content.ExpireFiles(ctx, im.now()); err != nil {
+	if n, err = im.content.ExpireFiles(ctx, im.clock.Now()); err != nil {
 		return err
 	}
 	if n > 0 {
@@ -126,7 +127,7 @@ func (w *maintenanceWorker[TTx]) Work(ctx context.Context, _ *river.Job[Maintena
 // reconcile ends, as CANCELED, tasks whose job is gone or finished without
 // finishing the task: work that a crash lost after its last attempt.
 func (im *Importer[TTx]) reconcile(ctx context.Context) error {
-	tasks, err := im.store.ListUnfinishedTasks(ctx, im.now().Add(-time.Minute), 100)
+	tasks, err := im.store.ListUnfinishedTasks(ctx, im.clock.Now().Add(-time.Minute), 100)
 	if err != nil {
 		return err
 	}
@@ -139,7 +140,7 @@ func (im *Importer[TTx]) reconcile(ctx context.Context) error {
 		case job.State != rivertype.JobStateCancelled && job.State != rivertype.JobStateCompleted && job.State != rivertype.JobStateDiscarded:
 			continue
 		}
-		t.Status, t.CompletedAt = ferry.TaskCanceled, im.now().UTC().Truncate(time.Millisecond)
+		t.Status, t.CompletedAt = ferry.TaskCanceled, im.clock.Now().UTC().Truncate(time.Millisecond)
 		t.Errors = []ferry.TaskError{{Status: 500, Category: categoryInterrupt, SubCategory: "WORK_LOST",
 			Message: "The import was interrupted too many times (for example by server crashes) and was given up.",
 			Context: map[string][]string{"attempts": {fmt.Sprint(t.Attempts)}}}}

@@ -48,7 +48,7 @@ func (im *Importer[TTx]) StartFolderUpdate(ctx context.Context, portal ferry.Por
 		return ferry.Task{}, ferry.Wrap(err, "encode folder update")
 	}
 	t := ferry.Task{ID: ferry.NewTaskID(), Portal: portal, Kind: ferry.TaskFolderUpdate, Status: ferry.TaskPending,
-		RequestedAt: im.now().UTC().Truncate(time.Millisecond), Request: req, FolderID: id}
+		RequestedAt: im.clock.Now().UTC().Truncate(time.Millisecond), Request: req, FolderID: id}
 	err = im.tx.InTx(ctx, func(tx TTx, st ferry.Store) error {
 		res, err := im.client.InsertTx(ctx, tx, FolderUpdateArgs{TaskID: string(t.ID), Portal: int64(portal)}, nil)
 		if err != nil {
@@ -82,7 +82,7 @@ type folderWorker struct {
 	river.WorkerDefaults[FolderUpdateArgs]
 	store ferry.Store
 	cfg   Config
-	now   ferry.Clock
+	clock ferry.Clock
 }
 
 // Work implements river.Worker.
@@ -99,7 +99,7 @@ func (w *folderWorker) Work(ctx context.Context, job *river.Job[FolderUpdateArgs
 		return err
 	}
 	t.Status, t.Attempts = ferry.TaskProcessing, t.Attempts+1
-	t.StartedAt = w.now().UTC().Truncate(time.Millisecond)
+	t.StartedAt = w.clock.Now().UTC().Truncate(time.Millisecond)
 	if err := w.store.UpdateTask(ctx, &t); err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func (w *folderWorker) Work(ctx context.Context, job *river.Job[FolderUpdateArgs
 		if _, err := ferry.ApplyFolderUpdate(ctx, st, t.Portal, req.ID, req.Update); err != nil {
 			return err
 		}
-		t.Status, t.CompletedAt = ferry.TaskComplete, w.now().UTC().Truncate(time.Millisecond)
+		t.Status, t.CompletedAt = ferry.TaskComplete, w.clock.Now().UTC().Truncate(time.Millisecond)
 		return st.UpdateTask(ctx, &t)
 	})
 	if err == nil {
@@ -117,7 +117,7 @@ func (w *folderWorker) Work(ctx context.Context, job *river.Job[FolderUpdateArgs
 	if ferry.KindOf(err) == ferry.Internal {
 		return err // River retries; the rescuer and reconciler bound it
 	}
-	t.Status, t.CompletedAt = ferry.TaskCanceled, w.now().UTC().Truncate(time.Millisecond)
+	t.Status, t.CompletedAt = ferry.TaskCanceled, w.clock.Now().UTC().Truncate(time.Millisecond)
 	t.Errors = []ferry.TaskError{taskError(err, t.Attempts)}
 	if uerr := w.store.UpdateTask(ctx, &t); uerr != nil {
 		return uerr

@@ -46,6 +46,9 @@ type Config struct {
 	// WorkersPerPortal is how many of those one portal may use at once.
 	// Defaults to half of Workers (at least one).
 	WorkersPerPortal int
+	// Clock is what task timestamps, retention and file expiry read.
+	// Defaults to ferry.SystemClock.
+	Clock ferry.Clock
 }
 
 // Defaults.
@@ -73,7 +76,7 @@ type Importer[TTx any] struct {
 	fetcher *fetch.Fetcher
 	log     *slog.Logger
 	cfg     Config
-	now     ferry.Clock
+	clock   ferry.Clock
 }
 
 var (
@@ -86,7 +89,7 @@ func (im *Importer[TTx]) StartImport(ctx context.Context, portal ferry.PortalID,
 	if err := im.fetcher.CheckURL(req.URL); err != nil {
 		return ferry.Task{}, urlProblem(err)
 	}
-	now := im.now().UTC().Truncate(time.Millisecond)
+	now := im.clock.Now().UTC().Truncate(time.Millisecond)
 	t := ferry.Task{ID: ferry.NewTaskID(), Portal: portal, Kind: ferry.TaskImport, Status: ferry.TaskPending, RequestedAt: now}
 	err := im.tx.InTx(ctx, func(tx TTx, st ferry.Store) error {
 		folder, err := resolveFolder(ctx, st, portal, req)

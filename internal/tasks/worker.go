@@ -30,7 +30,7 @@ type importWorker struct {
 	cfg     Config
 	timeout time.Duration
 	slots   *portalSlots
-	now     ferry.Clock
+	clock   ferry.Clock
 }
 
 // Timeout overrides River's one-minute default: an import may take as
@@ -59,7 +59,7 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	}
 	t.Status, t.Attempts = ferry.TaskProcessing, t.Attempts+1
 	if t.StartedAt.IsZero() {
-		t.StartedAt = w.now().UTC().Truncate(time.Millisecond)
+		t.StartedAt = w.clock.Now().UTC().Truncate(time.Millisecond)
 	}
 	if err := w.store.UpdateTask(ctx, &t); err != nil {
 		return err
@@ -107,7 +107,7 @@ func (w *importWorker) run(ctx context.Context, t *ferry.Task, req ferry.ImportR
 		DuplicateStrategy: req.DuplicateStrategy, DuplicateScope: req.DuplicateScope, Overwrite: req.Overwrite, ExpiresAt: req.ExpiresAt}
 	complete := func(st ferry.Store, f ferry.File) error {
 		t.Status, t.FileID, t.SourceURL = ferry.TaskComplete, f.ID, fetch.Redact(resp.FinalURL)
-		t.CompletedAt = w.now().UTC().Truncate(time.Millisecond)
+		t.CompletedAt = w.clock.Now().UTC().Truncate(time.Millisecond)
 		return st.UpdateTask(ctx, t)
 	}
 	if _, err := w.content.Commit(ctx, staged, p, complete); err != nil {
@@ -140,7 +140,7 @@ func (w *importWorker) cancel(ctx context.Context, t *ferry.Task, cause error) e
 		w.log.Info("import canceled", "task", t.ID, "category", te.Category, "subCategory", te.SubCategory)
 	}
 	t.Status, t.Errors = ferry.TaskCanceled, []ferry.TaskError{te}
-	t.CompletedAt = w.now().UTC().Truncate(time.Millisecond)
+	t.CompletedAt = w.clock.Now().UTC().Truncate(time.Millisecond)
 	if err := w.store.UpdateTask(ctx, t); err != nil {
 		return err
 	}
