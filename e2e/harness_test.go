@@ -28,7 +28,8 @@ var ferryBin string
 func TestMain(m *testing.M) {
 	flag.Parse()
 	if testing.Short() {
-		os.Exit(m.Run()) // every test skips itself
+		reportSkippedTiers() // see tiers_test.go
+		os.Exit(m.Run())     // every test skips itself
 	}
 	if !setUpOpenAPI() { // see openapi_test.go
 		os.Exit(1)
@@ -37,6 +38,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		os.Exit(1)
 	}
+	reportSkippedTiers()
 	dir, err := os.MkdirTemp("", "ferry-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)

@@ -11,9 +11,9 @@ package e2e
 // every request a test sends through the harness, whichever helper sends
 // it. Failures fail the test that owns the server.
 //
-// The documents live outside the repository, in ../shared/spec beside the
-// checkout (or in $FERRY_SPEC_DIR). Where one is missing the check is
-// skipped and TestMain prints "OPENAPI VALIDATION SKIPPED" once; with
+// The documents are in the repository, structure only, in testdata/hubspot
+// (see its README), or in $FERRY_SPEC_DIR. Where one is missing the check
+// is skipped and TestMain prints "OPENAPI VALIDATION SKIPPED" once; with
 // FERRY_REQUIRE_SPEC=1 (set by CI) a missing document fails the package.
 
 import (
@@ -58,8 +58,8 @@ var specFiles = []struct{ prefix, name string }{
 var apiSpecs = map[string]*apiSpec{}
 
 // specDir is where the documents are looked for: $FERRY_SPEC_DIR (a
-// relative value is taken from the repository root), else ../shared/spec
-// beside the repository root, where CI has them.
+// relative value is taken from the repository root), else the in-repository
+// copy in testdata/hubspot.
 func specDir() string {
 	root, err := filepath.Abs("..") // go test runs in e2e/; its parent is the repository root
 	if err != nil {
@@ -71,7 +71,7 @@ func specDir() string {
 		}
 		return d
 	}
-	return filepath.Join(root, "..", "shared", "spec")
+	return filepath.Join(root, "testdata", "hubspot")
 }
 
 // docValidationOptions relax doc.Validate for HubSpot's documents:
@@ -208,7 +208,7 @@ func setUpOpenAPI() bool {
 		fmt.Printf("OPENAPI VALIDATION SKIPPED: %s not found; responses under its prefix are not checked against HubSpot's spec\n", m)
 	}
 	if os.Getenv("FERRY_REQUIRE_SPEC") == "1" {
-		fmt.Fprintln(os.Stderr, "e2e: FERRY_REQUIRE_SPEC=1 but HubSpot's OpenAPI documents are missing (set FERRY_SPEC_DIR or put them in ../shared/spec)")
+		fmt.Fprintln(os.Stderr, "e2e: FERRY_REQUIRE_SPEC=1 but HubSpot's OpenAPI documents are missing (restore testdata/hubspot or set FERRY_SPEC_DIR)")
 		return false
 	}
 	return true

@@ -138,13 +138,13 @@ func repoRoot(t *testing.T) string {
 	}
 }
 
-// specDir is where HubSpot's documents are: $FERRY_SPEC_DIR, else
-// ../shared/spec beside the repository root (as for the e2e tests).
+// specDir is where HubSpot's documents are: $FERRY_SPEC_DIR, else the
+// structure-only copy in testdata/hubspot (as for the e2e tests).
 func specDir(t *testing.T) string {
 	if d := os.Getenv("FERRY_SPEC_DIR"); d != "" {
 		return d
 	}
-	return filepath.Join(repoRoot(t), "..", "shared", "spec")
+	return filepath.Join(repoRoot(t), "testdata", "hubspot")
 }
 
 // loadHubSpot loads one of HubSpot's documents. A missing document skips
