@@ -207,7 +207,7 @@ func serve(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handle
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(httpapi.Listener(ln)) }()
 	log.Info("listening", "addr", ln.Addr().String(), "publicURL", publicURL)
 	select {
 	case err := <-errc:

@@ -95,9 +95,13 @@ func withRecover(log *slog.Logger, observe func(method, route string, code int, 
 
 // withCleanPath collapses leading slashes: the Node SDK sends
 // "//files/v3/..." when its basePath ends in a slash, and ServeMux would
-// answer that with a redirect that multipart uploads do not follow.
-func withCleanPath(next http.Handler) http.Handler {
+// answer that with a redirect that multipart uploads do not follow. Any
+// other redirect ServeMux would make (a "//" or "/../" inside the path, a
+// missing trailing slash) becomes HubSpot's 404 body instead: no Ferry
+// route redirects, and a redirect's Location would be escaped twice.
+func withCleanPath(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w = &noRedirect{ResponseWriter: w, r: r, log: log}
 		if strings.HasPrefix(r.URL.Path, "//") {
 			r2 := r.Clone(r.Context())
 			r2.URL.Path = "/" + strings.TrimLeft(r.URL.Path, "/")
@@ -153,3 +157,31 @@ func portal(r *http.Request) ferry.PortalID {
 	t, _ := ferry.TokenFrom(r.Context())
 	return t.Portal
 }
+
+// noRedirect turns a redirect written by ServeMux into a 404 error body.
+type noRedirect struct {
+	http.ResponseWriter
+	r       *http.Request
+	log     *slog.Logger
+	blocked bool
+}
+
+func (n *noRedirect) WriteHeader(code int) {
+	if code < 300 || code > 399 || n.Header().Get("Location") == "" || n.blocked {
+		n.ResponseWriter.WriteHeader(code)
+		return
+	}
+	n.blocked = true
+	n.Header().Del("Location")
+	writeError(n.ResponseWriter, n.r, n.log, ferry.Errorf(ferry.NotFound, "No route for %s %s: the path is not in canonical form.", n.r.Method, n.r.URL.EscapedPath()))
+}
+
+func (n *noRedirect) Write(b []byte) (int, error) {
+	if n.blocked {
+		return len(b), nil
+	}
+	return n.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (n *noRedirect) Unwrap() http.ResponseWriter { return n.ResponseWriter }

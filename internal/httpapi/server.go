@@ -56,7 +56,7 @@ func NewHandler(log *slog.Logger, auth ferry.Authenticator, files ferry.FileServ
 	s := &server{log: log, auth: auth, files: files, imports: imports, folders: folders, opts: opts, base: base}
 	mux := http.NewServeMux()
 	s.addRoutes(mux)
-	return withCorrelation(withRecover(log, opts.ObserveRequest, withCleanPath(mux))), nil
+	return withCorrelation(withRecover(log, opts.ObserveRequest, withCleanPath(log, mux))), nil
 }
 
 // link returns the absolute public URL of a path on this server. The path

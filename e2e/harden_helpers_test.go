@@ -1,0 +1,74 @@
+package e2e
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// rawExchange sends raw bytes on a new connection to the server and reads
+// one response, for requests that Go's client refuses to send.
+func rawExchange(t *testing.T, s *server, request string, body io.Reader) (*http.Response, []byte) {
+	t.Helper()
+	c, err := net.Dial("tcp", strings.TrimPrefix(s.BaseURL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := io.WriteString(c, request); err != nil {
+		t.Fatalf("write request: %v", err)
+	}
+	if body != nil {
+		io.Copy(c, body) // the server may stop reading; the answer still comes
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("read response to %q: %v", firstLine(request), err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read body of the response to %q: %v", firstLine(request), err)
+	}
+	return resp, b
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\r\n")
+	return line
+}
+
+// checkHubSpotError checks that a response is HubSpot's JSON error body
+// with the status wanted and a correlation id that matches its header,
+// and returns the body.
+func checkHubSpotError(t *testing.T, what string, resp *http.Response, b []byte, status int) map[string]any {
+	t.Helper()
+	if resp.StatusCode != status {
+		t.Errorf("%s: status=%d, want %d; body %s", what, resp.StatusCode, status, b)
+	}
+	if loc := resp.Header.Get("Location"); loc != "" {
+		t.Errorf("%s: Location=%q, want no redirect", what, loc)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("%s: Content-Type=%q, want JSON", what, ct)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Errorf("%s: body is not JSON: %v: %q", what, err, b)
+		return nil
+	}
+	cid := resp.Header.Get("X-Hubspot-Correlation-Id")
+	if cid == "" || m["correlationId"] != cid {
+		t.Errorf("%s: correlationId=%v, header %q; want the same, non-empty", what, m["correlationId"], cid)
+	}
+	if m["status"] != "error" || m["message"] == "" || m["category"] == "" {
+		t.Errorf("%s: body %s is not HubSpot's error body", what, b)
+	}
+	return m
+}
