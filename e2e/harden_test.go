@@ -64,3 +64,63 @@ func TestHardenErrorsOnAPIPaths(t *testing.T) {
 	}
 	checkHealthy(t, s)
 }
+
+// TestHardenNumericRanges: every numeric and time input is checked
+// against its real range before any arithmetic, on every route of both
+// API versions; nothing beyond 2^53−1 is stored or sent.
+func TestHardenNumericRanges(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--allow-private-networks") // the imports go nowhere but loopback
+	f := uploadFile(t, s, "/ranges", "a.png", newPNG(t, 4, 4), accessOpts("PUBLIC_NOT_INDEXABLE"))
+	id := f["id"].(string)
+	const maxMS = "253402300799999" // 9999-12-31T23:59:59.999Z
+	for _, base := range []string{"/files/v3", "/files/2026-03"} {
+		cases := []struct {
+			method, path string
+			body         any
+			status       int
+		}{
+			{"GET", "/files/" + id + "/signed-url?expirationSeconds=9223372037", nil, 400},
+			{"GET", "/files/" + id + "/signed-url?expirationSeconds=31622401", nil, 400},
+			{"GET", "/files/" + id + "/signed-url?expirationSeconds=0", nil, 400},
+			{"GET", "/files/" + id + "/signed-url?expirationSeconds=31622400", nil, 200},
+			{"GET", "/files/search?sizeGte=9007199254740992", nil, 400},
+			{"GET", "/files/search?sizeLte=9007199254740991", nil, 200},
+			{"GET", "/files/search?widthGte=-1", nil, 400},
+			{"GET", "/files/search?idGte=9223372036854775807", nil, 400},
+			{"GET", "/files/search?limit=9223372036854775807", nil, 400},
+			{"GET", "/files/search?createdAtGte=-1", nil, 400},
+			{"GET", "/files/search?createdAtLte=9223372036854775807", nil, 400},
+			{"GET", "/files/search?createdAtLte=" + maxMS, nil, 200},
+			{"GET", "/folders/search?idLte=9007199254740992", nil, 400},
+			{"GET", "/folders/search?updatedAtGte=253402300800000", nil, 400},
+			{"PATCH", "/files/" + id, map[string]any{"expiresAt": "9223372036854775807"}, 400},
+			{"PATCH", "/files/" + id, map[string]any{"expiresAt": "253402300800000"}, 400},
+			{"POST", "/files/import-from-url/async", map[string]any{"url": "http://127.0.0.1:9/a.txt", "access": "PRIVATE",
+				"folderPath": "/ranges", "expiresAt": "253402300800000"}, 400},
+			{"POST", "/files/import-from-url/async", map[string]any{"url": "http://127.0.0.1:9/a.txt", "access": "PRIVATE",
+				"folderPath": "/ranges", "expiresAt": "99999999999999999"}, 400},
+			{"POST", "/files/import-from-url/async", map[string]any{"url": "http://127.0.0.1:9/a.txt", "access": "PRIVATE",
+				"folderPath": "/ranges", "expiresAt": maxMS}, 202},
+			{"PATCH", "/files/" + id, map[string]any{"expiresAt": maxMS}, 200},
+		}
+		for _, c := range cases {
+			what := c.method + " " + base + c.path
+			resp, b := s.do(c.method, base+c.path, c.body, s.Token)
+			if c.status >= 400 {
+				m := checkHubSpotError(t, what, resp, b, c.status)
+				if m != nil && m["category"] != "VALIDATION_ERROR" {
+					t.Errorf("%s: category=%v, want VALIDATION_ERROR", what, m["category"])
+				}
+			} else if resp.StatusCode != c.status {
+				t.Errorf("%s: status=%d, want %d: %s", what, resp.StatusCode, c.status, b)
+			}
+		}
+	}
+	// What was stored reads back within JavaScript's safe integers.
+	got := getFile(t, s, id)
+	if got["expiresAt"] != "9999-12-31T23:59:59.999Z" && got["expiresAt"] != 253402300799999.0 {
+		t.Errorf("expiresAt=%v, want the last millisecond of 9999", got["expiresAt"])
+	}
+	checkHealthy(t, s)
+}

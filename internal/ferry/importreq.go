@@ -1,6 +1,7 @@
 package ferry
 
 import (
+	"errors"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -129,7 +130,7 @@ func validateExpiry(ttl, expiresAt *string, now time.Time, prefix string, p *Pro
 		t, err := ParseTime(*expiresAt)
 		switch {
 		case err != nil:
-			p.Add(prefix+"expiresAt", "INVALID_DATE", "expiresAt %q is not an ISO-8601 date-time", *expiresAt)
+			p.AddTime(prefix+"expiresAt", *expiresAt, err)
 		case !t.After(now):
 			p.Add(prefix+"expiresAt", "IN_THE_PAST", "expiresAt %q is not in the future", *expiresAt)
 		default:
@@ -163,14 +164,32 @@ func AddPeriod(t time.Time, period string) (time.Time, error) {
 
 // ParseTime accepts an ISO-8601 date-time (RFC 3339, with or without
 // fractional seconds) or a decimal number of Unix epoch milliseconds.
+// A time outside [MinTime, MaxTime] is an Invalid error: it is checked
+// here, before any arithmetic, so that no route stores a time a client
+// cannot read back.
 func ParseTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
+	var t time.Time
 	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return time.UnixMilli(ms).UTC(), nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
+		if ms < MinTime.UnixMilli() || ms > MaxTime.UnixMilli() {
+			return time.Time{}, CheckTime("", MaxTime.Add(time.Millisecond))
+		}
+		t = time.UnixMilli(ms)
+	} else if t, err = time.Parse(time.RFC3339Nano, s); err != nil {
 		return time.Time{}, Invalidf("", "not an ISO-8601 date-time: %q", s)
 	}
-	return t.UTC(), nil
+	t = t.UTC()
+	return t, CheckTime("", t)
+}
+
+// AddTime records the problem ParseTime found with the time s of the
+// input in: out of range, or not a date-time.
+func (p *Problems) AddTime(in, s string, err error) {
+	var fe *Error
+	if errors.As(err, &fe) && len(fe.Details) == 1 && fe.Details[0].Code == "OUT_OF_RANGE" {
+		p.Add(in, "OUT_OF_RANGE", "%s %q is out of range: a time must lie between %s and %s", in, s,
+			MinTime.Format(time.RFC3339), MaxTime.Format("2006-01-02T15:04:05.000Z"))
+		return
+	}
+	p.Add(in, "INVALID_DATE", "%s must be an ISO-8601 date-time or epoch milliseconds, got %q", in, s)
 }

@@ -194,7 +194,7 @@ func (s *server) fileUpdate(obj *jsonObject) (ferry.FileUpdate, error) {
 		t, err := ferry.ParseTime(*e)
 		switch {
 		case err != nil:
-			p.Add("expiresAt", "INVALID_DATE", "expiresAt %q is not an ISO-8601 date-time", *e)
+			p.AddTime("expiresAt", *e, err)
 		case !t.After(s.opts.Clock.Now()):
 			p.Add("expiresAt", "IN_THE_PAST", "expiresAt %q is not in the future; use clearExpires to remove an expiry", *e)
 		}

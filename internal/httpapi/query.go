@@ -53,6 +53,12 @@ func (q *query) int64p(name string) *int64 {
 		q.problems.Add(name, "INVALID_INTEGER", "%s must be an integer, got %q", name, s)
 		return nil
 	}
+	// Every integer parameter is checked against its real range here,
+	// before any handler does arithmetic with it.
+	if err := ferry.CheckNumber(name, n); err != nil {
+		q.problems = append(q.problems, err.(*ferry.Error).Details...)
+		return nil
+	}
 	return &n
 }
 
@@ -85,7 +91,7 @@ func (q *query) timep(name string) *time.Time {
 	}
 	t, err := ferry.ParseTime(s)
 	if err != nil {
-		q.problems.Add(name, "INVALID_DATE", "%s must be an ISO-8601 date-time or epoch milliseconds, got %q", name, s)
+		q.problems.AddTime(name, s, err)
 		return nil
 	}
 	return &t
@@ -130,11 +136,7 @@ func (q *query) ids(name string) []int64 {
 func (q *query) page() ferry.Page {
 	p := ferry.Page{Limit: ferry.SearchLimitDefault}
 	if n := q.intp("limit"); n != nil {
-		if *n < 1 || *n > ferry.SearchLimitMax {
-			q.problems.Add("limit", "OUT_OF_RANGE", "limit must be between 1 and %d, got %d", ferry.SearchLimitMax, *n)
-		} else {
-			p.Limit = *n
-		}
+		p.Limit = *n
 	}
 	if s := q.str("after"); s != "" {
 		n, err := strconv.Atoi(s)
