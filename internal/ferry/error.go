@@ -6,27 +6,31 @@ import (
 	"strings"
 )
 
-// Kind classifies an error independently of any transport. The HTTP layer
-// maps each Kind to a status code and a HubSpot error category in one table.
-// Append new kinds at the end only.
+// Kind classifies an error independently of any transport. One table
+// (wire.go) gives each Kind its HTTP status and HubSpot error category, for
+// API answers and failed tasks alike. Kinds are stored by name, never by
+// number.
 type Kind uint8
 
 // The kinds of error.
 const (
 	Internal        Kind = iota // unclassified; clients see a generic message
 	Invalid                     // the request is malformed or names bad values
-	NotFound                    // the object does not exist, or belongs to another portal
+	NotFound                    // the object does not exist, is archived or expired, or belongs to another portal
 	Conflict                    // the request collides with existing state
 	Unauthenticated             // no credentials, or credentials that are not valid
 	Forbidden                   // valid credentials without the scopes needed
 	TooLarge                    // a body or file is larger than allowed
 	RateLimited                 // too many requests
-	Unavailable                 // the service cannot serve the request right now
-	Gone                        // the object existed but has expired or was archived
+	Unavailable                 // the service cannot do the work right now, for example while it stops
+	OriginFailed                // a remote origin failed or misbehaved (an import's URL)
+	OriginTimeout               // a remote origin did not answer in time
+	Interrupted                 // the work was lost, for example to crashes, and could not resume
 )
 
 var kindNames = [...]string{"internal", "invalid", "not_found", "conflict",
-	"unauthenticated", "forbidden", "too_large", "rate_limited", "unavailable", "gone"}
+	"unauthenticated", "forbidden", "too_large", "rate_limited", "unavailable",
+	"origin_failed", "origin_timeout", "interrupted"}
 
 // String returns a short, stable name for k.
 func (k Kind) String() string {
@@ -34,6 +38,21 @@ func (k Kind) String() string {
 		return kindNames[k]
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
+}
+
+// MarshalText stores a Kind by its name.
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText reads a Kind stored by MarshalText; an unknown name is an
+// error rather than a silent Internal.
+func (k *Kind) UnmarshalText(b []byte) error {
+	for i, n := range kindNames {
+		if n == string(b) {
+			*k = Kind(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown error kind %q", b)
 }
 
 // Error is the error returned across package boundaries. Message,

@@ -46,11 +46,11 @@ type Task struct {
 	CompletedAt time.Time // zero until it is terminal
 }
 
-// TaskError is one reason a task failed, in HubSpot's StandardError terms.
-// Category and SubCategory come from a stable, documented vocabulary.
+// TaskError is one reason a task failed. Its Kind gives the status and
+// category on HubSpot's wire (Kind.Status, Kind.Category); SubCategory
+// names the precise cause from a stable, documented vocabulary.
 type TaskError struct {
-	Status      int // the HTTP status code that best describes the failure
-	Category    string
+	Kind        Kind
 	SubCategory string
 	Message     string
 	Context     map[string][]string

@@ -3,7 +3,6 @@ package fetch
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 )
@@ -12,8 +11,8 @@ import (
 // stored with failed import tasks and documented in docs/fetch-errors.md.
 type Code string
 
-// The error vocabulary. Each code's meaning, HTTP status and retry advice
-// are listed in docs/fetch-errors.md.
+// The error vocabulary. Each code's meaning, the HTTP status an import
+// task reports for it, and retry advice are listed in docs/fetch-errors.md.
 const (
 	CodeInvalidURL        Code = "INVALID_URL"
 	CodeURLTooLong        Code = "URL_TOO_LONG"
@@ -50,25 +49,6 @@ func AllCodes() []Code {
 		CodeOriginRateLimited, CodeOriginServerError, CodeBodyTruncated,
 		CodeProtocolError, CodeCanceled,
 	}
-}
-
-// HTTPStatus returns the status Ferry suggests reporting for c in an
-// import task's error. Request-shaped problems are 400, a file over the
-// limit is 413, timeouts are 504, cancellation is 503 and anything the
-// origin did wrong is 502.
-func (c Code) HTTPStatus() int {
-	switch c {
-	case CodeInvalidURL, CodeURLTooLong, CodeSchemeNotAllowed,
-		CodePortNotAllowed, CodeAddressNotAllowed:
-		return http.StatusBadRequest
-	case CodeTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case CodeConnectTimeout, CodeFirstByteTimeout, CodeIdleTimeout, CodeTotalTimeout:
-		return http.StatusGatewayTimeout
-	case CodeCanceled:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusBadGateway
 }
 
 // Context keys used in Error.Context.

@@ -30,24 +30,6 @@ type errorDetail struct {
 	Context     map[string][]string `json:"context,omitempty"`
 }
 
-// kindTable maps each error Kind to its HTTP status and HubSpot category.
-// This is the one place where that mapping lives.
-var kindTable = map[ferry.Kind]struct {
-	status   int
-	category string
-}{
-	ferry.Internal:        {http.StatusInternalServerError, "INTERNAL_ERROR"},
-	ferry.Invalid:         {http.StatusBadRequest, "VALIDATION_ERROR"},
-	ferry.NotFound:        {http.StatusNotFound, "OBJECT_NOT_FOUND"},
-	ferry.Conflict:        {http.StatusConflict, "CONFLICT"},
-	ferry.Unauthenticated: {http.StatusUnauthorized, "INVALID_AUTHENTICATION"},
-	ferry.Forbidden:       {http.StatusForbidden, "MISSING_SCOPES"},
-	ferry.TooLarge:        {http.StatusRequestEntityTooLarge, "VALIDATION_ERROR"},
-	ferry.RateLimited:     {http.StatusTooManyRequests, "RATE_LIMITS"},
-	ferry.Unavailable:     {http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE"},
-	ferry.Gone:            {http.StatusNotFound, "OBJECT_NOT_FOUND"},
-}
-
 // internalMessage is all a client learns of an internal error.
 const internalMessage = "Internal error. Quote the correlationId if you report it."
 
@@ -59,17 +41,15 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if !errors.As(err, &fe) {
 		fe = &ferry.Error{Kind: ferry.Internal, Err: err}
 	}
-	entry, ok := kindTable[fe.Kind]
 	cid := correlationID(r.Context())
-	if !ok || fe.Kind == ferry.Internal {
+	if fe.Kind.Status() == http.StatusInternalServerError {
 		// Nothing of an internal error reaches the client but the fact.
 		log.Error("internal error", "correlationId", cid, "method", r.Method, "path", r.URL.Path, "err", err)
-		entry = kindTable[ferry.Internal]
-		encode(w, entry.status, errorBody{Status: "error", Message: internalMessage, CorrelationID: cid, Category: entry.category})
+		encode(w, fe.Kind.Status(), errorBody{Status: "error", Message: internalMessage, CorrelationID: cid, Category: ferry.Internal.Category()})
 		return
 	}
 	body := errorBody{Status: "error", Message: fe.Message, CorrelationID: cid,
-		Category: entry.category, SubCategory: fe.SubCategory, Context: fe.Context}
+		Category: fe.Kind.Category(), SubCategory: fe.SubCategory, Context: fe.Context}
 	for _, d := range fe.Details {
 		body.Errors = append(body.Errors, errorDetail{Message: d.Message, In: d.In, Code: d.Code, SubCategory: d.SubCategory, Context: d.Context})
 	}
@@ -79,5 +59,5 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if fe.Kind == ferry.Forbidden {
 		body.Links = map[string]string{"scopes": "https://developers.hubspot.com/scopes"}
 	}
-	encode(w, entry.status, body)
+	encode(w, fe.Kind.Status(), body)
 }

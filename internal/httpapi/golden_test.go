@@ -102,7 +102,7 @@ func TestGoldenFileActionResponse(t *testing.T) {
 		{"task_complete", ferry.Task{Status: ferry.TaskComplete, Attempts: 1, FileID: file.ID,
 			RequestedAt: requested, StartedAt: started, CompletedAt: completed}, &file},
 		{"task_canceled", ferry.Task{Status: ferry.TaskCanceled, Attempts: 4, RequestedAt: requested, StartedAt: started, CompletedAt: completed,
-			Errors: []ferry.TaskError{{Status: 400, Category: "VALIDATION_ERROR", SubCategory: "HTTP_STATUS",
+			Errors: []ferry.TaskError{{Kind: ferry.Invalid, SubCategory: "HTTP_STATUS",
 				Message: "The URL answered with HTTP status 404.",
 				Context: map[string][]string{"status": {"404"}, "attempts": {"4"}}}}}, nil},
 	}
@@ -239,42 +239,6 @@ func TestInternalErrorHidesDetails(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// Every Kind has a status and a category, as in the style guide's table.
-func TestKindTable(t *testing.T) {
-	t.Parallel()
-	want := map[ferry.Kind]struct {
-		status   int
-		category string
-	}{
-		ferry.Internal:        {500, "INTERNAL_ERROR"},
-		ferry.Invalid:         {400, "VALIDATION_ERROR"},
-		ferry.NotFound:        {404, "OBJECT_NOT_FOUND"},
-		ferry.Conflict:        {409, "CONFLICT"},
-		ferry.Unauthenticated: {401, "INVALID_AUTHENTICATION"},
-		ferry.Forbidden:       {403, "MISSING_SCOPES"},
-		ferry.TooLarge:        {413, "VALIDATION_ERROR"},
-		ferry.RateLimited:     {429, "RATE_LIMITS"},
-		ferry.Unavailable:     {503, "SERVICE_UNAVAILABLE"},
-		ferry.Gone:            {404, "OBJECT_NOT_FOUND"},
-	}
-	// Kinds are numbered from zero; String names every one that exists.
-	for k := ferry.Kind(0); !strings.HasPrefix(k.String(), "kind("); k++ {
-		w, ok := want[k]
-		if !ok {
-			t.Errorf("kind %v: no expected status in this test; add it", k)
-			continue
-		}
-		got, ok := kindTable[k]
-		if !ok {
-			t.Errorf("kind %v: not in kindTable", k)
-			continue
-		}
-		if got.status != w.status || got.category != w.category {
-			t.Errorf("kind %v: %d %s, want %d %s", k, got.status, got.category, w.status, w.category)
-		}
 	}
 }
 

@@ -133,7 +133,7 @@ func newStandardError(e ferry.TaskError) standardError {
 		ctx = map[string][]string{}
 	}
 	return standardError{
-		Status: strconv.Itoa(e.Status), Category: e.Category, Message: e.Message, Context: ctx, Links: map[string]string{},
+		Status: strconv.Itoa(e.Kind.Status()), Category: e.Kind.Category(), Message: e.Message, Context: ctx, Links: map[string]string{},
 		Errors: []errorDetail{{Message: e.Message, Code: e.SubCategory, SubCategory: e.SubCategory, Context: e.Context}},
 	}
 }

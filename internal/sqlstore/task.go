@@ -37,8 +37,8 @@ func scanTask(row interface{ Scan(...any) error }) (ferry.Task, error) {
 	if err != nil {
 		return ferry.Task{}, err
 	}
-	if err := json.Unmarshal([]byte(errs), &t.Errors); err != nil {
-		return ferry.Task{}, fmt.Errorf("decode task errors: %w", err)
+	if t.Errors, err = decodeTaskErrors(errs); err != nil {
+		return ferry.Task{}, err
 	}
 	t.ID, t.Portal, t.Kind, t.Status = ferry.TaskID(tid), ferry.PortalID(p), ferry.TaskKind(kind), ferry.TaskStatus(status)
 	t.FileID, t.FolderID = ferry.FileID(fileID), ferry.FolderID(folderID)
@@ -100,4 +100,31 @@ func (s *Store) DeleteTasksFinishedBefore(ctx context.Context, t time.Time) (int
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil
+}
+
+// storedTaskError is a task error as the errors column holds it. Rows
+// written before task errors carried a Kind hold Status and Category
+// instead, from which the Kind follows.
+type storedTaskError struct {
+	ferry.TaskError
+	Status   int
+	Category string
+}
+
+func decodeTaskErrors(s string) ([]ferry.TaskError, error) {
+	var stored []storedTaskError
+	if err := json.Unmarshal([]byte(s), &stored); err != nil {
+		return nil, fmt.Errorf("decode task errors: %w", err)
+	}
+	if stored == nil {
+		return nil, nil
+	}
+	out := make([]ferry.TaskError, len(stored))
+	for i, e := range stored {
+		if e.Status != 0 {
+			e.Kind = ferry.KindOfWire(e.Status, e.Category)
+		}
+		out[i] = e.TaskError
+	}
+	return out, nil
 }

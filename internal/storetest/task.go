@@ -66,9 +66,9 @@ func testTask(t *testing.T, open func(t *testing.T) ferry.Store) {
 		upd.StartedAt = at(1500*time.Millisecond + 123456*time.Nanosecond)
 		upd.CompletedAt = at(9*time.Second + 999999*time.Nanosecond)
 		upd.Errors = []ferry.TaskError{
-			{Status: 400, Category: "VALIDATION_ERROR", SubCategory: "URL_NOT_ALLOWED", Message: "no",
+			{Kind: ferry.Invalid, SubCategory: "URL_NOT_ALLOWED", Message: "no",
 				Context: map[string][]string{"url": {"https://10.0.0.1/"}, "attempts": {"1", "2"}}},
-			{Status: 500, Category: "INTERNAL_ERROR", Message: "internal"},
+			{Kind: ferry.OriginTimeout, Message: "slow"},
 		}
 		mustNoErr(t, st.UpdateTask(ctx, &upd), "UpdateTask")
 
@@ -97,7 +97,7 @@ func testTask(t *testing.T, open func(t *testing.T) ferry.Store) {
 		t.Parallel()
 		st := open(t)
 		done := finished(newTask("task-1", portalA, at(0)), ferry.TaskCanceled, at(time.Second))
-		done.Errors = []ferry.TaskError{{Status: 500, Message: "x"}}
+		done.Errors = []ferry.TaskError{{Kind: ferry.Internal, Message: "x"}}
 		done.FileID = 5
 		mustCreateTasks(t, st, done)
 		retry := done

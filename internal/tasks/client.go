@@ -141,7 +141,7 @@ func (im *Importer[TTx]) reconcile(ctx context.Context) error {
 			continue
 		}
 		t.Status, t.CompletedAt = ferry.TaskCanceled, im.clock.Now().UTC().Truncate(time.Millisecond)
-		t.Errors = []ferry.TaskError{{Status: 500, Category: categoryInterrupt, SubCategory: "WORK_LOST",
+		t.Errors = []ferry.TaskError{{Kind: ferry.Interrupted, SubCategory: ferry.Interrupted.SubCategory(),
 			Message: "The import was interrupted too many times (for example by server crashes) and was given up.",
 			Context: map[string][]string{"attempts": {fmt.Sprint(t.Attempts)}}}}
 		if err := im.store.UpdateTask(ctx, &t); err != nil {

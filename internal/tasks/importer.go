@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -160,42 +159,6 @@ func (im *Importer[TTx]) ImportStatus(ctx context.Context, portal ferry.PortalID
 	return t, &f, nil
 }
 
-func stringsContext(m map[string]string) map[string][]string {
-	if len(m) == 0 {
-		return nil
-	}
-	out := make(map[string][]string, len(m))
-	for k, v := range m {
-		out[k] = []string{v}
-	}
-	return out
-}
-
-// taskError describes an import failure in HubSpot's StandardError terms.
-func taskError(err error, attempts int) ferry.TaskError {
-	var fe *fetch.Error
-	if errors.As(err, &fe) {
-		te := ferry.TaskError{Status: fetchStatus(fe.Code), Category: fetchCategory(fe.Code), SubCategory: string(fe.Code),
-			Message: fe.Message, Context: stringsContext(fe.Context)}
-		if te.Context == nil {
-			te.Context = map[string][]string{}
-		}
-		te.Context["attempts"] = []string{fmt.Sprint(attempts)}
-		return te
-	}
-	var de *ferry.Error
-	if errors.As(err, &de) && de.Kind != ferry.Internal {
-		sub := de.SubCategory
-		if sub == "" {
-			sub = kindSubCategory(de.Kind)
-		}
-		return ferry.TaskError{Status: kindStatus(de.Kind), Category: kindCategory(de.Kind), SubCategory: sub,
-			Message: de.Message, Context: de.Context}
-	}
-	return ferry.TaskError{Status: 500, Category: "INTERNAL_ERROR", SubCategory: "INTERNAL_ERROR",
-		Message: "The import failed because of an internal error."}
-}
-
 // finished reports a terminal task to the configured hook.
 func (c Config) finished(t *ferry.Task) {
 	if c.TaskFinished == nil {
@@ -203,7 +166,7 @@ func (c Config) finished(t *ferry.Task) {
 	}
 	category := ""
 	if len(t.Errors) > 0 {
-		category = t.Errors[0].Category
+		category = t.Errors[0].Kind.Category()
 	}
 	c.TaskFinished(string(t.Kind), string(t.Status), category)
 }

@@ -134,10 +134,10 @@ func (w *importWorker) retryDelay(err error, attempts int) (time.Duration, bool)
 // cancel ends the task CANCELED with one error saying why.
 func (w *importWorker) cancel(ctx context.Context, t *ferry.Task, cause error) error {
 	te := taskError(cause, t.Attempts)
-	if te.Category == categoryInternal {
+	if te.Kind == ferry.Internal {
 		w.log.Error("import failed", "task", t.ID, "err", cause)
 	} else {
-		w.log.Info("import canceled", "task", t.ID, "category", te.Category, "subCategory", te.SubCategory)
+		w.log.Info("import canceled", "task", t.ID, "category", te.Kind.Category(), "subCategory", te.SubCategory)
 	}
 	t.Status, t.Errors = ferry.TaskCanceled, []ferry.TaskError{te}
 	t.CompletedAt = w.clock.Now().UTC().Truncate(time.Millisecond)
