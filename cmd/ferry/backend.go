@@ -82,7 +82,7 @@ func openPostgres(ctx context.Context, url string, log *slog.Logger) (*backend, 
 	return &backend{
 		store: store, sql: store, river: driver,
 		newImporter: func(content ferry.ContentStore, fetcher *fetch.Fetcher, cfg tasks.Config) (importService, error) {
-			return tasks.New[*sql.Tx](driver, store, store, content, fetcher, log, cfg)
+			return tasks.New(driver, store, content, fetcher, log, cfg)
 		},
 		close: func() { db.Close() },
 	}, nil
@@ -130,7 +130,7 @@ func openSQLite(ctx context.Context, sf storeFlags, log *slog.Logger, lock bool)
 	return &backend{
 		store: store, sql: store, river: driver,
 		newImporter: func(content ferry.ContentStore, fetcher *fetch.Fetcher, cfg tasks.Config) (importService, error) {
-			return tasks.New[*sql.Tx](driver, store, store, content, fetcher, log, cfg)
+			return tasks.New(driver, store, content, fetcher, log, cfg)
 		},
 		close: func() { db.Close(); unlock() },
 	}, nil

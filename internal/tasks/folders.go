@@ -2,24 +2,12 @@ package tasks
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"time"
 
 	"github.com/riverqueue/river"
 
 	"ferry/internal/ferry"
 )
-
-// FolderUpdateArgs are the arguments of the River job that applies a
-// folder update.
-type FolderUpdateArgs struct {
-	TaskID string `json:"task_id"`
-	Portal int64  `json:"portal"`
-}
-
-// Kind implements river.JobArgs.
-func (FolderUpdateArgs) Kind() string { return "ferry_folder_update" }
 
 // folderUpdateRequest is what a folder-update task records.
 type folderUpdateRequest struct {
@@ -33,8 +21,8 @@ var errDryRun = errors.New("dry run")
 // StartFolderUpdate implements ferry.FolderTaskService. It applies the
 // update in a transaction that it rolls back, so that an update that
 // cannot apply now is refused at once; the job applies it for real.
-func (im *Importer[TTx]) StartFolderUpdate(ctx context.Context, portal ferry.PortalID, id ferry.FolderID, u ferry.FolderUpdate) (ferry.Task, error) {
-	err := im.store.Atomic(ctx, func(st ferry.Store) error {
+func (e *Engine) StartFolderUpdate(ctx context.Context, portal ferry.PortalID, id ferry.FolderID, u ferry.FolderUpdate) (ferry.Task, error) {
+	err := e.store.Atomic(ctx, func(st ferry.Store) error {
 		if _, err := ferry.ApplyFolderUpdate(ctx, st, portal, id, u); err != nil {
 			return err
 		}
@@ -43,33 +31,19 @@ func (im *Importer[TTx]) StartFolderUpdate(ctx context.Context, portal ferry.Por
 	if !errors.Is(err, errDryRun) {
 		return ferry.Task{}, err
 	}
-	req, err := json.Marshal(folderUpdateRequest{ID: id, Update: u})
-	if err != nil {
-		return ferry.Task{}, ferry.Wrap(err, "encode folder update")
-	}
-	t := ferry.Task{ID: ferry.NewTaskID(), Portal: portal, Kind: ferry.TaskFolderUpdate, Status: ferry.TaskPending,
-		RequestedAt: im.clock.Now().UTC().Truncate(time.Millisecond), Request: req, FolderID: id}
-	err = im.tx.InTx(ctx, func(tx TTx, st ferry.Store) error {
-		res, err := im.client.InsertTx(ctx, tx, FolderUpdateArgs{TaskID: string(t.ID), Portal: int64(portal)}, nil)
-		if err != nil {
-			return ferry.Wrap(err, "enqueue folder update")
-		}
-		t.JobID = res.Job.ID
-		return st.CreateTask(ctx, &t)
-	})
+	t := e.newTask(portal, ferry.TaskFolderUpdate)
+	t.FolderID = id
+	err = e.enqueue(ctx, &t, folderUpdateRequest{ID: id, Update: u}, nil)
 	return t, err
 }
 
 // FolderUpdateStatus implements ferry.FolderTaskService.
-func (im *Importer[TTx]) FolderUpdateStatus(ctx context.Context, portal ferry.PortalID, id ferry.TaskID) (ferry.Task, *ferry.Folder, error) {
-	t, err := im.store.FindTask(ctx, portal, id)
-	if err == nil && t.Kind != ferry.TaskFolderUpdate {
-		err = ferry.Errorf(ferry.NotFound, "task not found")
-	}
-	if err != nil || t.Status != ferry.TaskComplete {
+func (e *Engine) FolderUpdateStatus(ctx context.Context, portal ferry.PortalID, id ferry.TaskID) (ferry.Task, *ferry.Folder, error) {
+	t, done, err := e.findTask(ctx, portal, id, ferry.TaskFolderUpdate)
+	if err != nil || !done {
 		return t, nil, err
 	}
-	f, err := im.store.FindFolderByID(ctx, portal, t.FolderID)
+	f, err := e.store.FindFolderByID(ctx, portal, t.FolderID)
 	if ferry.KindOf(err) == ferry.NotFound {
 		return t, nil, nil // archived since
 	}
@@ -80,48 +54,29 @@ func (im *Importer[TTx]) FolderUpdateStatus(ctx context.Context, portal ferry.Po
 // transaction.
 type folderWorker struct {
 	river.WorkerDefaults[FolderUpdateArgs]
-	store ferry.Store
-	cfg   Config
-	clock ferry.Clock
+	e *Engine
 }
 
 // Work implements river.Worker.
 func (w *folderWorker) Work(ctx context.Context, job *river.Job[FolderUpdateArgs]) error {
-	t, err := w.store.FindTask(ctx, ferry.PortalID(job.Args.Portal), ferry.TaskID(job.Args.TaskID))
-	if ferry.KindOf(err) == ferry.NotFound {
-		return nil
-	}
-	if err != nil || t.Status.Terminal() {
-		return err
-	}
+	e := w.e
 	var req folderUpdateRequest
-	if err := json.Unmarshal(t.Request, &req); err != nil {
+	t, err := e.start(ctx, job.Args.TaskRef, &req)
+	if t == nil {
 		return err
 	}
-	t.Status, t.Attempts = ferry.TaskProcessing, t.Attempts+1
-	t.StartedAt = w.clock.Now().UTC().Truncate(time.Millisecond)
-	if err := w.store.UpdateTask(ctx, &t); err != nil {
-		return err
-	}
-	err = w.store.Atomic(ctx, func(st ferry.Store) error {
+	err = e.store.Atomic(ctx, func(st ferry.Store) error {
 		if _, err := ferry.ApplyFolderUpdate(ctx, st, t.Portal, req.ID, req.Update); err != nil {
 			return err
 		}
-		t.Status, t.CompletedAt = ferry.TaskComplete, w.clock.Now().UTC().Truncate(time.Millisecond)
-		return st.UpdateTask(ctx, &t)
+		return e.complete(ctx, st, t)
 	})
-	if err == nil {
-		w.cfg.finished(&t)
+	switch {
+	case err == nil:
+		e.finished(t)
 		return nil
-	}
-	if ferry.KindOf(err) == ferry.Internal {
+	case ferry.KindOf(err) == ferry.Internal:
 		return err // River retries; the rescuer and reconciler bound it
 	}
-	t.Status, t.CompletedAt = ferry.TaskCanceled, w.clock.Now().UTC().Truncate(time.Millisecond)
-	t.Errors = []ferry.TaskError{taskError(err, t.Attempts)}
-	if uerr := w.store.UpdateTask(ctx, &t); uerr != nil {
-		return uerr
-	}
-	w.cfg.finished(&t)
-	return river.JobCancel(err)
+	return e.cancel(ctx, t, err)
 }

@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/riverqueue/river"
@@ -17,7 +18,7 @@ import (
 // same transaction, so that the maintenance job finds each task's job.
 // Workers take the jobs as soon as the transaction commits and a server
 // runs, and work the tasks as if they had just been accepted.
-func Requeue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], tx TTx, list []ferry.Task) ([]int64, error) {
+func Requeue(ctx context.Context, driver riverdriver.Driver[*sql.Tx], tx *sql.Tx, list []ferry.Task) ([]int64, error) {
 	if len(list) == 0 {
 		return nil, nil
 	}
@@ -25,18 +26,12 @@ func Requeue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], tx TT
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
-	// As New configures its clients: crashes mid-attempt count here too.
-	opts := &river.InsertOpts{MaxAttempts: MaxAttemptsDefault + 2}
+	opts := &river.InsertOpts{MaxAttempts: jobAttempts(MaxAttemptsDefault)}
 	ids := make([]int64, len(list))
 	for i, t := range list {
-		var args river.JobArgs
-		switch t.Kind {
-		case ferry.TaskImport:
-			args = ImportArgs{TaskID: string(t.ID), Portal: int64(t.Portal)}
-		case ferry.TaskFolderUpdate:
-			args = FolderUpdateArgs{TaskID: string(t.ID), Portal: int64(t.Portal)}
-		default:
-			return nil, fmt.Errorf("task %s: unknown kind %q", t.ID, t.Kind)
+		args, err := jobArgs(t)
+		if err != nil {
+			return nil, err
 		}
 		if t.Status.Terminal() {
 			return nil, fmt.Errorf("task %s is %s: only unfinished tasks are requeued", t.ID, t.Status)

@@ -1,0 +1,226 @@
+// Package tasks is the task engine. It runs Ferry's asynchronous tasks on
+// River: imports from URLs (imports.go), folder updates (folders.go) and
+// the periodic maintenance that expires tasks and files (maintenance.go).
+// Each task is recorded together with its job in one transaction, and
+// every worker starts the same way (start) and ends a failed task the same
+// way (cancel).
+package tasks
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"ferry/internal/ferry"
+	"ferry/internal/fetch"
+)
+
+// Store is the engine's database: Ferry's store, plus transactions that
+// hand River the raw transaction to enqueue in and a Store bound to it.
+type Store interface {
+	ferry.Store
+	InTx(ctx context.Context, fn func(tx *sql.Tx, st ferry.Store) error) error
+}
+
+// Config tunes the tasks. Zero values take the documented defaults.
+type Config struct {
+	// MaxAttempts is how many times a transient failure is tried before
+	// the task is canceled. Defaults to 4.
+	MaxAttempts int
+	// MaxBytes is the largest file an import may store. Defaults to the
+	// fetcher's limit.
+	MaxBytes int64
+	// RescueAfter is how long a job may run before another worker treats
+	// it as abandoned by a crashed instance. Defaults to JobTimeout + 1m.
+	RescueAfter time.Duration
+	// TaskRetention is how long finished tasks stay readable. Defaults to
+	// 7 days.
+	TaskRetention time.Duration
+	// Workers is how many imports run at once on this instance. Defaults
+	// to 10; zero workers is not possible, use -1 for an API-only instance.
+	Workers int
+	// TaskFinished, if set, is told of every task that ends, with its
+	// kind, status and error category ("" when it completed).
+	TaskFinished func(kind, status, category string)
+	// WorkersPerPortal is how many of those one portal may use at once.
+	// Defaults to half of Workers (at least one).
+	WorkersPerPortal int
+	// Clock is what task timestamps, retention and file expiry read.
+	// Defaults to ferry.SystemClock.
+	Clock ferry.Clock
+}
+
+// Defaults.
+const (
+	MaxAttemptsDefault   = 4
+	TaskRetentionDefault = 7 * 24 * time.Hour
+	WorkersDefault       = 10
+)
+
+// Engine runs tasks on a River client. It implements
+// ferry.ImportService and ferry.FolderTaskService.
+type Engine struct {
+	client  *river.Client[*sql.Tx]
+	store   Store
+	content ferry.ContentStore
+	fetcher *fetch.Fetcher
+	log     *slog.Logger
+	cfg     Config
+	timeout time.Duration // the longest a job may run
+	slots   *portalSlots
+}
+
+var (
+	_ ferry.ImportService     = (*Engine)(nil)
+	_ ferry.FolderTaskService = (*Engine)(nil)
+)
+
+// Migrate brings River's own tables up to date.
+func Migrate(ctx context.Context, driver riverdriver.Driver[*sql.Tx]) error {
+	m, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		return fmt.Errorf("river migrator: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("river migrate: %w", err)
+	}
+	return nil
+}
+
+// New returns an Engine whose River client works tasks (unless
+// cfg.Workers is negative) and runs the periodic maintenance job.
+func New(driver riverdriver.Driver[*sql.Tx], store Store, content ferry.ContentStore,
+	fetcher *fetch.Fetcher, log *slog.Logger, cfg Config) (*Engine, error) {
+	e, err := newEngine(store, content, fetcher, log, cfg)
+	if err != nil {
+		return nil, err
+	}
+	e.client, err = river.NewClient(driver, e.riverConfig())
+	if err != nil {
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	return e, nil
+}
+
+// newEngine applies cfg's defaults and checks them.
+func newEngine(store Store, content ferry.ContentStore, fetcher *fetch.Fetcher, log *slog.Logger, cfg Config) (*Engine, error) {
+	cfg.MaxAttempts = cmp.Or(cfg.MaxAttempts, MaxAttemptsDefault)
+	cfg.MaxBytes = cmp.Or(cfg.MaxBytes, fetcher.Config().MaxBytes)
+	cfg.TaskRetention = cmp.Or(cfg.TaskRetention, TaskRetentionDefault)
+	cfg.Clock = ferry.OrSystem(cfg.Clock)
+	cfg.Workers = cmp.Or(cfg.Workers, WorkersDefault)
+	cfg.WorkersPerPortal = cmp.Or(cfg.WorkersPerPortal, max(1, cfg.Workers/2))
+	timeout := fetcher.Config().TotalTimeout + max(5*time.Second, fetcher.Config().TotalTimeout/10)
+	cfg.RescueAfter = cmp.Or(cfg.RescueAfter, timeout+time.Minute)
+	if cfg.RescueAfter <= timeout {
+		return nil, fmt.Errorf("rescue-after (%s) must be longer than the longest import (%s)", cfg.RescueAfter, timeout)
+	}
+	return &Engine{store: store, content: content, fetcher: fetcher, log: log, cfg: cfg, timeout: timeout,
+		slots: newPortalSlots(cfg.WorkersPerPortal)}, nil
+}
+
+// workers registers a worker for each kind of job.
+func (e *Engine) workers() *river.Workers {
+	w := river.NewWorkers()
+	river.AddWorker(w, &importWorker{e: e})
+	river.AddWorker(w, &folderWorker{e: e})
+	river.AddWorker(w, &maintenanceWorker{e: e})
+	return w
+}
+
+func (e *Engine) riverConfig() *river.Config {
+	rc := &river.Config{
+		Logger:                      e.log.With("component", "river"),
+		Workers:                     e.workers(),
+		JobTimeout:                  e.timeout,
+		RescueStuckJobsAfter:        e.cfg.RescueAfter,
+		MaxAttempts:                 jobAttempts(e.cfg.MaxAttempts),
+		CompletedJobRetentionPeriod: e.cfg.TaskRetention,
+		CancelledJobRetentionPeriod: e.cfg.TaskRetention,
+		DiscardedJobRetentionPeriod: e.cfg.TaskRetention,
+		FetchCooldown:               20 * time.Millisecond,
+		FetchPollInterval:           200 * time.Millisecond,
+		PeriodicJobs:                []*river.PeriodicJob{maintenanceJob()},
+	}
+	if e.cfg.Workers > 0 {
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: e.cfg.Workers}}
+	}
+	return rc
+}
+
+// jobAttempts is how many attempts River gives a job for a task allowed
+// taskAttempts: crashes mid-attempt count there too.
+func jobAttempts(taskAttempts int) int { return taskAttempts + 2 }
+
+// Start starts working jobs. An API-only instance (Workers < 0) works
+// none: it only enqueues, and other instances do the work.
+func (e *Engine) Start(ctx context.Context) error {
+	if e.cfg.Workers < 0 {
+		return nil
+	}
+	return e.client.Start(ctx)
+}
+
+// Stop stops working jobs. Running imports are interrupted and handed back
+// to the queue, so that the next start (or another instance) resumes them.
+func (e *Engine) Stop(ctx context.Context) error {
+	if e.cfg.Workers < 0 {
+		return nil
+	}
+	return e.client.StopAndCancel(ctx)
+}
+
+// now is the time as tasks record it.
+func (e *Engine) now() time.Time { return e.cfg.Clock.Now().UTC().Truncate(time.Millisecond) }
+
+// newTask returns a PENDING task of kind, requested now.
+func (e *Engine) newTask(portal ferry.PortalID, kind ferry.TaskKind) ferry.Task {
+	return ferry.Task{ID: ferry.NewTaskID(), Portal: portal, Kind: kind, Status: ferry.TaskPending, RequestedAt: e.now()}
+}
+
+// enqueue records t with its request req and the job that works it in one
+// transaction, so that neither exists without the other. prepare, if set,
+// runs first in the same transaction and may complete req.
+func (e *Engine) enqueue(ctx context.Context, t *ferry.Task, req any, prepare func(st ferry.Store) error) error {
+	return e.store.InTx(ctx, func(tx *sql.Tx, st ferry.Store) error {
+		if prepare != nil {
+			if err := prepare(st); err != nil {
+				return err
+			}
+		}
+		var err error
+		if t.Request, err = json.Marshal(req); err != nil {
+			return ferry.Wrap(err, "encode task request")
+		}
+		args, err := jobArgs(*t)
+		if err != nil {
+			return err
+		}
+		res, err := e.client.InsertTx(ctx, tx, args, nil)
+		if err != nil {
+			return ferry.Wrap(err, "enqueue task")
+		}
+		t.JobID = res.Job.ID
+		return st.CreateTask(ctx, t)
+	})
+}
+
+// findTask returns a task of kind, and whether it completed.
+func (e *Engine) findTask(ctx context.Context, portal ferry.PortalID, id ferry.TaskID, kind ferry.TaskKind) (ferry.Task, bool, error) {
+	t, err := e.store.FindTask(ctx, portal, id)
+	if err == nil && t.Kind != kind {
+		err = ferry.Errorf(ferry.NotFound, "task not found")
+	}
+	if err != nil {
+		return ferry.Task{}, false, err
+	}
+	return t, t.Status == ferry.TaskComplete, nil
+}

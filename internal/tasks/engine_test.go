@@ -1,0 +1,365 @@
+package tasks
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertest"
+	"gocloud.dev/blob"
+	"gocloud.dev/blob/memblob"
+
+	"ferry/internal/ferry"
+	"ferry/internal/fetch"
+	"ferry/internal/files"
+	"ferry/internal/sqlite"
+	"ferry/internal/sqlstore"
+)
+
+const testPortal ferry.PortalID = 7
+
+// testBundle is one engine on its own SQLite store and memblob bucket,
+// an httptest origin whose answer each test sets, and River's test
+// worker on a queue database of its own (River's test transaction holds
+// that database's write lock while the worker writes to the store).
+type testBundle struct {
+	engine  *Engine
+	store   *sqlstore.Store
+	bucket  *blob.Bucket
+	origin  *httptest.Server
+	handler http.HandlerFunc // the origin's answer
+	queue   *sql.DB
+	driver  *riversqlite.Driver
+	now     time.Time
+	folder  ferry.Folder
+}
+
+func setup(t *testing.T, cfg Config) *testBundle {
+	t.Helper()
+	ctx := context.Background()
+	b := &testBundle{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	db := mustOpen(t, filepath.Join(t.TempDir(), "ferry.db"))
+	b.store = sqlite.NewStore(db)
+	b.queue = mustOpen(t, filepath.Join(t.TempDir(), "queue.db"))
+	b.driver = riversqlite.New(b.queue)
+	if err := Migrate(ctx, b.driver); err != nil {
+		t.Fatal(err)
+	}
+	b.bucket = memblob.OpenBucket(nil)
+	t.Cleanup(func() { b.bucket.Close() })
+	b.origin = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.handler(w, r) }))
+	t.Cleanup(b.origin.Close)
+	fetcher, err := fetch.New(fetch.Config{AllowPrivateNetworks: true, TotalTimeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.Clock = ferry.ClockFunc(func() time.Time { return b.now })
+	b.engine, err = newEngine(b.store, files.New(b.store, b.bucket, log, cfg.Clock), fetcher, log, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An insert-only client: maintenance asks it about jobs.
+	if b.engine.client, err = river.NewClient(b.driver, &river.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	if b.folder, err = b.store.EnsureFolder(ctx, testPortal, "/imports"); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func mustOpen(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// createTask records a PENDING task of kind with request req, as the
+// engine's Start methods do.
+func (b *testBundle) createTask(t *testing.T, kind ferry.TaskKind, req any) ferry.Task {
+	t.Helper()
+	task := ferry.Task{ID: ferry.NewTaskID(), Portal: testPortal, Kind: kind, Status: ferry.TaskPending, RequestedAt: b.now}
+	var err error
+	if task.Request, err = json.Marshal(req); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.store.CreateTask(context.Background(), &task); err != nil {
+		t.Fatal(err)
+	}
+	return task
+}
+
+func (b *testBundle) importTask(t *testing.T) ferry.Task {
+	t.Helper()
+	return b.createTask(t, ferry.TaskImport, ferry.ImportRequest{URL: b.origin.URL + "/cat.txt", Access: ferry.AccessPublicIndexable, FolderID: b.folder.ID})
+}
+
+// work runs the task's job once through River's test worker, in a
+// transaction rolled back afterwards, and returns what River did with it.
+func work[T river.JobArgs](t *testing.T, b *testBundle, ctx context.Context, w river.Worker[T], args T) river.EventKind {
+	t.Helper()
+	tx, err := b.queue.BeginTx(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	res, err := rivertest.NewWorker(t, b.driver, &river.Config{}, w).Work(ctx, t, tx, args, nil)
+	if err != nil {
+		t.Fatalf("Work: %v", err)
+	}
+	return res.EventKind
+}
+
+func (b *testBundle) find(t *testing.T, id ferry.TaskID) ferry.Task {
+	t.Helper()
+	task, err := b.store.FindTask(context.Background(), testPortal, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return task
+}
+
+func importArgs(task ferry.Task) ImportArgs {
+	return ImportArgs{TaskRef{TaskID: string(task.ID), Portal: int64(task.Portal)}}
+}
+
+func checkState(t *testing.T, got ferry.Task, status ferry.TaskStatus, attempts int) {
+	t.Helper()
+	if got.Status != status || got.Attempts != attempts {
+		t.Errorf("task=%s after %d attempts, want %s after %d", got.Status, got.Attempts, status, attempts)
+	}
+}
+
+func checkError(t *testing.T, got ferry.Task, kind ferry.Kind, sub string) {
+	t.Helper()
+	if len(got.Errors) != 1 || got.Errors[0].Kind != kind || got.Errors[0].SubCategory != sub {
+		t.Fatalf("Errors=%+v, want one %v/%s", got.Errors, kind, sub)
+	}
+}
+
+func TestImportWorker(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	t.Run("Completes", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, Config{})
+		b.handler = func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "purr") }
+		task := b.importTask(t)
+		if got := work(t, b, ctx, &importWorker{e: b.engine}, importArgs(task)); got != river.EventKindJobCompleted {
+			t.Fatalf("event=%s, want completed", got)
+		}
+		got := b.find(t, task.ID)
+		checkState(t, got, ferry.TaskComplete, 1)
+		if !got.StartedAt.Equal(b.now) || !got.CompletedAt.Equal(b.now) || got.SourceURL != b.origin.URL+"/cat.txt" {
+			t.Errorf("task=%+v, want started and completed now from %s", got, b.origin.URL)
+		}
+		f, err := b.store.FindFileByID(ctx, testPortal, got.FileID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Name != "cat" || f.FolderID != b.folder.ID || f.Size != 4 {
+			t.Errorf("file=%s in %d, %d bytes, want cat in %d, 4 bytes", f.Name, f.FolderID, f.Size, b.folder.ID)
+		}
+	})
+
+	t.Run("RetriesTransientFailure", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, Config{MaxAttempts: 2})
+		b.handler = func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }
+		task := b.importTask(t)
+		w := &importWorker{e: b.engine}
+		if got := work(t, b, ctx, w, importArgs(task)); got != river.EventKindJobSnoozed {
+			t.Fatalf("first attempt: event=%s, want snoozed for a retry", got)
+		}
+		checkState(t, b.find(t, task.ID), ferry.TaskProcessing, 1)
+		if got := work(t, b, ctx, w, importArgs(task)); got != river.EventKindJobCancelled {
+			t.Fatalf("last attempt: event=%s, want cancelled", got)
+		}
+		got := b.find(t, task.ID)
+		checkState(t, got, ferry.TaskCanceled, 2)
+		checkError(t, got, ferry.OriginFailed, string(fetch.CodeOriginServerError))
+		if got.Errors[0].Context["attempts"][0] != "2" {
+			t.Errorf("context=%v, want attempts 2", got.Errors[0].Context)
+		}
+	})
+
+	t.Run("SnoozesWhilePortalBusy", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, Config{Workers: 2, WorkersPerPortal: 1})
+		task := b.importTask(t)
+		if !b.engine.slots.acquire(int64(testPortal)) {
+			t.Fatal("no slot free")
+		}
+		if got := work(t, b, ctx, &importWorker{e: b.engine}, importArgs(task)); got != river.EventKindJobSnoozed {
+			t.Fatalf("event=%s, want snoozed", got)
+		}
+		checkState(t, b.find(t, task.ID), ferry.TaskPending, 0)
+	})
+
+	t.Run("CancelsPermanentFailure", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, Config{})
+		b.handler = func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }
+		task := b.importTask(t)
+		if got := work(t, b, ctx, &importWorker{e: b.engine}, importArgs(task)); got != river.EventKindJobCancelled {
+			t.Fatalf("event=%s, want cancelled", got)
+		}
+		got := b.find(t, task.ID)
+		checkState(t, got, ferry.TaskCanceled, 1)
+		checkError(t, got, ferry.OriginFailed, string(fetch.CodeOriginClientError))
+	})
+
+	t.Run("CancelsUndecodableRequest", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, Config{})
+		task := b.createTask(t, ferry.TaskImport, []int{1})
+		if got := work(t, b, ctx, &importWorker{e: b.engine}, importArgs(task)); got != river.EventKindJobCancelled {
+			t.Fatalf("event=%s, want cancelled", got)
+		}
+		checkError(t, b.find(t, task.ID), ferry.Internal, "INTERNAL_ERROR")
+	})
+
+	t.Run("ShutdownHandsTheJobBack", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, Config{})
+		wctx, stop := context.WithCancel(ctx)
+		b.handler = func(w http.ResponseWriter, r *http.Request) {
+			stop() // the server shuts down while the origin answers
+			<-r.Context().Done()
+		}
+		task := b.importTask(t)
+		if got := work(t, b, wctx, &importWorker{e: b.engine}, importArgs(task)); got != river.EventKindJobSnoozed {
+			t.Fatalf("event=%s, want snoozed to resume at the next start", got)
+		}
+		got := b.find(t, task.ID)
+		checkState(t, got, ferry.TaskProcessing, 1)
+		if len(got.Errors) != 0 {
+			t.Errorf("Errors=%v, want none", got.Errors)
+		}
+	})
+
+	t.Run("RescuedJobResumes", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, Config{})
+		task := b.importTask(t)
+		// A crashed instance started the task and never finished it; River's
+		// rescuer hands its job to another worker, which starts over.
+		started := b.now
+		task.Status, task.Attempts, task.StartedAt = ferry.TaskProcessing, 1, started
+		if err := b.store.UpdateTask(ctx, &task); err != nil {
+			t.Fatal(err)
+		}
+		b.now = b.now.Add(time.Hour)
+		b.handler = func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "purr") }
+		if got := work(t, b, ctx, &importWorker{e: b.engine}, importArgs(task)); got != river.EventKindJobCompleted {
+			t.Fatalf("event=%s, want completed", got)
+		}
+		got := b.find(t, task.ID)
+		checkState(t, got, ferry.TaskComplete, 2)
+		if !got.StartedAt.Equal(started) {
+			t.Errorf("StartedAt=%v, want the first start %v", got.StartedAt, started)
+		}
+	})
+
+	t.Run("FinishedOrDeletedTaskIsLeftAlone", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, Config{})
+		task := b.importTask(t)
+		task.Status, task.CompletedAt = ferry.TaskCanceled, b.now
+		if err := b.store.UpdateTask(ctx, &task); err != nil {
+			t.Fatal(err)
+		}
+		w := &importWorker{e: b.engine}
+		for _, args := range []ImportArgs{importArgs(task), {TaskRef{TaskID: "gone", Portal: int64(testPortal)}}} {
+			if got := work(t, b, ctx, w, args); got != river.EventKindJobCompleted {
+				t.Errorf("task %s: event=%s, want completed with nothing done", args.TaskID, got)
+			}
+		}
+		checkState(t, b.find(t, task.ID), ferry.TaskCanceled, 0)
+	})
+}
+
+func TestFolderWorker(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rename := func(b *testBundle, id ferry.FolderID) folderUpdateRequest {
+		name := "renamed"
+		return folderUpdateRequest{ID: id, Update: ferry.FolderUpdate{Name: &name}}
+	}
+	args := func(task ferry.Task) FolderUpdateArgs {
+		return FolderUpdateArgs{TaskRef{TaskID: string(task.ID), Portal: int64(task.Portal)}}
+	}
+
+	t.Run("Completes", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, Config{})
+		task := b.createTask(t, ferry.TaskFolderUpdate, rename(b, b.folder.ID))
+		if got := work(t, b, ctx, &folderWorker{e: b.engine}, args(task)); got != river.EventKindJobCompleted {
+			t.Fatalf("event=%s, want completed", got)
+		}
+		checkState(t, b.find(t, task.ID), ferry.TaskComplete, 1)
+		f, err := b.store.FindFolderByID(ctx, testPortal, b.folder.ID)
+		if err != nil || f.Name != "renamed" {
+			t.Errorf("folder=%q, %v, want renamed", f.Name, err)
+		}
+	})
+
+	t.Run("CancelsWhenTheFolderWentAway", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, Config{})
+		task := b.createTask(t, ferry.TaskFolderUpdate, rename(b, b.folder.ID+100))
+		if got := work(t, b, ctx, &folderWorker{e: b.engine}, args(task)); got != river.EventKindJobCancelled {
+			t.Fatalf("event=%s, want cancelled", got)
+		}
+		got := b.find(t, task.ID)
+		checkState(t, got, ferry.TaskCanceled, 1)
+		checkError(t, got, ferry.NotFound, "OBJECT_NOT_FOUND")
+	})
+}
+
+// Maintenance ends tasks whose job is gone, and deletes finished tasks
+// past retention.
+func TestMaintenance(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, Config{TaskRetention: time.Hour})
+	lost := b.importTask(t)
+	lost.JobID = 424242 // no such job: a crash lost it
+	old := b.importTask(t)
+	old.Status, old.CompletedAt = ferry.TaskComplete, b.now
+	for _, task := range []*ferry.Task{&lost, &old} {
+		if err := b.store.UpdateTask(ctx, task); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.now = b.now.Add(2 * time.Hour)
+	var finished []string
+	b.engine.cfg.TaskFinished = func(kind, status, category string) { finished = append(finished, status+" "+category) }
+	if got := work(t, b, ctx, &maintenanceWorker{e: b.engine}, MaintenanceArgs{}); got != river.EventKindJobCompleted {
+		t.Fatalf("event=%s, want completed", got)
+	}
+	got := b.find(t, lost.ID)
+	checkState(t, got, ferry.TaskCanceled, 0)
+	checkError(t, got, ferry.Interrupted, "WORK_LOST")
+	if _, err := b.store.FindTask(ctx, testPortal, old.ID); ferry.KindOf(err) != ferry.NotFound {
+		t.Errorf("task past retention: FindTask err=%v, want not found", err)
+	}
+	if len(finished) != 1 || finished[0] != "CANCELED INTERRUPTED" {
+		t.Errorf("TaskFinished calls=%v, want one CANCELED INTERRUPTED", finished)
+	}
+}

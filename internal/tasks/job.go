@@ -1,0 +1,102 @@
+package tasks
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/riverqueue/river"
+
+	"ferry/internal/ferry"
+)
+
+// TaskRef names the task that a job works.
+type TaskRef struct {
+	TaskID string `json:"task_id"`
+	Portal int64  `json:"portal"`
+}
+
+// ImportArgs are the arguments of the River job that works an import.
+type ImportArgs struct{ TaskRef }
+
+// Kind implements river.JobArgs.
+func (ImportArgs) Kind() string { return "ferry_import_from_url" }
+
+// FolderUpdateArgs are the arguments of the River job that applies a
+// folder update.
+type FolderUpdateArgs struct{ TaskRef }
+
+// Kind implements river.JobArgs.
+func (FolderUpdateArgs) Kind() string { return "ferry_folder_update" }
+
+// jobArgs returns the arguments of the job that works t.
+func jobArgs(t ferry.Task) (river.JobArgs, error) {
+	ref := TaskRef{TaskID: string(t.ID), Portal: int64(t.Portal)}
+	switch t.Kind {
+	case ferry.TaskImport:
+		return ImportArgs{ref}, nil
+	case ferry.TaskFolderUpdate:
+		return FolderUpdateArgs{ref}, nil
+	}
+	return nil, fmt.Errorf("task %s: unknown kind %q", t.ID, t.Kind)
+}
+
+// start is how every task's job begins: it loads the task, stops if there
+// is nothing left to do (the task was deleted or has finished: t is nil),
+// decodes its request into req and marks it PROCESSING. A request that
+// does not decode cancels the task.
+func (e *Engine) start(ctx context.Context, ref TaskRef, req any) (*ferry.Task, error) {
+	t, err := e.store.FindTask(ctx, ferry.PortalID(ref.Portal), ferry.TaskID(ref.TaskID))
+	if ferry.KindOf(err) == ferry.NotFound {
+		return nil, nil // expired and deleted: nothing left to do
+	}
+	if err != nil || t.Status.Terminal() {
+		return nil, err
+	}
+	if err := json.Unmarshal(t.Request, req); err != nil {
+		return nil, e.cancel(ctx, &t, ferry.Wrap(err, "decode task request"))
+	}
+	t.Status, t.Attempts = ferry.TaskProcessing, t.Attempts+1
+	if t.StartedAt.IsZero() {
+		t.StartedAt = e.now()
+	}
+	if err := e.store.UpdateTask(ctx, &t); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// complete ends t COMPLETE in st, the transaction that stores its result.
+func (e *Engine) complete(ctx context.Context, st ferry.Store, t *ferry.Task) error {
+	t.Status, t.CompletedAt = ferry.TaskComplete, e.now()
+	return st.UpdateTask(ctx, t)
+}
+
+// cancel ends t CANCELED with one error saying why, and tells River not
+// to try the job again.
+func (e *Engine) cancel(ctx context.Context, t *ferry.Task, cause error) error {
+	te := taskError(cause, t.Attempts)
+	if te.Kind == ferry.Internal {
+		e.log.Error("task failed", "task", t.ID, "kind", t.Kind, "err", cause)
+	} else {
+		e.log.Info("task canceled", "task", t.ID, "kind", t.Kind, "category", te.Kind.Category(), "subCategory", te.SubCategory)
+	}
+	t.Status, t.Errors, t.CompletedAt = ferry.TaskCanceled, []ferry.TaskError{te}, e.now()
+	if err := e.store.UpdateTask(ctx, t); err != nil {
+		return err
+	}
+	e.finished(t)
+	return river.JobCancel(fmt.Errorf("task canceled: %s", te.SubCategory))
+}
+
+// finished reports a terminal task to the configured hook.
+func (e *Engine) finished(t *ferry.Task) {
+	if e.cfg.TaskFinished == nil {
+		return
+	}
+	category := ""
+	if len(t.Errors) > 0 {
+		category = t.Errors[0].Kind.Category()
+	}
+	e.cfg.TaskFinished(string(t.Kind), string(t.Status), category)
+}
