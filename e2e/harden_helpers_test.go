@@ -72,3 +72,27 @@ func checkHubSpotError(t *testing.T, what string, resp *http.Response, b []byte,
 	}
 	return m
 }
+
+// dialServer opens a raw connection to the server.
+func dialServer(t *testing.T, s *server) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", strings.TrimPrefix(s.BaseURL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(60 * time.Second))
+	return c
+}
+
+// readAnswer reads one response from a raw connection, with its body.
+func readAnswer(t *testing.T, c net.Conn, what string) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Errorf("%s: read response: %v", what, err)
+		return &http.Response{Header: http.Header{}}, nil
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}

@@ -3,9 +3,12 @@ package e2e
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The hardening suite (issue 14): what an attack, a crash, a full disk
@@ -121,6 +124,104 @@ func TestHardenNumericRanges(t *testing.T) {
 	got := getFile(t, s, id)
 	if got["expiresAt"] != "9999-12-31T23:59:59.999Z" && got["expiresAt"] != 253402300799999.0 {
 		t.Errorf("expiresAt=%v, want the last millisecond of 9999", got["expiresAt"])
+	}
+	checkHealthy(t, s)
+}
+
+// TestHardenSlowAndTruncatedBodies: a body that stalls or trickles ends
+// with 408 and leaves no blob; a body cut short answers 400 with a clear
+// message and is logged at info level, never as an internal error; one
+// token cannot hold more uploads open than its share.
+func TestHardenSlowAndTruncatedBodies(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--body-idle-timeout", "1s", "--body-min-rate", "1000", "--max-uploads-per-token", "2")
+	head := func(method, path string, length int) string {
+		return fmt.Sprintf("%s %s HTTP/1.1\r\nHost: ferry\r\nAuthorization: Bearer %s\r\n"+
+			"Content-Type: multipart/form-data; boundary=XX\r\nContent-Length: %d\r\n\r\n", method, path, s.Token, length)
+	}
+	const partHead = "--XX\r\nContent-Disposition: form-data; name=\"folderPath\"\r\n\r\n/slow\r\n" +
+		"--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+	const tail = "\r\n--XX--\r\n"
+	before := blobFiles(t, s)
+
+	// Two uploads of one token send steadily (2000 B/s) for a while and
+	// then stall; a third upload of that token is refused while they
+	// last, one of another token is not. A third token's upload trickles
+	// (one byte every 300 ms, under 1000 B/s).
+	other := s.createToken(1, "files")
+	type answer struct {
+		what string
+		resp *http.Response
+		body []byte
+	}
+	slow := make(chan answer, 3)
+	send := func(what, token string, chunk, n int, every time.Duration) {
+		c := dialServer(t, s)
+		defer c.Close()
+		req := head("POST", "/files/v3/files", len(partHead)+100000+len(tail))
+		req = strings.Replace(req, s.Token, token, 1)
+		io.WriteString(c, req+partHead)
+		for range n {
+			if _, err := c.Write(bytes.Repeat([]byte{'x'}, chunk)); err != nil {
+				break
+			}
+			time.Sleep(every)
+		}
+		resp, b := readAnswer(t, c, what)
+		slow <- answer{what, resp, b}
+	}
+	go send("held upload 1, then stalled", s.Token, 200, 60, 100*time.Millisecond)
+	go send("held upload 2, then stalled", s.Token, 200, 60, 100*time.Millisecond)
+	go send("trickled upload", s.createToken(1, "files"), 1, 100, 300*time.Millisecond)
+	waitFor(t, 30*time.Second, "two uploads in progress", func() bool {
+		resp, _ := sendForm(t, s, "POST", filesPath, s.Token, filePart("c.txt", "text/plain", []byte("c")), fieldPart("folderPath", "/slow"))
+		return resp.StatusCode == http.StatusTooManyRequests
+	})
+	resp, b := sendForm(t, s, "POST", filesPath, s.Token, filePart("c.txt", "text/plain", []byte("c")), fieldPart("folderPath", "/slow"))
+	checkHubSpotError(t, "third upload of one token", resp, b, http.StatusTooManyRequests)
+	resp, b = sendForm(t, s, "POST", filesPath, other, filePart("d.txt", "text/plain", []byte("d")), fieldPart("folderPath", "/slow"),
+		optionsPart(accessOpts("PRIVATE")))
+	wantStatus(t, "upload of another token", resp, b, http.StatusCreated)
+	for range 3 {
+		a := <-slow
+		m := checkHubSpotError(t, a.what, a.resp, a.body, http.StatusRequestTimeout)
+		if m != nil && m["subCategory"] != "BODY_TOO_SLOW" {
+			t.Errorf("%s: subCategory=%v, want BODY_TOO_SLOW", a.what, m["subCategory"])
+		}
+	}
+
+	// A body that stops inside the file part: cut by the client (it
+	// half-closes before Content-Length), or complete in transport but
+	// without the closing boundary. Both upload and replace.
+	f := uploadFile(t, s, "/slow", "r.txt", []byte("r"), accessOpts("PRIVATE"))
+	for _, target := range []struct{ method, path string }{{"POST", "/files/v3/files"}, {"PUT", "/files/2026-03/files/" + f["id"].(string)}} {
+		full := partHead + strings.Repeat("y", 5000) + tail
+		cut := full[:len(partHead)+2500]
+		for _, c := range []struct{ name, req string }{
+			{"client stops early", head(target.method, target.path, len(full)) + cut},
+			{"no closing boundary", head(target.method, target.path, len(cut)) + cut},
+		} {
+			conn := dialServer(t, s)
+			io.WriteString(conn, c.req)
+			conn.(*net.TCPConn).CloseWrite()
+			resp, b := readAnswer(t, conn, c.name)
+			conn.Close()
+			m := checkHubSpotError(t, target.method+" "+c.name, resp, b, http.StatusBadRequest)
+			if m != nil && !strings.Contains(fmt.Sprint(m["message"]), "ended") {
+				t.Errorf("%s %s: message %q does not say the body ended early", target.method, c.name, m["message"])
+			}
+		}
+	}
+	if got := getFile(t, s, f["id"].(string)); got["size"] != 1.0 {
+		t.Errorf("replaced file after cut replaces: size=%v, want 1 (unchanged)", got["size"])
+	}
+	waitFor(t, 30*time.Second, "no blob left by the slow or cut bodies", func() bool { return len(newBlobs(before, blobFiles(t, s))) == 2 })
+	log := s.log.String()
+	if strings.Contains(log, "level=ERROR") {
+		t.Errorf("the server logged an error for a slow or cut body:\n%s", log)
+	}
+	if !strings.Contains(log, "client went away") {
+		t.Errorf("no info line says the client went away:\n%s", log)
 	}
 	checkHealthy(t, s)
 }

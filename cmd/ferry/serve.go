@@ -40,6 +40,7 @@ type serveConfig struct {
 	fetch                  fetch.Config
 	fetchPorts             []string
 	maxUploadSize          int64
+	body                   httpapi.BodyLimits
 	importWorkers          int64
 	importWorkersPerPortal int64
 	importAttempts         int64
@@ -68,6 +69,10 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	e.list(&c.fetchPorts, "fetch-ports", "ports imports may connect to (default 80,443)")
 	e.integer(&c.fetch.MaxBytes, "max-file-size", 1<<30, "largest file an import may fetch, in bytes")
 	e.integer(&c.maxUploadSize, "max-upload-size", 1<<30, "largest file an upload or replace may send, in bytes")
+	e.duration(&c.body.IdleTimeout, "body-idle-timeout", 30*time.Second, "longest wait for the next byte of a request body before answering 408 (0: no limit)")
+	e.integer(&c.body.MinRate, "body-min-rate", 1024, "slowest a request body may arrive, in bytes per second averaged over each --body-idle-timeout, before answering 408 (0: no limit)")
+	var uploadsPerToken int64
+	e.integer(&uploadsPerToken, "max-uploads-per-token", 32, "uploads and replaces one token may have in progress at once; one more is answered 429 (0: no limit)")
 	e.duration(&c.fetch.ConnectTimeout, "fetch-connect-timeout", 10*time.Second, "limit on connecting to an origin")
 	e.duration(&c.fetch.FirstByteTimeout, "fetch-first-byte-timeout", 30*time.Second, "limit on waiting for an origin's response headers")
 	e.duration(&c.fetch.IdleTimeout, "fetch-idle-timeout", 30*time.Second, "limit on waiting for the next byte of a body")
@@ -86,6 +91,7 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	c.fetch.MaxRedirects = int(redirects)
+	c.body.UploadsPerToken = int(uploadsPerToken)
 	if redirects == 0 {
 		c.fetch.MaxRedirects = -1
 	}
@@ -181,7 +187,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		publicURL = "http://" + ln.Addr().String()
 	}
 	handler, err := httpapi.NewHandler(log, ferry.StoreAuthenticator{Store: be.store}, fileSvc, imp, imp,
-		httpapi.Options{PublicURL: publicURL, MaxUploadBytes: cfg.maxUploadSize, ObserveRequest: m.ObserveRequest, Clock: clock})
+		httpapi.Options{PublicURL: publicURL, MaxUploadBytes: cfg.maxUploadSize, Body: cfg.body, ObserveRequest: m.ObserveRequest, Clock: clock})
 	if err != nil {
 		ln.Close()
 		return err

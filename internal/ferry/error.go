@@ -26,11 +26,13 @@ const (
 	OriginFailed                // a remote origin failed or misbehaved (an import's URL)
 	OriginTimeout               // a remote origin did not answer in time
 	Interrupted                 // the work was lost, for example to crashes, and could not resume
+	TimedOut                    // the client sent its request too slowly
+	StorageFull                 // the storage has no room for the content
 )
 
 var kindNames = [...]string{"internal", "invalid", "not_found", "conflict",
 	"unauthenticated", "forbidden", "too_large", "rate_limited", "unavailable",
-	"origin_failed", "origin_timeout", "interrupted"}
+	"origin_failed", "origin_timeout", "interrupted", "timed_out", "storage_full"}
 
 // String returns a short, stable name for k.
 func (k Kind) String() string {

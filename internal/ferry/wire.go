@@ -22,6 +22,8 @@ var wireKinds = map[Kind]wireKind{
 	OriginFailed:    {502, "FETCH_FAILED", "FETCH_FAILED"},
 	OriginTimeout:   {504, "FETCH_FAILED", "FETCH_FAILED"},
 	Interrupted:     {500, "INTERRUPTED", "WORK_LOST"},
+	TimedOut:        {408, "TIMEOUT", "TIMEOUT"},
+	StorageFull:     {507, "STORAGE_FULL", "STORAGE_FULL"},
 }
 
 func (k Kind) wire() wireKind {

@@ -27,6 +27,8 @@ func TestKindWire(t *testing.T) {
 		ferry.OriginFailed:    {502, "FETCH_FAILED"},
 		ferry.OriginTimeout:   {504, "FETCH_FAILED"},
 		ferry.Interrupted:     {500, "INTERRUPTED"},
+		ferry.TimedOut:        {408, "TIMEOUT"},
+		ferry.StorageFull:     {507, "STORAGE_FULL"},
 	}
 	// Kinds are numbered from zero; String names every one that exists.
 	for k := ferry.Kind(0); !strings.HasPrefix(k.String(), "kind("); k++ {

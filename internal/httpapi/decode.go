@@ -26,6 +26,8 @@ func decodeObject(w http.ResponseWriter, r *http.Request, limit int64) (*jsonObj
 	switch {
 	case errors.As(err, &tooBig):
 		return nil, &ferry.Error{Kind: ferry.TooLarge, Message: "The request body is larger than " + strconv.FormatInt(limit, 10) + " bytes."}
+	case ferry.KindOf(err) != ferry.Internal:
+		return nil, err // too slow, or cut short
 	case err != nil:
 		return nil, ferry.Errorf(ferry.Invalid, "The request body could not be read.")
 	case len(bytes.TrimSpace(body)) == 0:

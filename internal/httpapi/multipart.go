@@ -50,6 +50,9 @@ func (s *server) readMultipart(r *http.Request) (*multipartForm, error) {
 		}
 		if err != nil {
 			form.discard(s)
+			if ferry.KindOf(err) != ferry.Internal {
+				return nil, err // too slow, or cut short in transport
+			}
 			return nil, ferry.Invalidf("body", "the multipart body is malformed or was cut short")
 		}
 		if n > maxParts {
@@ -75,7 +78,7 @@ func (s *server) readPart(r *http.Request, form *multipartForm, part interface {
 		}
 		st, err := s.files.Stage(r.Context(), ferry.Content{Portal: portal(r), Body: part, MaxBytes: s.opts.MaxUploadBytes, FileName: part.FileName()})
 		if err != nil {
-			return err
+			return truncatedMultipart(err)
 		}
 		form.staged = &st
 		return nil
@@ -84,6 +87,8 @@ func (s *server) readPart(r *http.Request, form *multipartForm, part interface {
 		// A part no operation reads: skip it, within the same bound.
 		n, err := io.Copy(io.Discard, io.LimitReader(part, maxFieldBytes+1))
 		switch {
+		case ferry.KindOf(err) != ferry.Internal:
+			return err
 		case err != nil:
 			return ferry.Invalidf("body", "the multipart body is malformed or was cut short")
 		case n > maxFieldBytes:
@@ -92,6 +97,9 @@ func (s *server) readPart(r *http.Request, form *multipartForm, part interface {
 		return nil
 	}
 	b, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
+	if ferry.KindOf(err) != ferry.Internal {
+		return err
+	}
 	if err != nil {
 		return ferry.Invalidf(name, "the %s part could not be read", name)
 	}

@@ -38,13 +38,13 @@ func (s *server) addAPIRoutes(mux *http.ServeMux, base string) {
 		mux.Handle(method+" "+base+path, s.requireScopes(scopes, h))
 	}
 
-	api("POST", "/files", write, s.handleUpload)
+	api("POST", "/files", write, s.limitUploads(s.handleUpload))
 	api("POST", "/files/import-from-url/async", write, s.handleImportFromURL)
 	api("GET", "/files/import-from-url/async/tasks/{taskId}/status", read, s.handleCheckImport)
 	api("GET", "/files/search", read, s.handleSearchFiles)
 	api("GET", "/files/stat/{path...}", read, s.handleStat)
 	api("GET", "/files/{fileId}", read, s.handleGetFileByID)
-	api("PUT", "/files/{fileId}", write, s.handleReplaceFile)
+	api("PUT", "/files/{fileId}", write, s.limitUploads(s.handleReplaceFile))
 	api("PATCH", "/files/{fileId}", write, s.handleUpdateFile)
 	api("DELETE", "/files/{fileId}", del, s.handleArchiveFile)
 	api("GET", "/files/{fileId}/{sub...}", read, s.handleFileSubresource) // download, signed-url

@@ -24,6 +24,8 @@ type Options struct {
 	// Clock is what expiry and signed-URL validity read. Defaults to
 	// ferry.SystemClock.
 	Clock ferry.Clock
+	// Body bounds how clients send request bodies.
+	Body BodyLimits
 	// ObserveRequest, if set, is told of every request: its route
 	// pattern, status code and duration.
 	ObserveRequest func(method, route string, code int, d time.Duration)
@@ -37,6 +39,7 @@ type server struct {
 	folders ferry.FolderTaskService
 	opts    Options
 	base    *url.URL
+	uploads uploadSlots
 }
 
 // NewHandler returns the HTTP handler for the whole API and file host.
@@ -53,10 +56,11 @@ func NewHandler(log *slog.Logger, auth ferry.Authenticator, files ferry.FileServ
 		opts.MaxUploadBytes = 1 << 30
 	}
 	opts.Clock = ferry.OrSystem(opts.Clock)
-	s := &server{log: log, auth: auth, files: files, imports: imports, folders: folders, opts: opts, base: base}
+	s := &server{log: log, auth: auth, files: files, imports: imports, folders: folders, opts: opts, base: base,
+		uploads: uploadSlots{inUse: map[string]int{}}}
 	mux := http.NewServeMux()
 	s.addRoutes(mux)
-	return withCorrelation(withRecover(log, opts.ObserveRequest, withCleanPath(log, mux))), nil
+	return withCorrelation(withRecover(log, opts.ObserveRequest, withCleanPath(log, withBodyGuard(log, opts.Body, mux)))), nil
 }
 
 // link returns the absolute public URL of a path on this server. The path
