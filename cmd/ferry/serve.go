@@ -186,8 +186,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if publicURL == "" {
 		publicURL = "http://" + ln.Addr().String()
 	}
-	handler, err := httpapi.NewHandler(log, ferry.StoreAuthenticator{Store: be.store}, fileSvc, imp, imp,
-		httpapi.Options{PublicURL: publicURL, MaxUploadBytes: cfg.maxUploadSize, Body: cfg.body, ObserveRequest: m.ObserveRequest, Clock: clock})
+	auth := ferry.StoreAuthenticator{Store: be.store}
+	con, err := newConsole(log, auth, be, fileSvc, imp, publicURL, cfg.maxUploadSize, clock)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	handler, err := httpapi.NewHandler(log, auth, fileSvc, imp, imp,
+		httpapi.Options{PublicURL: publicURL, MaxUploadBytes: cfg.maxUploadSize, Body: cfg.body, ObserveRequest: m.ObserveRequest, Clock: clock, Console: con})
 	if err != nil {
 		ln.Close()
 		return err

@@ -29,6 +29,9 @@ type Options struct {
 	// ObserveRequest, if set, is told of every request: its route
 	// pattern, status code and duration.
 	ObserveRequest func(method, route string, code int, d time.Duration)
+	// Console, if set, is the web console, served under /console/; GET /
+	// then redirects there.
+	Console http.Handler
 }
 
 type server struct {
@@ -70,10 +73,14 @@ func (s *server) link(escapedPath string) string {
 }
 
 // fileURL returns the hosting URL of a file.
-func (s *server) fileURL(f *ferry.File) string {
+func (s *server) fileURL(f *ferry.File) string { return FileURL(s.base.String(), f) }
+
+// FileURL returns the hosting URL of a file on the server whose public
+// base URL is publicURL (without a trailing slash).
+func FileURL(publicURL string, f *ferry.File) string {
 	segs := strings.Split(strings.TrimPrefix(f.Path(), "/"), "/")
 	for i, seg := range segs {
 		segs[i] = url.PathEscape(seg)
 	}
-	return s.link("/hubfs/" + f.Portal.String() + "/" + strings.Join(segs, "/"))
+	return publicURL + "/hubfs/" + f.Portal.String() + "/" + strings.Join(segs, "/")
 }

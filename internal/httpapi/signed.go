@@ -71,14 +71,22 @@ func (s *server) handleSignedURL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	exp := s.opts.Clock.Now().Add(life).Truncate(time.Second)
+	encode(w, http.StatusOK, signedURLResponse{URL: SignedURL(s.base.String(), key, &f, exp, size, upscale != nil && *upscale), ExpiresAt: wireTime(exp),
+		Name: f.Name, Extension: f.Extension, Size: f.Size, Type: f.Type, Height: f.Height, Width: f.Width})
+}
+
+// SignedURL returns the hosting URL of f under publicURL, signed with key
+// so that it serves the file until exp; size, if not empty, asks for the
+// image resized to one of ferry.SignedURLSizes. Both the API and the web
+// console issue signed URLs through it.
+func SignedURL(publicURL string, key []byte, f *ferry.File, exp time.Time, size string, upscale bool) string {
 	v := url.Values{"exp": {strconv.FormatInt(exp.Unix(), 10)}}
 	if size != "" {
 		v.Set("size", size)
-		v.Set("upscale", strconv.FormatBool(upscale != nil && *upscale))
+		v.Set("upscale", strconv.FormatBool(upscale))
 	}
-	v.Set("sig", signature(key, &f, v.Get("exp"), v.Get("size"), v.Get("upscale")))
-	encode(w, http.StatusOK, signedURLResponse{URL: s.fileURL(&f) + "?" + v.Encode(), ExpiresAt: wireTime(exp),
-		Name: f.Name, Extension: f.Extension, Size: f.Size, Type: f.Type, Height: f.Height, Width: f.Width})
+	v.Set("sig", signature(key, f, v.Get("exp"), v.Get("size"), v.Get("upscale")))
+	return FileURL(publicURL, f) + "?" + v.Encode()
 }
 
 // signedURLResponse is HubSpot's SignedUrl schema.

@@ -52,6 +52,9 @@ func (s *Store) DeleteToken(ctx context.Context, hashPrefix string) (ferry.Token
 			return ferry.Invalidf("hash", "%d tokens' hashes start with %s; give more digits", len(found), hashPrefix)
 		}
 		out = found[0]
+		if _, err := tx.exec(ctx, `DELETE FROM console_sessions WHERE token_hash = ?`, out.Hash); err != nil {
+			return ferry.Wrap(err, "delete the token's sessions")
+		}
 		_, err = tx.exec(ctx, `DELETE FROM tokens WHERE hash = ?`, out.Hash)
 		return ferry.Wrap(err, "delete token")
 	})

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) ferry.Store) {
 	t.Run("Atomic", func(t *testing.T) { t.Parallel(); testAtomic(t, open) })
 	t.Run("Setting", func(t *testing.T) { t.Parallel(); testSetting(t, open) })
 	t.Run("TokenListAndDelete", func(t *testing.T) { t.Parallel(); testTokenListAndDelete(t, open) })
+	t.Run("Session", func(t *testing.T) { t.Parallel(); testSession(t, open) })
 	t.Run("ConcurrentWriters", func(t *testing.T) { t.Parallel(); testConcurrentWriters(t, open) })
 }
 

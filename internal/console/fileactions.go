@@ -1,0 +1,149 @@
+package console
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"ferry/internal/ferry"
+)
+
+// handleUpdateFile serves POST /console/files/{id}/update. Each form on
+// the file page sends the fields it changes: access, name, folderPath,
+// expiresAt (or clearExpires).
+func (c *Console) handleUpdateFile(w http.ResponseWriter, r *http.Request) {
+	f, err := c.writableFile(r)
+	var u ferry.FileUpdate
+	if err == nil {
+		u, err = c.fileUpdate(r)
+	}
+	if err == nil {
+		f, err = c.svc.Files.UpdateFile(r.Context(), f.Portal, f.ID, u)
+	}
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	redirectDone(w, r, "/console/files/"+f.ID.String(), "updated")
+}
+
+func (c *Console) fileUpdate(r *http.Request) (ferry.FileUpdate, error) {
+	var (
+		u ferry.FileUpdate
+		p ferry.Problems
+	)
+	if r.PostForm == nil {
+		r.ParseForm()
+	}
+	if a, ok := r.PostForm["access"]; ok {
+		acc := ferry.Access(a[0])
+		if !acc.Valid() {
+			p.Add("access", "INVALID_ENUM", "%q is not an access level", a[0])
+		}
+		u.Access = &acc
+	}
+	if _, ok := r.PostForm["name"]; ok {
+		n, err := formName(r, "name")
+		if err != nil {
+			return u, err
+		}
+		u.Name = &n
+	}
+	if fp, ok := r.PostForm["folderPath"]; ok {
+		path, ok := ferry.CleanFolderPath(fp[0])
+		if !ok {
+			p.Add("folderPath", "INVALID_PATH", "%q is not a folder path", fp[0])
+		}
+		u.ParentFolderPath = &path
+	}
+	if e := r.PostFormValue("expiresAt"); e != "" {
+		t, err := time.ParseInLocation("2006-01-02T15:04", e, time.UTC)
+		if err != nil {
+			t, err = ferry.ParseTime(e)
+		}
+		switch {
+		case err != nil:
+			p.Add("expiresAt", "INVALID_DATE", "%q is not a date and time", e)
+		case !t.After(c.opts.Clock.Now()):
+			p.Add("expiresAt", "IN_THE_PAST", "the expiry must be in the future")
+		}
+		u.ExpiresAt = &t
+	}
+	u.ClearExpires = r.PostFormValue("clearExpires") == "1"
+	return u, p.Err()
+}
+
+// handleReplace serves POST /console/files/{id}/replace: new content,
+// same id and path.
+func (c *Console) handleReplace(w http.ResponseWriter, r *http.Request) {
+	f, err := c.writableFile(r)
+	if err == nil && !c.live(&f) {
+		err = ferry.Errorf(ferry.NotFound, "This file is archived or expired.")
+	}
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	form, err := c.readMultipart(r)
+	if err == nil && form.staged == nil {
+		err = ferry.Invalidf("file", "choose a file to upload")
+	}
+	if err == nil {
+		f, err = c.svc.Files.Replace(r.Context(), f.Portal, f.ID, *form.staged, ferry.ReplaceOptions{})
+		form.staged = nil // Replace owns it now
+	}
+	if form != nil {
+		form.discard(c)
+	}
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	if wantsJSON(r) {
+		writeJSON(w, map[string]string{"id": f.ID.String(), "url": "/console/files/" + f.ID.String()})
+		return
+	}
+	redirectDone(w, r, "/console/files/"+f.ID.String(), "replaced")
+}
+
+// handleArchiveFile serves POST /console/files/{id}/archive.
+func (c *Console) handleArchiveFile(w http.ResponseWriter, r *http.Request) {
+	f, err := c.writableFile(r)
+	if err == nil {
+		err = c.svc.Files.ArchiveFile(r.Context(), f.Portal, f.ID)
+	}
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	redirectDone(w, r, "/console/files/"+f.ID.String(), "archived")
+}
+
+// handleDeleteForm serves GET /console/files/{id}/delete: the GDPR
+// delete's confirmation.
+func (c *Console) handleDeleteForm(w http.ResponseWriter, r *http.Request) {
+	f, err := c.writableFile(r)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	c.render(w, r, http.StatusOK, "delete", f)
+}
+
+// handleDeleteFile serves POST /console/files/{id}/delete. The visitor
+// must type the file's name: the delete cannot be undone.
+func (c *Console) handleDeleteFile(w http.ResponseWriter, r *http.Request) {
+	f, err := c.writableFile(r)
+	if err == nil && strings.TrimSpace(r.PostFormValue("confirm")) != f.FileName() {
+		err = ferry.Invalidf("confirm", "type the file's name, %s, to confirm the delete", f.FileName())
+	}
+	if err == nil {
+		err = c.svc.Files.DeleteFile(r.Context(), f.Portal, f.ID)
+	}
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	parent := browseURL(f.FolderPath)
+	redirectDone(w, r, parent, "deleted")
+}

@@ -1,0 +1,152 @@
+// Ferry console: the few things a server-rendered page cannot do by
+// itself. Everything works without it except per-file upload progress
+// and live task status.
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  setUpCopy();
+  setUpUpload();
+  setUpTask();
+});
+
+// Copy buttons copy the value of the input their data-copy names.
+function setUpCopy() {
+  for (const btn of document.querySelectorAll("button[data-copy]")) {
+    btn.addEventListener("click", async () => {
+      const input = document.getElementById(btn.dataset.copy);
+      const note = btn.parentElement.querySelector(".copied");
+      input.select();
+      let ok = false;
+      try {
+        await navigator.clipboard.writeText(input.value);
+        ok = true;
+      } catch (e) {
+        ok = document.execCommand && document.execCommand("copy");
+      }
+      if (note) note.textContent = ok ? "Copied." : "Selected: press Ctrl+C to copy.";
+    });
+  }
+}
+
+// The upload form sends each file in its own request, so that each has
+// its own progress bar.
+function setUpUpload() {
+  const form = document.getElementById("upload");
+  if (!form) return;
+  const input = document.getElementById("up-files");
+  const drop = document.getElementById("drop");
+  const list = document.getElementById("uploads");
+  const send = (files) => {
+    for (const file of files) uploadOne(form, file, list);
+  };
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    send(input.files);
+    input.value = "";
+  });
+  drop.addEventListener("dragover", (ev) => { ev.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (ev) => {
+    ev.preventDefault();
+    drop.classList.remove("over");
+    send(ev.dataTransfer.files);
+  });
+}
+
+function uploadOne(form, file, list) {
+  const li = document.createElement("li");
+  const name = document.createElement("span");
+  name.className = "name";
+  name.textContent = file.name;
+  const state = document.createElement("span");
+  state.className = "state";
+  state.textContent = "waiting";
+  const bar = document.createElement("progress");
+  bar.max = 100;
+  bar.value = 0;
+  bar.setAttribute("aria-label", "Upload of " + file.name);
+  li.append(name, state, bar);
+  list.append(li);
+
+  const data = new FormData();
+  for (const el of form.elements) {
+    if (el.name && el.name !== "file") data.append(el.name, el.value);
+  }
+  data.append("file", file, file.name);
+  const xhr = new XMLHttpRequest();
+  xhr.open("POST", form.action);
+  xhr.setRequestHeader("X-CSRF-Token", form.dataset.csrf);
+  xhr.setRequestHeader("Accept", "application/json");
+  xhr.upload.addEventListener("progress", (ev) => {
+    if (ev.lengthComputable) {
+      bar.value = Math.round((ev.loaded / ev.total) * 100);
+      state.textContent = bar.value + "%";
+    }
+  });
+  xhr.addEventListener("load", () => {
+    let body = {};
+    try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+    if (xhr.status >= 200 && xhr.status < 300) {
+      bar.value = 100;
+      state.textContent = "";
+      const a = document.createElement("a");
+      a.href = body.url;
+      a.textContent = "done: " + body.path;
+      state.append(a);
+      li.dataset.done = "true";
+    } else {
+      state.textContent = "failed: " + (body.message || xhr.status);
+      li.dataset.done = "failed";
+    }
+  });
+  xhr.addEventListener("error", () => {
+    state.textContent = "failed: the connection broke";
+    li.dataset.done = "failed";
+  });
+  xhr.send(data);
+}
+
+// The task page polls the task's status until it ends.
+function setUpTask() {
+  const box = document.getElementById("task");
+  if (!box || box.dataset.terminal === "true") return;
+  const set = (id, text) => {
+    const el = document.getElementById(id);
+    if (el) el.textContent = text;
+  };
+  const poll = async () => {
+    let t;
+    try {
+      const resp = await fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" } });
+      t = await resp.json();
+      if (!resp.ok) throw new Error(t.message || resp.status);
+    } catch (e) {
+      set("task-status", "unknown (" + e.message + "); retrying");
+      setTimeout(poll, 2000);
+      return;
+    }
+    set("task-status", t.status);
+    set("task-attempts", String(t.attempts));
+    set("task-started", t.startedAt);
+    set("task-completed", t.completedAt);
+    if (t.source) set("task-source", t.source);
+    const errs = document.getElementById("task-errors");
+    errs.replaceChildren(...(t.errors || []).map((e) => {
+      const li = document.createElement("li");
+      li.textContent = e.category + (e.subCategory ? " / " + e.subCategory : "") + ": " + e.message;
+      return li;
+    }));
+    if (t.result) {
+      const a = document.createElement("a");
+      a.href = t.result.url;
+      a.textContent = t.result.name;
+      document.getElementById("task-result").replaceChildren(a);
+    }
+    if (t.terminal) {
+      box.dataset.terminal = "true";
+      return;
+    }
+    setTimeout(poll, 500);
+  };
+  setTimeout(poll, 300);
+}
