@@ -37,8 +37,8 @@ type Services struct {
 
 // Options tunes the console.
 type Options struct {
-	// PublicURL is the server's externally visible base URL, for file
-	// and signed URLs. Required.
+	// PublicURL is the server's externally visible base URL. A console
+	// behind an https:// URL sets Secure on its cookies.
 	PublicURL string
 	// MaxUploadBytes bounds uploaded and replacing files. Defaults to 1 GiB.
 	MaxUploadBytes int64
@@ -47,6 +47,11 @@ type Options struct {
 	// PageSize is how many folders and files one page of the browser
 	// shows. Defaults to PageSizeDefault; at most ferry.SearchLimitMax.
 	PageSize int
+	// FileURL returns a file's hosting URL, and SignedURL a signed one
+	// that serves it until exp (size: a resized image, or ""). The API
+	// package owns both; cmd/ferry passes them in. Required.
+	FileURL   func(f *ferry.File) string
+	SignedURL func(key []byte, f *ferry.File, exp time.Time, size string) string
 	// Clock tells the time. Defaults to ferry.SystemClock.
 	Clock ferry.Clock
 }

@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	"ferry/internal/ferry"
-	"ferry/internal/httpapi"
 )
 
 // Text previews show at most this many bytes of a file.
@@ -72,7 +71,7 @@ func (c *Console) handleFile(w http.ResponseWriter, r *http.Request) {
 	}
 	fv := &fileView{F: f, Live: c.live(&f), Preview: previewKind(&f), Sizes: []string{"icon", "thumb", "medium", "preview"}}
 	if fv.Live && f.Access.Public() {
-		fv.PublicURL = httpapi.FileURL(c.opts.PublicURL, &f)
+		fv.PublicURL = c.opts.FileURL(&f)
 	}
 	if fv.Live && fv.Preview == "text" {
 		fv.Text, fv.Truncated, err = c.readText(r, &f)
@@ -153,7 +152,7 @@ func (c *Console) sign(r *http.Request, f *ferry.File) (*signedURL, error) {
 		return nil, err
 	}
 	exp := c.opts.Clock.Now().Add(time.Duration(secs) * time.Second).Truncate(time.Second)
-	return &signedURL{URL: httpapi.SignedURL(c.opts.PublicURL, key, f, exp, size, false), ExpiresAt: exp, Size: size}, nil
+	return &signedURL{URL: c.opts.SignedURL(key, f, exp, size), ExpiresAt: exp, Size: size}, nil
 }
 
 // handleContent serves GET /console/files/{id}/content, the bytes behind

@@ -22,6 +22,7 @@ var allowedInternal = map[string][]string{
 	"internal/sqlite":          {"internal/sqlstore"},
 	"internal/postgres":        {"internal/sqlstore"},
 	"internal/httpapi":         {"internal/ferry", "internal/httpapi/openapi"},
+	"internal/console":         {"internal/ferry"},
 	// The importer turns the fetcher's failures into task errors; fetch
 	// itself knows nothing of Ferry.
 	"internal/tasks": {"internal/ferry", "internal/fetch"},

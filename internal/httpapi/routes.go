@@ -24,10 +24,6 @@ func (s *server) addRoutes(mux *http.ServeMux) {
 		w.Write([]byte("ok\n"))
 	})
 	openapi.Register(mux) // GET /openapi.json and GET /docs, without a token
-	if s.opts.Console != nil {
-		mux.Handle("/console/", s.opts.Console)
-		mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
-	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, ferry.Errorf(ferry.NotFound, "No route for %s %s.", r.Method, r.URL.Path))
 	})

@@ -63,7 +63,11 @@ func NewHandler(log *slog.Logger, auth ferry.Authenticator, files ferry.FileServ
 		uploads: uploadSlots{inUse: map[string]int{}}}
 	mux := http.NewServeMux()
 	s.addRoutes(mux)
-	return withCorrelation(withRecover(log, opts.ObserveRequest, withCleanPath(log, withBodyGuard(log, opts.Body, mux)))), nil
+	var h http.Handler = withCleanPath(log, withBodyGuard(log, opts.Body, mux))
+	if opts.Console != nil {
+		h = withConsole(withBodyGuard(log, opts.Body, opts.Console), h)
+	}
+	return withCorrelation(withRecover(log, opts.ObserveRequest, h)), nil
 }
 
 // link returns the absolute public URL of a path on this server. The path
@@ -83,4 +87,20 @@ func FileURL(publicURL string, f *ferry.File) string {
 		segs[i] = url.PathEscape(seg)
 	}
 	return publicURL + "/hubfs/" + f.Portal.String() + "/" + strings.Join(segs, "/")
+}
+
+// withConsole sends the web console's paths, and GET / that leads to
+// it, to the console. They are HTML pages, not API routes: they redirect
+// as web pages do, which the API never does.
+func withConsole(console, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch p := r.URL.Path; {
+		case p == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+			http.Redirect(w, r, "/console/", http.StatusFound)
+		case p == "/console" || strings.HasPrefix(p, "/console/"):
+			console.ServeHTTP(w, r)
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
 }
