@@ -80,21 +80,16 @@ var notices = map[string]string{
 	"replaced": "Content replaced.", "deleted": "Deleted for good.", "signedout": "Signed out.",
 }
 
-var kindStatus = map[ferry.Kind]int{
-	ferry.Invalid: http.StatusBadRequest, ferry.NotFound: http.StatusNotFound, ferry.Conflict: http.StatusConflict,
-	ferry.Unauthenticated: http.StatusUnauthorized, ferry.Forbidden: http.StatusForbidden,
-	ferry.TooLarge: http.StatusRequestEntityTooLarge, ferry.RateLimited: http.StatusTooManyRequests,
-	ferry.Unavailable: http.StatusServiceUnavailable, ferry.Gone: http.StatusGone,
-}
 
 // fail answers a failed request: a page for a person, JSON for the
 // console's own scripts. Only an error's client-safe message is shown;
 // an internal error is logged and shown as a generic one.
 func (c *Console) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status, ok := kindStatus[ferry.KindOf(err)]
+	k := ferry.KindOf(err)
+	status := k.Status() // the API's one table
 	msg := "Something went wrong on the server. It has been logged."
 	var fe *ferry.Error
-	if ok && errors.As(err, &fe) {
+	if k != ferry.Internal && errors.As(err, &fe) {
 		msg = fe.Message
 		for _, d := range fe.Details {
 			if d.Message != fe.Message {
@@ -102,7 +97,6 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, err error) {
 			}
 		}
 	} else {
-		status = http.StatusInternalServerError
 		c.log.Error("console", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	if wantsJSON(r) {

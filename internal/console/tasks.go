@@ -66,7 +66,7 @@ func newTaskState(t *ferry.Task, kind string) *taskState {
 	s := &taskState{ID: string(t.ID), Kind: kind, Status: string(t.Status), Terminal: t.Status.Terminal(), Attempts: t.Attempts,
 		Source: t.SourceURL, RequestedAt: formatTime(t.RequestedAt), StartedAt: formatTime(t.StartedAt), CompletedAt: formatTime(t.CompletedAt)}
 	for _, e := range t.Errors {
-		s.Errors = append(s.Errors, taskError{Category: e.Category, SubCategory: e.SubCategory, Message: e.Message})
+		s.Errors = append(s.Errors, taskError{Category: e.Kind.Category(), SubCategory: e.SubCategory, Message: e.Message})
 	}
 	return s
 }
