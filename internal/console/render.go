@@ -80,7 +80,6 @@ var notices = map[string]string{
 	"replaced": "Content replaced.", "deleted": "Deleted for good.", "signedout": "Signed out.",
 }
 
-
 // fail answers a failed request: a page for a person, JSON for the
 // console's own scripts. Only an error's client-safe message is shown;
 // an internal error is logged and shown as a generic one.
