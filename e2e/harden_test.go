@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -222,6 +223,95 @@ func TestHardenSlowAndTruncatedBodies(t *testing.T) {
 	}
 	if !strings.Contains(log, "client went away") {
 		t.Errorf("no info line says the client went away:\n%s", log)
+	}
+	checkHealthy(t, s)
+}
+
+// TestHardenAmplification: a Range header cannot make a public file's
+// answer much larger than the file; an image with too many pixels is
+// refused from its header, before decoding; and resizes share the work
+// without failing the requests beside them.
+func TestHardenAmplification(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--max-image-pixels", "1000000")
+	content := textBody("range", 100_000)
+	f := uploadFile(t, s, "/amp", "big.txt", content, accessOpts("PUBLIC_NOT_INDEXABLE"))
+	u := jstr(f, "url")
+
+	var many []string
+	for i := range 40_000 {
+		many = append(many, fmt.Sprintf("%d-%d", i*2, i*2))
+	}
+	var sparse []string
+	for i := range 40 {
+		sparse = append(sparse, fmt.Sprintf("%d-%d", i*2000, i*2000+9))
+	}
+	cases := []struct {
+		name, rng string
+		status    int
+		parts     int // multipart/byteranges parts; 0: a single body
+		body      []byte
+	}{
+		{"40,000 one-byte ranges", "bytes=" + strings.Join(many, ","), 206, 0, content[:79_999]},
+		{"40 sparse ranges", "bytes=" + strings.Join(sparse, ","), 200, 0, content},
+		{"adjacent ranges merge", "bytes=0-9,10-19,15-29", 206, 0, content[:30]},
+		{"two distant ranges", "bytes=0-9,50000-50009", 206, 2, nil},
+		{"suffix range", "bytes=-10", 206, 0, content[len(content)-10:]},
+		{"unsatisfiable", "bytes=200000-", 416, 0, nil},
+	}
+	for _, c := range cases {
+		resp, b := hostGet(t, s, u, http.Header{"Range": {c.rng}})
+		if resp.StatusCode != c.status {
+			t.Errorf("%s: status=%d, want %d", c.name, resp.StatusCode, c.status)
+			continue
+		}
+		if len(b) > len(content)+4096 {
+			t.Errorf("%s: answer of %d bytes for a %d-byte file", c.name, len(b), len(content))
+		}
+		if c.body != nil && !bytes.Equal(b, c.body) {
+			t.Errorf("%s: body of %d bytes, want %d bytes", c.name, len(b), len(c.body))
+		}
+		if c.parts > 0 && bytes.Count(b, []byte("Content-Range:")) != c.parts {
+			t.Errorf("%s: %d parts, want %d", c.name, bytes.Count(b, []byte("Content-Range:")), c.parts)
+		}
+	}
+
+	// One pixel past the limit is refused from the header; at the limit
+	// it is resized.
+	over := uploadFile(t, s, "/amp", "over.png", newPNG(t, 1001, 1000), accessOpts("PRIVATE"))
+	resp, b := hostGet(t, s, jstr(signedURL(t, s, jstr(over, "id"), "size=thumb"), "url"), nil)
+	m := checkHubSpotError(t, "resize 1001x1000", resp, b, http.StatusBadRequest)
+	if m != nil && m["subCategory"] != "IMAGE_TOO_LARGE" {
+		t.Errorf("resize 1001x1000: subCategory=%v, want IMAGE_TOO_LARGE", m["subCategory"])
+	}
+	at := uploadFile(t, s, "/amp", "at.png", newPNG(t, 1000, 1000), accessOpts("PRIVATE"))
+	resp, b = hostGet(t, s, jstr(signedURL(t, s, jstr(at, "id"), "size=thumb"), "url"), nil)
+	wantStatus(t, "resize 1000x1000", resp, b, http.StatusOK)
+
+	// Many resizes at once, with file reads beside them: none fails.
+	var urls []string
+	for i := range 6 {
+		img := uploadFile(t, s, "/amp", fmt.Sprintf("c%d.png", i), newPNG(t, 600+i, 500), accessOpts("PRIVATE"))
+		for _, size := range []string{"icon", "thumb", "medium"} {
+			urls = append(urls, jstr(signedURL(t, s, jstr(img, "id"), "size="+size), "url"))
+		}
+	}
+	var wg sync.WaitGroup
+	codes := make(chan int, len(urls)*2)
+	for _, v := range urls {
+		wg.Go(func() {
+			resp, _ := hostGet(t, s, v, nil)
+			codes <- resp.StatusCode
+			resp, _ = hostGet(t, s, u, nil)
+			codes <- resp.StatusCode
+		})
+	}
+	wg.Wait()
+	close(codes)
+	for c := range codes {
+		if c != http.StatusOK {
+			t.Errorf("concurrent resize or read: status %d, want 200", c)
+		}
 	}
 	checkHealthy(t, s)
 }

@@ -41,6 +41,7 @@ type serveConfig struct {
 	fetchPorts             []string
 	maxUploadSize          int64
 	body                   httpapi.BodyLimits
+	images                 files.ImageLimits
 	importWorkers          int64
 	importWorkersPerPortal int64
 	importAttempts         int64
@@ -71,6 +72,10 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	e.integer(&c.maxUploadSize, "max-upload-size", 1<<30, "largest file an upload or replace may send, in bytes")
 	e.duration(&c.body.IdleTimeout, "body-idle-timeout", 30*time.Second, "longest wait for the next byte of a request body before answering 408 (0: no limit)")
 	e.integer(&c.body.MinRate, "body-min-rate", 1024, "slowest a request body may arrive, in bytes per second averaged over each --body-idle-timeout, before answering 408 (0: no limit)")
+	e.integer(&c.images.MaxPixels, "max-image-pixels", 4096*4096, "largest image, in pixels, that a signed URL's size resizes (read from its header before decoding)")
+	e.integer(&c.images.Memory, "resize-memory", 256<<20, "most memory, in bytes, that image resizes may hold at once")
+	var resizeWorkers int64
+	e.integer(&resizeWorkers, "resize-workers", 0, "image resizes running at once (default one less than the CPUs, at least 1)")
 	var uploadsPerToken int64
 	e.integer(&uploadsPerToken, "max-uploads-per-token", 32, "uploads and replaces one token may have in progress at once; one more is answered 429 (0: no limit)")
 	e.duration(&c.fetch.ConnectTimeout, "fetch-connect-timeout", 10*time.Second, "limit on connecting to an origin")
@@ -92,6 +97,7 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	}
 	c.fetch.MaxRedirects = int(redirects)
 	c.body.UploadsPerToken = int(uploadsPerToken)
+	c.images.Workers = int(resizeWorkers)
 	if redirects == 0 {
 		c.fetch.MaxRedirects = -1
 	}
@@ -169,6 +175,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer bucket.Close()
 	fileSvc := files.New(be.store, bucket, log, clock)
+	fileSvc.SetImageLimits(cfg.images)
 	m := metrics.New()
 	imp, err := be.newImporter(fileSvc, fetcher, tasks.Config{
 		MaxAttempts: int(cfg.importAttempts), MaxBytes: cfg.fetch.MaxBytes, RescueAfter: cfg.rescueAfter,

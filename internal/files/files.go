@@ -23,11 +23,11 @@ import (
 
 // Service implements ferry.FileService and ferry.ContentStore.
 type Service struct {
-	store    ferry.Store
-	bucket   *blob.Bucket
-	log      *slog.Logger
-	clock    ferry.Clock
-	variants chan struct{} // one resize at a time
+	store  ferry.Store
+	bucket *blob.Bucket
+	log    *slog.Logger
+	clock  ferry.Clock
+	images imageWork // bounds on resizing
 }
 
 var _ ferry.FileService = (*Service)(nil)
@@ -35,7 +35,7 @@ var _ ferry.FileService = (*Service)(nil)
 // New returns a Service on store and bucket that reads the time from clock
 // (nil: ferry.SystemClock).
 func New(store ferry.Store, bucket *blob.Bucket, log *slog.Logger, clock ferry.Clock) *Service {
-	return &Service{store: store, bucket: bucket, log: log, clock: ferry.OrSystem(clock), variants: make(chan struct{}, 1)}
+	return &Service{store: store, bucket: bucket, log: log, clock: ferry.OrSystem(clock), images: newImageWork(ImageLimits{})}
 }
 
 // Put stages c and commits it as p says: the one-call form of Stage and

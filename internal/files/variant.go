@@ -15,11 +15,6 @@ import (
 	"ferry/internal/ferry"
 )
 
-// maxVariantBytes bounds the decoded size of an image Ferry resizes, so
-// that a small file that declares huge dimensions (or 16 bits a channel)
-// cannot exhaust memory. One variant is made at a time (Service.variants).
-const maxVariantBytes = 100 << 20
-
 func variantPrefix(f ferry.File) string {
 	return fmt.Sprintf("variants/%d/%d/", f.Portal, f.ID)
 }
@@ -44,19 +39,24 @@ func (s *Service) OpenVariant(ctx context.Context, f ferry.File, size string, up
 	return r, ct, err
 }
 
-// ensureVariant makes a variant unless it exists. Variants are made one at
-// a time, so that concurrent requests cannot multiply the memory a
-// decode takes; a request that waited finds the variant made.
+// ensureVariant makes a variant unless it exists. A request that waited
+// for its share of resize work may find the variant made meanwhile.
 func (s *Service) ensureVariant(ctx context.Context, f ferry.File, key string, edge int, upscale bool, ct string) error {
 	if ok, err := s.bucket.Exists(ctx, key); err != nil || ok {
 		return ferry.Wrap(err, "variant exists")
 	}
-	select {
-	case s.variants <- struct{}{}:
-		defer func() { <-s.variants }()
-	case <-ctx.Done():
-		return ctx.Err()
+	if f.Type != "IMG" || f.Width*f.Height == 0 {
+		return ferry.Invalidf("size", "file %s is not an image that can be resized", f.ID)
 	}
+	cost, err := s.decodeCost(ctx, f, edge)
+	if err != nil {
+		return err
+	}
+	release, err := s.images.acquire(ctx, cost)
+	if err != nil {
+		return err
+	}
+	defer release()
 	if ok, err := s.bucket.Exists(ctx, key); err != nil || ok {
 		return ferry.Wrap(err, "variant exists")
 	}
@@ -64,12 +64,6 @@ func (s *Service) ensureVariant(ctx context.Context, f ferry.File, key string, e
 }
 
 func (s *Service) makeVariant(ctx context.Context, f ferry.File, key string, edge int, upscale bool, ct string) error {
-	if f.Type != "IMG" || f.Width*f.Height == 0 {
-		return ferry.Invalidf("size", "file %s is not an image that can be resized", f.ID)
-	}
-	if err := s.checkDecodedSize(ctx, f); err != nil {
-		return err
-	}
 	r, err := s.Open(ctx, f)
 	if err != nil {
 		return err
@@ -97,27 +91,32 @@ func (s *Service) makeVariant(ctx context.Context, f ferry.File, key string, edg
 	return ferry.Wrap(err, "write variant")
 }
 
-// checkDecodedSize refuses an image whose decoded pixels would take more
-// than maxVariantBytes: 8 bytes a pixel for 16-bit colour, else 4.
-func (s *Service) checkDecodedSize(ctx context.Context, f ferry.File) error {
+// decodeCost reads an image's header, before any decoding, and returns
+// the bytes its resize will hold: the decoded pixels (8 bytes a pixel for
+// 16-bit colour, else 4) and the variant. An image of more pixels than
+// the limit is refused.
+func (s *Service) decodeCost(ctx context.Context, f ferry.File, edge int) (int64, error) {
 	r, err := s.Open(ctx, f)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer r.Close()
-	cfg, _, err := image.DecodeConfig(r)
+	cfg, _, err := image.DecodeConfig(io.LimitReader(r, 32<<20))
 	if err != nil {
-		return ferry.Invalidf("size", "file %s could not be decoded as an image", f.ID)
+		return 0, ferry.Invalidf("size", "file %s could not be decoded as an image", f.ID)
+	}
+	pixels := int64(cfg.Width) * int64(cfg.Height)
+	if pixels > s.images.limits.MaxPixels {
+		return 0, &ferry.Error{Kind: ferry.Invalid, SubCategory: "IMAGE_TOO_LARGE",
+			Message: fmt.Sprintf("file %s is %dx%d, %d pixels, more than the %d this server resizes", f.ID, cfg.Width, cfg.Height, pixels, s.images.limits.MaxPixels),
+			Details: []ferry.Detail{{In: "size", Code: "IMAGE_TOO_LARGE", Message: "the image has too many pixels to resize"}}}
 	}
 	bpp := int64(4)
 	switch cfg.ColorModel {
 	case color.RGBA64Model, color.NRGBA64Model, color.Gray16Model:
 		bpp = 8
 	}
-	if int64(cfg.Width)*int64(cfg.Height)*bpp > maxVariantBytes {
-		return ferry.Invalidf("size", "file %s is too large an image to resize (%dx%d)", f.ID, cfg.Width, cfg.Height)
-	}
-	return nil
+	return pixels*bpp + int64(edge)*int64(edge)*4, nil
 }
 
 // fit scales w×h to fit in an edge×edge box, keeping the aspect ratio;

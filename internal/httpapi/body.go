@@ -146,7 +146,6 @@ func (s *server) limitUploads(next http.HandlerFunc) http.HandlerFunc {
 		}
 		s.uploads.mu.Unlock()
 		if n >= max {
-			w.Header().Set("Retry-After", "1")
 			writeError(w, r, s.log, &ferry.Error{Kind: ferry.RateLimited, SubCategory: "TOO_MANY_UPLOADS",
 				Message: fmt.Sprintf("This token has %d uploads in progress, the most it may have at once; retry when one has finished.", max)})
 			return

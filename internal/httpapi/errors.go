@@ -56,6 +56,9 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if fe.Kind == ferry.Unauthenticated {
 		w.Header().Set("X-HubSpot-Auth-Failure", "401 Unauthorized")
 	}
+	if (fe.Kind == ferry.Unavailable || fe.Kind == ferry.RateLimited) && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "1") // a dependency or a share that comes back soon
+	}
 	if fe.Kind == ferry.Forbidden {
 		body.Links = map[string]string{"scopes": "https://developers.hubspot.com/scopes"}
 	}

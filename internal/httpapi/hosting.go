@@ -66,7 +66,7 @@ func (s *server) serveContent(w http.ResponseWriter, r *http.Request, f *ferry.F
 	defer rc.Close()
 	s.contentHeaders(w, f, f.ContentType, attachment)
 	w.Header().Set("ETag", fmt.Sprintf("%q", f.MD5))
-	http.ServeContent(w, r, f.FileName(), f.UpdatedAt, rc)
+	serveBytes(w, r, f.FileName(), f.UpdatedAt, rc, f.Size)
 }
 
 // serveVariant serves a resized image that a signed URL asked for.
@@ -79,7 +79,15 @@ func (s *server) serveVariant(w http.ResponseWriter, r *http.Request, f *ferry.F
 	defer rc.Close()
 	s.contentHeaders(w, f, ct, false)
 	w.Header().Set("ETag", fmt.Sprintf("%q", f.MD5+"-"+g.size))
-	http.ServeContent(w, r, f.FileName(), f.UpdatedAt, rc.(io.ReadSeeker))
+	size, err := rc.Seek(0, io.SeekEnd)
+	if err == nil {
+		_, err = rc.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	serveBytes(w, r, f.FileName(), f.UpdatedAt, rc, size)
 }
 
 func (s *server) contentHeaders(w http.ResponseWriter, f *ferry.File, ct string, attachment bool) {
