@@ -30,6 +30,7 @@ type importService interface {
 	ferry.ImportService
 	ferry.FolderTaskService
 	workerPool
+	RunMaintenance(ctx context.Context) error
 }
 
 // backend is an opened database: the store, a constructor for the

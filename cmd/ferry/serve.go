@@ -49,6 +49,7 @@ type serveConfig struct {
 	taskRetention          time.Duration
 	bootstrapToken         string
 	bootstrapPortal        int64
+	emulator               emulatorFlags
 }
 
 func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -89,6 +90,7 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	e.integer(&c.importAttempts, "import-attempts", tasks.MaxAttemptsDefault, "attempts before a transient fetch failure cancels an import (0 takes the default)")
 	e.duration(&c.rescueAfter, "rescue-after", 0, "how long an import may run before it is treated as abandoned by a crashed instance and retried (default: fetch total timeout + 10% + 1m)")
 	e.duration(&c.taskRetention, "task-retention", tasks.TaskRetentionDefault, "how long finished tasks stay readable (0 takes the default)")
+	c.emulator.define(e)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -161,8 +163,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer be.close()
-	// One clock for everything that reads the time.
+	// One clock for everything that reads the time: the real one, or the
+	// emulator's, which its control routes move.
 	var clock ferry.Clock = ferry.SystemClock
+	emuClock := cfg.emulator.clock()
+	if emuClock != nil {
+		clock = emuClock
+	}
 	be.sql.SetClock(clock)
 	if cfg.bootstrapToken != "" {
 		if err := ferry.EnsureToken(ctx, be.store, cfg.bootstrapToken, ferry.PortalID(cfg.bootstrapPortal), ferry.AllScopes, clock.Now()); err != nil {
@@ -199,8 +206,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ln.Close()
 		return err
 	}
-	handler, err := httpapi.NewHandler(log, auth, fileSvc, imp, imp,
-		httpapi.Options{PublicURL: publicURL, MaxUploadBytes: cfg.maxUploadSize, Body: cfg.body, ObserveRequest: m.ObserveRequest, Clock: clock, Console: con})
+	opts := httpapi.Options{PublicURL: publicURL, MaxUploadBytes: cfg.maxUploadSize, Body: cfg.body, ObserveRequest: m.ObserveRequest, Clock: clock, Console: con}
+	if err := cfg.emulator.wire(ctx, &opts, emulatorDeps{log: log, be: be, bucket: bucket, files: fileSvc, fetcher: fetcher, clock: emuClock, imp: imp}); err != nil {
+		ln.Close()
+		return err
+	}
+	handler, err := httpapi.NewHandler(log, auth, fileSvc, imp, imp, opts)
 	if err != nil {
 		ln.Close()
 		return err
@@ -213,13 +224,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		defer stop()
 	}
-	return serve(ctx, log, ln, handler, imp, publicURL)
+	return serve(ctx, log, ln, handler, imp, publicURL, cfg.emulator.readyFile)
 }
 
 // serve runs the HTTP server and the import workers until ctx ends, then
 // shuts both down: requests in flight finish, running imports go back to
 // the queue for the next start.
-func serve(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handler, imp workerPool, publicURL string) error {
+func serve(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handler, imp workerPool, publicURL, readyFile string) error {
 	if err := imp.Start(context.WithoutCancel(ctx)); err != nil {
 		ln.Close()
 		return fmt.Errorf("start workers: %w", err)
@@ -228,6 +239,14 @@ func serve(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handle
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(httpapi.Listener(ln)) }()
 	log.Info("listening", "addr", ln.Addr().String(), "publicURL", publicURL)
+	if readyFile != "" {
+		if err := writeReadyFile(readyFile, ln.Addr().String(), publicURL); err != nil {
+			srv.Close()
+			imp.Stop(context.Background())
+			return err
+		}
+		defer os.Remove(readyFile)
+	}
 	select {
 	case err := <-errc:
 		imp.Stop(context.Background())

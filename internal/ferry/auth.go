@@ -18,10 +18,12 @@ const (
 	ScopeFilesDelete Scope = "files.delete"
 	ScopeHiddenRead  Scope = "files.ui_hidden.read"
 	ScopeHiddenWrite Scope = "files.ui_hidden.write"
+	// ScopeAdmin is Ferry's own: it allows the emulator's control routes.
+	ScopeAdmin Scope = "ferry.admin"
 )
 
 // AllScopes lists every scope Ferry knows.
-var AllScopes = []Scope{ScopeFiles, ScopeFilesRead, ScopeFilesWrite, ScopeFilesDelete, ScopeHiddenRead, ScopeHiddenWrite}
+var AllScopes = []Scope{ScopeFiles, ScopeFilesRead, ScopeFilesWrite, ScopeFilesDelete, ScopeHiddenRead, ScopeHiddenWrite, ScopeAdmin}
 
 // The scope sets of the spec: an operation names one of these, and a token
 // with any single scope in it may call the operation.

@@ -64,3 +64,15 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	encode(w, fe.Kind.Status(), body)
 }
+
+// WriteError is writeError for the emulator's control routes, so that
+// they answer with the same HubSpot error body as the API.
+func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	writeError(w, r, log, err)
+}
+
+// WriteStatus writes HubSpot's error body with any status, category and
+// message: the emulator's injected failures (500, 502, 503, 504).
+func WriteStatus(w http.ResponseWriter, r *http.Request, status int, category, message string) {
+	encode(w, status, errorBody{Status: "error", Message: message, CorrelationID: correlationID(r.Context()), Category: category})
+}

@@ -24,6 +24,10 @@ func (s *server) addRoutes(mux *http.ServeMux) {
 		w.Write([]byte("ok\n"))
 	})
 	openapi.Register(mux) // GET /openapi.json and GET /docs, without a token
+	if s.opts.Control != nil {
+		// The emulator's control routes (ferry serve --emulator only).
+		mux.Handle("/_ferry/", s.requireScopes([]ferry.Scope{ferry.ScopeAdmin}, s.opts.Control.ServeHTTP))
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, ferry.Errorf(ferry.NotFound, "No route for %s %s.", r.Method, r.URL.Path))
 	})
@@ -35,7 +39,7 @@ func (s *server) addRoutes(mux *http.ServeMux) {
 func (s *server) addAPIRoutes(mux *http.ServeMux, base string) {
 	read, write, del := ferry.ReadScopes, ferry.WriteScopes, ferry.DeleteScopes
 	api := func(method, path string, scopes []ferry.Scope, h http.HandlerFunc) {
-		mux.Handle(method+" "+base+path, s.requireScopes(scopes, h))
+		mux.Handle(method+" "+base+path, s.withOperation(method, path, scopes, h))
 	}
 
 	api("POST", "/files", write, s.limitUploads(s.handleUpload))

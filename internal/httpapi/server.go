@@ -32,6 +32,14 @@ type Options struct {
 	// Console, if set, is the web console, served under /console/; GET /
 	// then redirects there.
 	Console http.Handler
+	// Outer and Inner, if set, wrap every Files API operation: Outer
+	// before authentication, Inner after it, with the token in the
+	// request's context (ferry.TokenFrom). The emulator's journal and
+	// faults use them.
+	Outer, Inner Wrapper
+	// Control, if set, serves /_ferry/ to tokens with the ferry.admin
+	// scope: the emulator's control routes. Without it, /_ferry/ is 404.
+	Control http.Handler
 }
 
 type server struct {

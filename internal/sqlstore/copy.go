@@ -157,64 +157,87 @@ func copyTable(ctx context.Context, src, dst *Store, table string) (int64, error
 	if a, b := slices.Sorted(slices.Values(cols)), slices.Sorted(slices.Values(dstCols)); !slices.Equal(a, b) {
 		return 0, fmt.Errorf("the source has columns %v and the destination %v: are both at the same schema version?", a, b)
 	}
-	quoted := make([]string, len(cols))
-	for i, c := range cols {
-		quoted[i] = quoteIdent(c)
-	}
-	list := strings.Join(quoted, ", ")
+	list := columnList(cols)
 	rows, err := src.query(ctx, `SELECT `+list+` FROM `+quoteIdent(table))
 	if err != nil {
 		return 0, err
 	}
 	defer rows.Close()
-
-	perInsert := max(1, maxParams/len(cols))
-	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
-	insert := func(args []any) error {
-		n := len(args) / len(cols)
-		q := `INSERT INTO ` + quoteIdent(table) + ` (` + list + `) VALUES ` +
-			strings.TrimSuffix(strings.Repeat(tuple+", ", n), ", ")
-		_, err := dst.exec(ctx, q, args...)
-		return err
-	}
-	var (
-		copied int64
-		batch  = make([]any, 0, perInsert*len(cols))
-		vals   = make([]any, len(cols))
-		ptrs   = make([]any, len(cols))
-	)
+	ins := newBatchInsert(dst, table, cols)
+	vals, ptrs := make([]any, len(cols)), make([]any, len(cols))
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
-			return copied, err
+			return ins.rows, err
 		}
 		for i, c := range cols {
 			v, err := convert(vals[i], dstTypes[c])
 			if err != nil {
-				return copied, fmt.Errorf("column %s: %w", c, err)
+				return ins.rows, fmt.Errorf("column %s: %w", c, err)
 			}
-			batch = append(batch, v)
+			vals[i] = v
 		}
-		if len(batch) == cap(batch) {
-			if err := insert(batch); err != nil {
-				return copied, err
-			}
-			copied += int64(len(batch) / len(cols))
-			batch = batch[:0]
+		if err := ins.add(ctx, vals); err != nil {
+			return ins.rows, err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return copied, err
+		return ins.rows, err
 	}
-	if len(batch) > 0 {
-		if err := insert(batch); err != nil {
-			return copied, err
-		}
-		copied += int64(len(batch) / len(cols))
+	return ins.rows, ins.flush(ctx)
+}
+
+// columnList returns cols quoted and comma-separated.
+func columnList(cols []string) string {
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = quoteIdent(c)
 	}
-	return copied, nil
+	return strings.Join(quoted, ", ")
+}
+
+// batchInsert inserts rows into a table several at a time.
+type batchInsert struct {
+	st          *Store
+	table, list string
+	tuple       string
+	ncols       int
+	batch       []any
+	rows        int64 // rows inserted so far
+}
+
+func newBatchInsert(st *Store, table string, cols []string) *batchInsert {
+	per := max(1, maxParams/len(cols))
+	return &batchInsert{st: st, table: table, list: columnList(cols), ncols: len(cols),
+		tuple: "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")",
+		batch: make([]any, 0, per*len(cols))}
+}
+
+// add queues one row (its values are copied), inserting when a batch is full.
+func (b *batchInsert) add(ctx context.Context, vals []any) error {
+	b.batch = append(b.batch, vals...)
+	if len(b.batch) == cap(b.batch) {
+		return b.flush(ctx)
+	}
+	return nil
+}
+
+// flush inserts the queued rows.
+func (b *batchInsert) flush(ctx context.Context) error {
+	n := len(b.batch) / b.ncols
+	if n == 0 {
+		return nil
+	}
+	q := `INSERT INTO ` + quoteIdent(b.table) + ` (` + b.list + `) VALUES ` +
+		strings.TrimSuffix(strings.Repeat(b.tuple+", ", n), ", ")
+	if _, err := b.st.exec(ctx, q, b.batch...); err != nil {
+		return err
+	}
+	b.rows += int64(n)
+	b.batch = b.batch[:0]
+	return nil
 }
 
 // convert turns a value read from one driver into what the destination

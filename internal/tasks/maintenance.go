@@ -26,6 +26,16 @@ func maintenanceJob() *river.PeriodicJob {
 		func() (river.JobArgs, *river.InsertOpts) { return MaintenanceArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})
 }
 
+// RunMaintenance queues the maintenance job to run at once, as the
+// emulator does after it moves its clock, so that expiry and retention
+// catch up without waiting for the next periodic run.
+func (e *Engine) RunMaintenance(ctx context.Context) error {
+	if _, err := e.client.Insert(ctx, MaintenanceArgs{}, nil); err != nil {
+		return fmt.Errorf("queue maintenance: %w", err)
+	}
+	return nil
+}
+
 type maintenanceWorker struct {
 	river.WorkerDefaults[MaintenanceArgs]
 	e *Engine

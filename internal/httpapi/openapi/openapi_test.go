@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -47,7 +48,7 @@ func TestDocumentValidates(t *testing.T) {
 const apiPrefix = "/files/v3/"
 
 // Every operation outside the Files API is Ferry's own, needs no token and
-// says so; every Files API operation needs a bearer token with scopes from
+// says so (but the emulator's control routes need a ferry.admin token); every Files API operation needs a bearer token with scopes from
 // HubSpot's vocabulary.
 func TestExtensionsAndSecurity(t *testing.T) {
 	doc := loadFerry(t)
@@ -71,7 +72,13 @@ func TestExtensionsAndSecurity(t *testing.T) {
 				if !ext {
 					t.Errorf("%s: not a HubSpot Files API path, so it must carry x-ferry-extension: true", where)
 				}
-				if len(*op.Security) != 0 {
+				admin := []openapi3.SecurityRequirement{{"bearerAuth": {"ferry.admin"}}}
+				switch {
+				case strings.HasPrefix(path, "/_ferry/"):
+					if !reflect.DeepEqual([]openapi3.SecurityRequirement(*op.Security), admin) {
+						t.Errorf("%s: the emulator's control routes need a ferry.admin token, but security=%v", where, *op.Security)
+					}
+				case len(*op.Security) != 0:
 					t.Errorf("%s: Ferry's own endpoints need no token, but security=%v", where, *op.Security)
 				}
 				continue

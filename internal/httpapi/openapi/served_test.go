@@ -37,7 +37,7 @@ func (noFiles) FindFileByPath(context.Context, ferry.PortalID, string) (ferry.Fi
 func newServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	h, err := httpapi.NewHandler(slog.New(slog.DiscardHandler), noTokens{}, noFiles{}, nil, nil,
-		httpapi.Options{PublicURL: "http://ferry.test"})
+		httpapi.Options{PublicURL: "http://ferry.test", Control: http.NotFoundHandler()}) // the emulator's routes, behind auth
 	if err != nil {
 		t.Fatalf("NewHandler: %v", err)
 	}
@@ -55,7 +55,8 @@ var sample = map[string]string{
 // TestDocumentMatchesRoutes sends a request to every operation of the
 // document through Ferry's real handler, without a token. Every Files API
 // operation, under every version prefix httpapi serves, must exist and
-// refuse with 401; Ferry's own endpoints must answer without one. A path
+// refuse with 401; Ferry's own endpoints must answer without one, unless
+// they declare security (the emulator's control routes). A path
 // the document lists but the server does not route answers 404 "No route".
 func TestDocumentMatchesRoutes(t *testing.T) {
 	srv := newServer(t)
@@ -80,7 +81,7 @@ func TestDocumentMatchesRoutes(t *testing.T) {
 			t.Errorf("%s: no sample value for a path parameter", path)
 			continue
 		}
-		for method := range item.Operations() {
+		for method, op := range item.Operations() {
 			if rest, ok := strings.CutPrefix(target, "/files/v3/"); ok {
 				for _, prefix := range httpapi.APIVersions {
 					code, body := do(t, srv, method, prefix+"/"+rest)
@@ -91,6 +92,9 @@ func TestDocumentMatchesRoutes(t *testing.T) {
 				continue
 			}
 			want := http.StatusOK
+			if op.Security != nil && len(*op.Security) > 0 {
+				want = http.StatusUnauthorized // Ferry's own routes that need a token
+			}
 			if strings.HasPrefix(path, "/hubfs/") {
 				want = http.StatusNotFound // no file here, but the route is served, without a token
 			}

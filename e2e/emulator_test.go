@@ -1,0 +1,296 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// controlRoutes is one request to each of the emulator's control routes.
+var controlRoutes = []struct {
+	method, path string
+	body         any
+}{
+	{"POST", "/_ferry/reset", nil},
+	{"POST", "/_ferry/reset?portal=1", nil},
+	{"GET", "/_ferry/clock", nil},
+	{"POST", "/_ferry/clock", map[string]any{"advance": "PT25H"}},
+	{"DELETE", "/_ferry/clock", nil},
+	{"POST", "/_ferry/seed", map[string]any{"folders": []string{"/x"}}},
+	{"POST", "/_ferry/snapshots/base", nil},
+	{"POST", "/_ferry/snapshots/base/restore", nil},
+	{"GET", "/_ferry/snapshots", nil},
+	{"POST", "/_ferry/faults", map[string]any{"operation": "getById", "action": map[string]any{"status": 500}}},
+	{"GET", "/_ferry/faults", nil},
+	{"DELETE", "/_ferry/faults", nil},
+	{"POST", "/_ferry/tasks/abc/release", nil},
+	{"GET", "/_ferry/requests", nil},
+	{"DELETE", "/_ferry/requests", nil},
+}
+
+// startEmulator starts ferry serve --emulator with extra flags.
+func startEmulator(t *testing.T, flags ...string) *server {
+	t.Helper()
+	return startServer(t, append([]string{"--emulator"}, flags...)...)
+}
+
+// control calls a control route with the bootstrap token and wants status.
+func control(t *testing.T, s *server, method, path string, body any, want int) map[string]any {
+	t.Helper()
+	resp, b := s.do(method, path, body, s.Token)
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s: status = %d, want %d\n%s", method, path, resp.StatusCode, want, b)
+	}
+	if len(b) == 0 {
+		return nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%s %s: %v\n%s", method, path, err, b)
+	}
+	return m
+}
+
+func TestEmulatorOffEveryControlRouteIs404(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	f := uploadFile(t, s, "/keep", "a.txt", []byte("kept"), map[string]any{"access": "PUBLIC_INDEXABLE", "ttl": "P1D"})
+	for _, rt := range controlRoutes {
+		resp, b := s.do(rt.method, rt.path, rt.body, s.Token)
+		wantError(t, rt.method+" "+rt.path+" without --emulator", resp, b, http.StatusNotFound, "OBJECT_NOT_FOUND")
+	}
+	// Nothing moved: the file is there, not expired, its blob kept.
+	got := getFile(t, s, f["id"].(string))
+	if got["id"] != f["id"] {
+		t.Fatalf("file after control calls = %v", got)
+	}
+	checkServed(t, s, "file after control calls", f["url"].(string), []byte("kept"))
+	if n := len(blobFiles(t, s)); n != 1 {
+		t.Errorf("blobs after control calls = %d, want 1", n)
+	}
+}
+
+func TestEmulatorControlNeedsAdminScope(t *testing.T) {
+	t.Parallel()
+	s := startEmulator(t)
+	reader := s.createToken(1, "files")
+	for _, rt := range controlRoutes {
+		resp, b := s.do(rt.method, rt.path, rt.body, "")
+		wantError(t, rt.method+" "+rt.path+" without a token", resp, b, http.StatusUnauthorized, "INVALID_AUTHENTICATION")
+		resp, b = s.do(rt.method, rt.path, rt.body, reader)
+		wantError(t, rt.method+" "+rt.path+" with files scope only", resp, b, http.StatusForbidden, "MISSING_SCOPES")
+	}
+	admin := s.createToken(1, "ferry.admin")
+	resp, b := s.do("GET", "/_ferry/clock", nil, admin)
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /_ferry/clock with ferry.admin: %d %s", resp.StatusCode, b)
+	}
+}
+
+func TestEmulatorReadyFile(t *testing.T) {
+	t.Parallel()
+	skipShort(t)
+	dir := t.TempDir()
+	ready := filepath.Join(dir, "ready.json")
+	os.WriteFile(ready, []byte(`{"url":"stale"}`), 0o644) // an earlier run's file must not pass for this one
+	cmd := exec.Command(ferryBin, "serve", "--addr", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data"), "--ready-file", ready, "--emulator")
+	cmd.Env = append(ferryFreeEnv(), "FERRY_BOOTSTRAP_TOKEN=ready-token")
+	var log syncBuffer
+	cmd.Stderr = &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	var got struct{ URL, Addr string }
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		b, err := os.ReadFile(ready)
+		if err == nil && json.Unmarshal(b, &got) == nil && got.URL != "stale" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no ready file within 30s (last %q, %v)\n%s", b, err, log.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got.URL != "http://"+got.Addr || !strings.HasPrefix(got.Addr, "127.0.0.1:") || strings.HasSuffix(got.Addr, ":0") {
+		t.Fatalf("ready file = %+v, want the URL of the listening address", got)
+	}
+	// Ready means ready: the first request, with no retry, is answered.
+	req, _ := http.NewRequest("GET", got.URL+"/_ferry/clock", nil)
+	req.Header.Set("Authorization", "Bearer ready-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET /_ferry/clock right after the ready file: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /_ferry/clock: %d", resp.StatusCode)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no exit within 10s of SIGINT")
+	}
+	if _, err := os.Stat(ready); !os.IsNotExist(err) {
+		t.Errorf("ready file after exit: %v, want it removed", err)
+	}
+}
+
+func TestEmulatorResetAllOrOnePortal(t *testing.T) {
+	t.Parallel()
+	s := startEmulator(t)
+	other := s.createToken(2, "files")
+	a := uploadFile(t, s, "/one", "a.txt", []byte("portal one"), accessOpts("PUBLIC_INDEXABLE"))
+	createFolder(t, s, map[string]any{"name": "empty", "parentPath": "/one"})
+	resp, b := sendForm(t, s, "POST", filesPath, other,
+		filePart("b.txt", "text/plain", []byte("portal two")), fieldPart("folderPath", "/two"), optionsPart(accessOpts("PUBLIC_INDEXABLE")))
+	bFile := checkCreatedFile(t, s, "upload to portal 2", resp, b)
+	if n := len(blobFiles(t, s)); n != 2 {
+		t.Fatalf("blobs before reset = %d, want 2", n)
+	}
+
+	control(t, s, "POST", "/_ferry/reset?portal=2", nil, http.StatusNoContent)
+	resp, b = s.do("GET", filesPath+"/"+bFile["id"].(string), nil, other)
+	wantError(t, "portal 2's file after its reset", resp, b, http.StatusNotFound, "OBJECT_NOT_FOUND")
+	checkNotServed(t, s, "portal 2's file after its reset", bFile["url"].(string))
+	checkServed(t, s, "portal 1's file after portal 2's reset", a["url"].(string), []byte("portal one"))
+	if keys := blobFiles(t, s); len(keys) != 1 || !strings.HasPrefix(keys[0], "files/1/") {
+		t.Errorf("blobs after portal 2's reset = %v, want portal 1's only", keys)
+	}
+
+	start := time.Now()
+	control(t, s, "POST", "/_ferry/reset", nil, http.StatusNoContent)
+	t.Logf("reset of everything took %s", time.Since(start))
+	resp, b = s.do("GET", filesPath+"/"+a["id"].(string), nil, s.Token)
+	wantError(t, "portal 1's file after a full reset", resp, b, http.StatusNotFound, "OBJECT_NOT_FOUND")
+	resp, b = s.do("GET", foldersPath+"/"+url.PathEscape("/one"), nil, s.Token)
+	wantError(t, "folder after a full reset", resp, b, http.StatusNotFound, "OBJECT_NOT_FOUND")
+	if keys := blobFiles(t, s); len(keys) != 0 {
+		t.Errorf("blobs after a full reset = %v, want none", keys)
+	}
+	// Tokens stay: both still authenticate.
+	if ids := searchAll(t, s, filesPath+"/search", nil); len(ids) != 0 {
+		t.Errorf("search after reset = %v", ids)
+	}
+	resp, _ = s.do("GET", filesPath+"/search", nil, other)
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("portal 2's token after reset: %d", resp.StatusCode)
+	}
+}
+
+func TestEmulatorClockExpiresTTLFilesAndSignedURLs(t *testing.T) {
+	t.Parallel()
+	s := startEmulator(t)
+	ttl := uploadFile(t, s, "/c", "ttl.txt", []byte("short-lived"), map[string]any{"access": "PUBLIC_INDEXABLE", "ttl": "P1D"})
+	priv := uploadFile(t, s, "/c", "private.txt", []byte("private"), accessOpts("PRIVATE"))
+	signed := signedURL(t, s, priv["id"].(string), "expirationSeconds=3600")["url"].(string)
+	checkServed(t, s, "signed URL before the jump", signed, []byte("private"))
+	checkServed(t, s, "ttl file before the jump", ttl["url"].(string), []byte("short-lived"))
+
+	clock := control(t, s, "POST", "/_ferry/clock", map[string]any{"advance": "PT25H"}, http.StatusOK)
+	now, err := time.Parse(time.RFC3339, clock["now"].(string))
+	if err != nil || now.Sub(time.Now()) < 24*time.Hour {
+		t.Fatalf("clock after advancing PT25H = %v (%v)", clock, err)
+	}
+	checkNotServed(t, s, "ttl file after the jump", ttl["url"].(string))
+	checkNotServed(t, s, "signed URL after the jump", signed)
+	// The expiry job runs on the next tick: the file and its blob go.
+	waitFor(t, 30*time.Second, "the expired file's deletion", func() bool {
+		resp, _ := s.do("GET", filesPath+"/"+ttl["id"].(string), nil, s.Token)
+		return resp.StatusCode == http.StatusNotFound && len(blobFiles(t, s)) == 1
+	})
+
+	// Back to real time: a fresh signed URL works again; the clock says real.
+	clock = control(t, s, "DELETE", "/_ferry/clock", nil, http.StatusOK)
+	if clock["real"] != true {
+		t.Errorf("clock after DELETE = %v, want real", clock)
+	}
+	signed = signedURL(t, s, priv["id"].(string), "expirationSeconds=60")["url"].(string)
+	checkServed(t, s, "signed URL at real time", signed, []byte("private"))
+
+	// set moves to an absolute time; a bad body is a validation error.
+	clock = control(t, s, "POST", "/_ferry/clock", map[string]any{"set": "2031-02-03T04:05:06Z"}, http.StatusOK)
+	if !strings.HasPrefix(clock["now"].(string), "2031-02-03T04:05") {
+		t.Errorf("clock after set = %v", clock)
+	}
+	for _, body := range []any{map[string]any{}, map[string]any{"advance": "25 hours"}, map[string]any{"set": "tomorrow"},
+		map[string]any{"advance": "PT1H", "set": "2031-01-01T00:00:00Z"}, map[string]any{"speed": 2}} {
+		resp, b := s.do("POST", "/_ferry/clock", body, s.Token)
+		wantError(t, "POST /_ferry/clock with a bad body", resp, b, http.StatusBadRequest, "VALIDATION_ERROR")
+	}
+}
+
+func TestEmulatorJournalShowsWhatTheClientSent(t *testing.T) {
+	t.Parallel()
+	s := startEmulator(t, "--journal-size", "3")
+	content := []byte("journal me")
+	uploadFile(t, s, "/j", "j.txt", content, map[string]any{"access": "PRIVATE", "duplicateValidationStrategy": "NONE"})
+	createFolder(t, s, map[string]any{"name": "jf", "parentPath": "/j"})
+
+	got := control(t, s, "GET", "/_ferry/requests?operation=upload", nil, http.StatusOK)["results"].([]any)
+	if len(got) != 1 {
+		t.Fatalf("journal of upload = %v, want one entry", got)
+	}
+	en := got[0].(map[string]any)
+	if en["operationId"] != "uploadFile" || en["hubspotOperation"] != "upload" || en["method"] != "POST" ||
+		en["path"] != filesPath || en["status"] != float64(201) || en["portal"] != float64(1) || en["correlationId"] == "" {
+		t.Errorf("journal entry = %v", en)
+	}
+	if auth := en["headers"].(map[string]any)["Authorization"]; !jsonEqual(auth, []any{"REDACTED"}) {
+		t.Errorf("journaled Authorization = %v, want it redacted", auth)
+	}
+	parts := map[string]map[string]any{}
+	for _, p := range en["multipart"].([]any) {
+		parts[p.(map[string]any)["name"].(string)] = p.(map[string]any)
+	}
+	if f := parts["file"]; f == nil || f["fileName"] != "j.txt" || f["size"] != float64(len(content)) || f["md5"] != contentMD5(content) {
+		t.Errorf("journaled file part = %v, want j.txt, %d bytes, MD5 %s", f, len(content), contentMD5(content))
+	}
+	if parts["folderPath"]["value"] != "/j" {
+		t.Errorf("journaled folderPath = %v", parts["folderPath"])
+	}
+	var opts map[string]any
+	if err := json.Unmarshal([]byte(parts["options"]["value"].(string)), &opts); err != nil || opts["access"] != "PRIVATE" || opts["duplicateValidationStrategy"] != "NONE" {
+		t.Errorf("journaled options = %v (%v)", parts["options"], err)
+	}
+
+	folder := control(t, s, "GET", "/_ferry/requests?operation=createFolder&limit=1", nil, http.StatusOK)["results"].([]any)
+	if len(folder) != 1 || !jsonEqual(folder[0].(map[string]any)["body"], map[string]any{"name": "jf", "parentPath": "/j"}) {
+		t.Errorf("journaled folder create = %v, want its JSON body parsed", folder)
+	}
+	// The ring keeps the newest three; other portals' filter finds none.
+	for range 3 {
+		s.do("GET", filesPath+"/search", nil, s.Token)
+	}
+	if all := control(t, s, "GET", "/_ferry/requests", nil, http.StatusOK)["results"].([]any); len(all) != 3 ||
+		all[0].(map[string]any)["operationId"] != "searchFiles" {
+		t.Errorf("journal after 5 requests with --journal-size 3 = %d entries, want the 3 newest", len(all))
+	}
+	if none := control(t, s, "GET", "/_ferry/requests?portal=2", nil, http.StatusOK)["results"].([]any); len(none) != 0 {
+		t.Errorf("journal for portal 2 = %v", none)
+	}
+	control(t, s, "DELETE", "/_ferry/requests", nil, http.StatusNoContent)
+	if all := control(t, s, "GET", "/_ferry/requests", nil, http.StatusOK)["results"].([]any); len(all) != 0 {
+		t.Errorf("journal after DELETE = %v", all)
+	}
+	resp, b := s.do("GET", "/_ferry/requests?limit=0", nil, s.Token)
+	wantError(t, "limit=0", resp, b, http.StatusBadRequest, "VALIDATION_ERROR")
+}
