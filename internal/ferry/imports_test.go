@@ -26,6 +26,10 @@ var allowedInternal = map[string][]string{
 	// The importer turns the fetcher's failures into task errors; fetch
 	// itself knows nothing of Ferry.
 	"internal/tasks": {"internal/ferry", "internal/fetch"},
+	// The emulator is a test double built on the real parts: it resets
+	// and snapshots the store, writes errors as httpapi does, seeds
+	// through the fetcher and gates the task engine's imports.
+	"internal/emulator": {"internal/ferry", "internal/fetch", "internal/httpapi", "internal/sqlstore", "internal/tasks"},
 }
 
 func TestImportRules(t *testing.T) {
