@@ -41,25 +41,20 @@ func (c *Console) file(r *http.Request) (ferry.File, error) {
 	if err != nil {
 		return ferry.File{}, err
 	}
-	v := visitorFrom(r.Context())
-	f, err := c.svc.Files.FindFile(r.Context(), v.Portal(), id)
-	if err == nil && f.Access.Hidden() && !v.Token.HasAny(ferry.HiddenReadScopes) {
-		err = ferry.Errorf(ferry.Forbidden, "This file is hidden; reading it needs one of %s.", scopeList(ferry.HiddenReadScopes))
-	}
-	return f, err
+	return c.svc.Files.FindFile(r.Context(), visitorFrom(r.Context()).Portal(), id)
 }
 
 // writableFile is file for a change: hidden files need a hidden-write
 // scope as well.
 func (c *Console) writableFile(r *http.Request) (ferry.File, error) {
 	f, err := c.file(r)
-	if err == nil && f.Access.Hidden() && !visitorFrom(r.Context()).Token.HasAny(ferry.HiddenWriteScopes) {
-		err = ferry.Errorf(ferry.Forbidden, "This file is hidden; changing it needs one of %s.", scopeList(ferry.HiddenWriteScopes))
+	if err == nil {
+		err = ferry.CheckHidden(r.Context(), &f, ferry.HiddenWriteScopes)
 	}
 	return f, err
 }
 
-func (c *Console) live(f *ferry.File) bool { return !f.Archived && !f.Expired(c.opts.Clock.Now()) }
+func (c *Console) live(f *ferry.File) bool { return f.Live(c.opts.Clock.Now()) }
 
 // handleFile serves GET /console/files/{id}, with ?sign=1 (expires,
 // size) to issue a signed URL.

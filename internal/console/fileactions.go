@@ -76,25 +76,18 @@ func (c *Console) fileUpdate(r *http.Request) (ferry.FileUpdate, error) {
 // handleReplace serves POST /console/files/{id}/replace: new content,
 // same id and path.
 func (c *Console) handleReplace(w http.ResponseWriter, r *http.Request) {
-	f, err := c.writableFile(r)
-	if err == nil && !c.live(&f) {
-		err = ferry.Errorf(ferry.NotFound, "This file is archived or expired.")
-	}
+	id, err := ferry.ParseFileID(r.PathValue("id"), "fileId")
 	if err != nil {
 		c.fail(w, r, err)
 		return
 	}
-	form, err := c.readMultipart(r)
-	if err == nil && form.staged == nil {
-		err = ferry.Invalidf("file", "choose a file to upload")
-	}
-	if err == nil {
-		f, err = c.svc.Files.Replace(r.Context(), f.Portal, f.ID, *form.staged, ferry.ReplaceOptions{})
-		form.staged = nil // Replace owns it now
-	}
-	if form != nil {
-		form.discard(c)
-	}
+	f, err := c.svc.Files.Replace(r.Context(), visitorFrom(r.Context()).Portal(), id, func() (ferry.ReplaceInput, error) {
+		form, err := c.readMultipart(r)
+		if err != nil {
+			return ferry.ReplaceInput{}, err
+		}
+		return ferry.ReplaceInput{Staged: form.staged}, nil
+	})
 	if err != nil {
 		c.fail(w, r, err)
 		return

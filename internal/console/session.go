@@ -125,7 +125,10 @@ func (c *Console) guard(scopes []ferry.Scope, h http.HandlerFunc, multipart bool
 			c.fail(w, r, ferry.Errorf(ferry.Forbidden, "Your token does not have the scopes this needs (one of %s).", scopeList(scopes)))
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), visitorKey{}, v)))
+		// The file service checks hidden files against the token in the
+		// context, as for the API.
+		ctx := ferry.WithToken(context.WithValue(r.Context(), visitorKey{}, v), v.Token)
+		h(w, r.WithContext(ctx))
 	})
 }
 

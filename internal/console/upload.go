@@ -117,19 +117,12 @@ func (c *Console) handleUpload(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	defer form.discard(c)
 	strategy, scope := form.field("duplicateValidationStrategy"), form.field("duplicateValidationScope")
 	overwrite := form.fields["overwrite"] == "true"
-	in := ferry.UploadInput{HasFile: form.staged != nil, FolderPath: form.field("folderPath"), FileName: form.field("fileName"),
+	in := ferry.UploadInput{Staged: form.staged, FolderPath: form.field("folderPath"), FileName: form.field("fileName"),
 		Options: &ferry.OptionsInput{Access: form.field("access"), TTL: form.field("ttl"), Overwrite: &overwrite,
 			DuplicateStrategy: strategy, DuplicateScope: scope}}
-	req, err := in.Validate(c.opts.Clock.Now())
-	if err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	f, err := c.svc.Files.Upload(r.Context(), visitorFrom(r.Context()).Portal(), *form.staged, req)
-	form.staged = nil // Upload owns it now
+	f, err := c.svc.Files.Upload(r.Context(), visitorFrom(r.Context()).Portal(), in) // it owns the staged file now
 	if err != nil {
 		c.fail(w, r, err)
 		return

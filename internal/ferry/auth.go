@@ -90,3 +90,27 @@ func TokenFrom(ctx context.Context) (Token, bool) {
 	t, ok := ctx.Value(tokenKey{}).(Token)
 	return t, ok
 }
+
+// MissingScopes is the Forbidden error for a caller whose token holds none
+// of scopes.
+func MissingScopes(scopes []Scope) error {
+	names := make([]string, len(scopes))
+	for i, sc := range scopes {
+		names[i] = string(sc)
+	}
+	ctx := map[string][]string{"requiredGranularScopes": names, "requiredScopes": names}
+	return &Error{Kind: Forbidden,
+		Message: "This token has not been granted any of the scopes that this call requires.",
+		Context: ctx,
+		Details: []Detail{{Message: "One or more of the following scopes are required.", Context: ctx}}}
+}
+
+// CheckHidden returns Forbidden if f is hidden and the caller's token (in
+// ctx) holds none of scopes: a hidden file needs HiddenReadScopes or
+// HiddenWriteScopes beyond the scope of the operation itself.
+func CheckHidden(ctx context.Context, f *File, scopes []Scope) error {
+	if tok, _ := TokenFrom(ctx); f.Access.Hidden() && !tok.HasAny(scopes) {
+		return MissingScopes(scopes)
+	}
+	return nil
+}

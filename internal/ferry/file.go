@@ -122,6 +122,19 @@ func (f *File) Expired(now time.Time) bool {
 	return !f.ExpiresAt.IsZero() && !now.Before(f.ExpiresAt)
 }
 
+// Live reports whether the file exists for clients at now: neither
+// archived nor expired.
+func (f *File) Live(now time.Time) bool { return !f.Archived && !f.Expired(now) }
+
+// CheckLive returns NotFound unless the file is live at now: to clients,
+// an archived or expired file is not there.
+func (f *File) CheckLive(now time.Time) error {
+	if f.Live(now) {
+		return nil
+	}
+	return Errorf(NotFound, "file %s is archived or expired", f.ID)
+}
+
 // JoinName joins a name and an extension with a dot.
 func JoinName(name, ext string) string {
 	if ext == "" {

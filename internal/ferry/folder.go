@@ -21,3 +21,17 @@ func ApplyFolderUpdate(ctx context.Context, st Store, portal PortalID, id Folder
 	}
 	return st.MoveFolder(ctx, portal, id, parent, name)
 }
+
+// ResolveFolder finds where a new file goes: the folder at path, created
+// if missing, or else the folder id, which must exist (Invalid on folderId
+// if it does not). Uploads and imports share it.
+func ResolveFolder(ctx context.Context, st Store, portal PortalID, id FolderID, path string) (Folder, error) {
+	if path != "" {
+		return st.EnsureFolder(ctx, portal, path)
+	}
+	f, err := st.FindFolderByID(ctx, portal, id)
+	if KindOf(err) == NotFound {
+		return f, Invalidf("folderId", "folder %s does not exist", id)
+	}
+	return f, err
+}

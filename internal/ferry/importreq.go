@@ -38,11 +38,7 @@ func (in ImportInput) Validate(now time.Time) (ImportRequest, error) {
 	req.Access = validateAccess(in.Access, "access", &p)
 	req.FolderID, req.FolderPath = validateFolder(in.FolderID, in.FolderPath, &p)
 	if in.Name != nil {
-		if n := strings.TrimSpace(*in.Name); !ValidName(n) {
-			p.Add("name", "INVALID_NAME", "name must be 1 to 255 bytes without slashes or control characters")
-		} else {
-			req.Name = n
-		}
+		req.Name = validateName(*in.Name, "name", &p)
 	}
 	req.DuplicateStrategy, req.DuplicateScope = validateDuplicates(in.DuplicateStrategy, in.DuplicateScope, "", &p)
 	if in.Overwrite != nil {
@@ -91,11 +87,7 @@ func validateFolder(id, path *string, p *Problems) (FolderID, string) {
 	case id != nil && *id == "0":
 		return 0, "/" // the root folder, as in the folder and file update inputs
 	case id != nil:
-		fid, err := ParseFolderID(*id, "folderId")
-		if err != nil {
-			p.Add("folderId", "INVALID_ID", "folderId must be a decimal integer (0 for the root), got %q", *id)
-		}
-		return fid, ""
+		return validateFolderID(*id, "folderId", p), ""
 	default:
 		clean, ok := CleanFolderPath(*path)
 		if !ok || strings.TrimSpace(*path) == "" {

@@ -26,8 +26,12 @@ type ImportService interface {
 type FileService interface {
 	ContentStore
 
-	// FindFile returns a file, archived or not, or NotFound.
+	// FindFile returns a file, archived or not, or NotFound; Forbidden if
+	// it is hidden from the caller (see CheckHidden).
 	FindFile(ctx context.Context, portal PortalID, id FileID) (File, error)
+	// FindLiveFile is FindFile for a file that must be live: NotFound if
+	// it is archived or expired.
+	FindLiveFile(ctx context.Context, portal PortalID, id FileID) (File, error)
 	// FindFileByPath returns the live file at a full path, or NotFound.
 	FindFileByPath(ctx context.Context, portal PortalID, path string) (File, error)
 	// Open returns the file's content; the caller closes it.
@@ -36,21 +40,28 @@ type FileService interface {
 	// made once and kept, and its media type. Invalid for files that are
 	// not images Ferry can decode.
 	OpenVariant(ctx context.Context, f File, size string, upscale bool) (io.ReadSeekCloser, string, error)
-	// Upload records staged content as a new file.
-	Upload(ctx context.Context, portal PortalID, st Staged, req UploadRequest) (File, error)
-	// Replace swaps a file's content for staged content, keeping its id
-	// and path.
-	Replace(ctx context.Context, portal PortalID, id FileID, st Staged, opts ReplaceOptions) (File, error)
+	// Upload validates an upload and records its staged content as a new
+	// file. The staged content is deleted if it does not become a file.
+	Upload(ctx context.Context, portal PortalID, in UploadInput) (File, error)
+	// Replace swaps a live file's content for new content, keeping its id
+	// and path. It checks the file first and only then calls read, which
+	// stages the new content; staged content that is not used is deleted.
+	Replace(ctx context.Context, portal PortalID, id FileID, read func() (ReplaceInput, error)) (File, error)
+	// The methods that change a file answer NotFound if it is not live,
+	// and Forbidden if it is hidden from the caller (see CheckHidden).
+
 	// UpdateFile changes a file's properties.
 	UpdateFile(ctx context.Context, portal PortalID, id FileID, u FileUpdate) (File, error)
 	// ArchiveFile archives a file: it leaves search and is no longer
 	// served, but its record stays.
 	ArchiveFile(ctx context.Context, portal PortalID, id FileID) error
-	// DeleteFile deletes a file's content and record for good.
+	// DeleteFile deletes a file's content and record for good, archived
+	// or not.
 	DeleteFile(ctx context.Context, portal PortalID, id FileID) error
 	// SearchFiles finds live, non-hidden files.
 	SearchFiles(ctx context.Context, portal PortalID, f FileFilter) ([]File, bool, error)
-	// Stat returns the file or the folder at a path; NotFound if neither.
+	// Stat returns the file or the folder at a path; NotFound if neither,
+	// Forbidden if the file is hidden from the caller.
 	Stat(ctx context.Context, portal PortalID, path string) (*File, *Folder, error)
 	// SigningKey returns the server's secret for signed URLs, created once
 	// and kept in the database so that it survives restarts.

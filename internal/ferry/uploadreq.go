@@ -1,7 +1,7 @@
 package ferry
 
 import (
-	"strings"
+	"slices"
 	"time"
 )
 
@@ -15,32 +15,28 @@ type OptionsInput struct {
 	DuplicateScope    *string
 }
 
-// UploadInput is a multipart upload's fields as sent, before validation.
+// UploadInput is a multipart upload as read, before validation: its
+// content already staged, and its fields as sent.
 type UploadInput struct {
-	HasFile    bool
+	Staged     *Staged // nil: the request had no file part
 	FolderID   *string
 	FolderPath *string
 	FileName   *string
 	Options    *OptionsInput // nil: the options part is missing
+	Decoded    Problems      // found while reading the fields, reported with the rest
 }
 
 // Validate checks every field and returns the request, or an Invalid error
 // that lists every problem found.
 func (in UploadInput) Validate(now time.Time) (UploadRequest, error) {
-	var (
-		req UploadRequest
-		p   Problems
-	)
-	if !in.HasFile {
+	var req UploadRequest
+	p := slices.Clone(in.Decoded)
+	if in.Staged == nil {
 		p.Add("file", "REQUIRED", "a file part is required")
 	}
 	req.FolderID, req.FolderPath = validateFolder(in.FolderID, in.FolderPath, &p)
 	if in.FileName != nil {
-		if n := strings.TrimSpace(*in.FileName); !ValidName(n) {
-			p.Add("fileName", "INVALID_NAME", "fileName must be 1 to 255 bytes without slashes or control characters")
-		} else {
-			req.Name = n
-		}
+		req.Name = validateName(*in.FileName, "fileName", &p)
 	}
 	if in.Options == nil {
 		p.Add("options", "REQUIRED", "options is required, with at least access, for example {\"access\":\"PRIVATE\"}")
@@ -56,12 +52,26 @@ func (in UploadInput) Validate(now time.Time) (UploadRequest, error) {
 	return req, p.Err()
 }
 
-// ValidateReplace checks a replace's options.
-func (o OptionsInput) ValidateReplace(now time.Time) (ReplaceOptions, error) {
-	var (
-		out ReplaceOptions
-		p   Problems
-	)
+// ReplaceInput is a multipart replace as read, before validation: its
+// content already staged, and its options as sent.
+type ReplaceInput struct {
+	Staged  *Staged       // nil: the request had no file part
+	Options *OptionsInput // nil: keep the file's access and expiry
+	Decoded Problems      // found while reading the fields, reported with the rest
+}
+
+// Validate checks a replace and returns its options, or an Invalid error
+// that lists every problem found.
+func (in ReplaceInput) Validate(now time.Time) (ReplaceOptions, error) {
+	var out ReplaceOptions
+	p := slices.Clone(in.Decoded)
+	if in.Staged == nil {
+		p.Add("file", "REQUIRED", "a file part is required")
+	}
+	o := in.Options
+	if o == nil {
+		return out, p.Err()
+	}
 	if o.Access != nil {
 		a := validateAccess(o.Access, "options.access", &p)
 		out.Access = &a

@@ -105,6 +105,13 @@ func (s *Service) place(ctx context.Context, st ferry.Store, staged ferry.Staged
 // Discard implements ferry.ContentStore.
 func (s *Service) Discard(st ferry.Staged) { s.deleteBlob(st.Key) }
 
+// discard deletes staged content, if there is any.
+func (s *Service) discard(st *ferry.Staged) {
+	if st != nil {
+		s.Discard(*st)
+	}
+}
+
 // Open implements ferry.FileService.
 func (s *Service) Open(ctx context.Context, f ferry.File) (io.ReadSeekCloser, error) {
 	return s.openKey(ctx, f.BlobKey, f.ID)

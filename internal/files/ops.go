@@ -10,7 +10,29 @@ import (
 
 // FindFile implements ferry.FileService.
 func (s *Service) FindFile(ctx context.Context, portal ferry.PortalID, id ferry.FileID) (ferry.File, error) {
-	return s.store.FindFileByID(ctx, portal, id)
+	return s.find(ctx, s.store, portal, id, ferry.HiddenReadScopes)
+}
+
+// FindLiveFile implements ferry.FileService.
+func (s *Service) FindLiveFile(ctx context.Context, portal ferry.PortalID, id ferry.FileID) (ferry.File, error) {
+	f, err := s.FindFile(ctx, portal, id)
+	if err == nil {
+		err = f.CheckLive(s.clock.Now())
+	}
+	return f, err
+}
+
+// find loads a file that the caller may see with hidden, the scopes a
+// hidden file needs for what the caller is about to do.
+func (s *Service) find(ctx context.Context, st ferry.Store, portal ferry.PortalID, id ferry.FileID, hidden []ferry.Scope) (ferry.File, error) {
+	f, err := st.FindFileByID(ctx, portal, id)
+	if err == nil {
+		err = ferry.CheckHidden(ctx, &f, hidden)
+	}
+	if err != nil {
+		return ferry.File{}, err
+	}
+	return f, nil
 }
 
 // FindFileByPath implements ferry.FileService.
@@ -19,37 +41,41 @@ func (s *Service) FindFileByPath(ctx context.Context, portal ferry.PortalID, p s
 }
 
 // Upload implements ferry.FileService.
-func (s *Service) Upload(ctx context.Context, portal ferry.PortalID, st ferry.Staged, req ferry.UploadRequest) (ferry.File, error) {
-	folder, err := s.destination(ctx, portal, req.FolderID, req.FolderPath)
+func (s *Service) Upload(ctx context.Context, portal ferry.PortalID, in ferry.UploadInput) (ferry.File, error) {
+	req, err := in.Validate(s.clock.Now())
 	if err != nil {
-		s.Discard(st)
+		s.discard(in.Staged)
+		return ferry.File{}, err
+	}
+	folder, err := ferry.ResolveFolder(ctx, s.store, portal, req.FolderID, req.FolderPath)
+	if err != nil {
+		s.Discard(*in.Staged)
 		return ferry.File{}, err
 	}
 	o := req.Options
-	return s.Commit(ctx, st, ferry.Placement{Portal: portal, FolderID: folder, Name: req.Name, Access: o.Access,
+	return s.Commit(ctx, *in.Staged, ferry.Placement{Portal: portal, FolderID: folder.ID, Name: req.Name, Access: o.Access,
 		DuplicateStrategy: o.DuplicateStrategy, DuplicateScope: o.DuplicateScope, Overwrite: o.Overwrite, ExpiresAt: o.ExpiresAt}, nil)
-}
-
-// destination finds an upload's folder: by path (created if missing) or by
-// id (which must exist).
-func (s *Service) destination(ctx context.Context, portal ferry.PortalID, id ferry.FolderID, path string) (ferry.FolderID, error) {
-	if path != "" {
-		f, err := s.store.EnsureFolder(ctx, portal, path)
-		return f.ID, err
-	}
-	if _, err := s.store.FindFolderByID(ctx, portal, id); ferry.KindOf(err) == ferry.NotFound {
-		return 0, ferry.Invalidf("folderId", "folder %s does not exist", id)
-	} else if err != nil {
-		return 0, err
-	}
-	return id, nil
 }
 
 // Replace implements ferry.FileService. The new content gets a new blob;
 // the old blob is deleted only after the record points at the new one.
-func (s *Service) Replace(ctx context.Context, portal ferry.PortalID, id ferry.FileID, st ferry.Staged, o ferry.ReplaceOptions) (ferry.File, error) {
-	var old string
-	f, err := s.modify(ctx, portal, id, func(f *ferry.File) error {
+func (s *Service) Replace(ctx context.Context, portal ferry.PortalID, id ferry.FileID, read func() (ferry.ReplaceInput, error)) (ferry.File, error) {
+	// Refuse before streaming a body that cannot be used.
+	if _, err := s.findLive(ctx, s.store, portal, id); err != nil {
+		return ferry.File{}, err
+	}
+	in, err := read()
+	if err != nil {
+		s.discard(in.Staged)
+		return ferry.File{}, err
+	}
+	o, err := in.Validate(s.clock.Now())
+	if err != nil {
+		s.discard(in.Staged)
+		return ferry.File{}, err
+	}
+	st, old := *in.Staged, ""
+	f, err := s.modify(ctx, portal, id, func(_ ferry.Store, f *ferry.File) error {
 		old = f.BlobKey
 		f.BlobKey, f.Size, f.MD5, f.ContentType = st.Key, st.Size, st.MD5, st.ContentType
 		f.Type, f.Encoding, f.Width, f.Height = st.Type, st.Encoding, st.Width, st.Height
@@ -71,16 +97,16 @@ func (s *Service) Replace(ctx context.Context, portal ferry.PortalID, id ferry.F
 
 // UpdateFile implements ferry.FileService.
 func (s *Service) UpdateFile(ctx context.Context, portal ferry.PortalID, id ferry.FileID, u ferry.FileUpdate) (ferry.File, error) {
-	if u.ParentFolderPath != nil {
-		folder, err := s.store.FindFolderByPath(ctx, portal, *u.ParentFolderPath)
-		if ferry.KindOf(err) == ferry.NotFound {
-			return ferry.File{}, ferry.Invalidf("parentFolderPath", "folder %q does not exist", *u.ParentFolderPath)
-		} else if err != nil {
-			return ferry.File{}, err
+	return s.modify(ctx, portal, id, func(st ferry.Store, f *ferry.File) error {
+		if u.ParentFolderPath != nil {
+			folder, err := st.FindFolderByPath(ctx, portal, *u.ParentFolderPath)
+			if ferry.KindOf(err) == ferry.NotFound {
+				return ferry.Invalidf("parentFolderPath", "folder %q does not exist", *u.ParentFolderPath)
+			} else if err != nil {
+				return err
+			}
+			u.ParentFolderID = &folder.ID
 		}
-		u.ParentFolderID = &folder.ID
-	}
-	return s.modify(ctx, portal, id, func(f *ferry.File) error {
 		if u.Access != nil {
 			f.Access = *u.Access
 		}
@@ -94,7 +120,7 @@ func (s *Service) UpdateFile(ctx context.Context, portal ferry.PortalID, id ferr
 			}
 		}
 		if u.ParentFolderID != nil {
-			if _, err := s.store.FindFolderByID(ctx, portal, *u.ParentFolderID); ferry.KindOf(err) == ferry.NotFound {
+			if _, err := st.FindFolderByID(ctx, portal, *u.ParentFolderID); ferry.KindOf(err) == ferry.NotFound {
 				return ferry.Invalidf("parentFolderId", "folder %s does not exist", *u.ParentFolderID)
 			}
 			f.FolderID = *u.ParentFolderID
@@ -112,18 +138,25 @@ func (s *Service) UpdateFile(ctx context.Context, portal ferry.PortalID, id ferr
 	})
 }
 
-// modify loads a live file, changes it and saves it in one transaction.
-func (s *Service) modify(ctx context.Context, portal ferry.PortalID, id ferry.FileID, change func(*ferry.File) error) (ferry.File, error) {
+// findLive loads a live file that the caller may change.
+func (s *Service) findLive(ctx context.Context, st ferry.Store, portal ferry.PortalID, id ferry.FileID) (ferry.File, error) {
+	f, err := s.find(ctx, st, portal, id, ferry.HiddenWriteScopes)
+	if err == nil {
+		err = f.CheckLive(s.clock.Now())
+	}
+	return f, err
+}
+
+// modify loads a live file that the caller may change, changes it and
+// saves it in one transaction.
+func (s *Service) modify(ctx context.Context, portal ferry.PortalID, id ferry.FileID, change func(ferry.Store, *ferry.File) error) (ferry.File, error) {
 	var out ferry.File
 	err := s.store.Atomic(ctx, func(st ferry.Store) error {
-		f, err := st.FindFileByID(ctx, portal, id)
+		f, err := s.findLive(ctx, st, portal, id)
 		if err != nil {
 			return err
 		}
-		if f.Archived || f.Expired(s.clock.Now()) {
-			return ferry.Errorf(ferry.NotFound, "file %s is archived or expired", id)
-		}
-		if err := change(&f); err != nil {
+		if err := change(st, &f); err != nil {
 			return err
 		}
 		f.UpdatedAt = s.clock.Now().UTC().Truncate(time.Millisecond)
@@ -138,21 +171,26 @@ func (s *Service) modify(ctx context.Context, portal ferry.PortalID, id ferry.Fi
 
 // ArchiveFile implements ferry.FileService.
 func (s *Service) ArchiveFile(ctx context.Context, portal ferry.PortalID, id ferry.FileID) error {
-	_, err := s.modify(ctx, portal, id, func(f *ferry.File) error {
+	_, err := s.modify(ctx, portal, id, func(_ ferry.Store, f *ferry.File) error {
 		f.Archived, f.ArchivedAt = true, s.clock.Now().UTC().Truncate(time.Millisecond)
 		return nil
 	})
 	return err
 }
 
-// DeleteFile implements ferry.FileService: the record goes first, so that
-// nothing can serve the content while its blob is being deleted.
+// DeleteFile implements ferry.FileService.
 func (s *Service) DeleteFile(ctx context.Context, portal ferry.PortalID, id ferry.FileID) error {
-	f, err := s.store.FindFileByID(ctx, portal, id)
+	f, err := s.find(ctx, s.store, portal, id, ferry.HiddenWriteScopes)
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteFile(ctx, portal, id); err != nil {
+	return s.delete(ctx, f)
+}
+
+// delete deletes a file: the record goes first, so that nothing can serve
+// the content while its blob is being deleted.
+func (s *Service) delete(ctx context.Context, f ferry.File) error {
+	if err := s.store.DeleteFile(ctx, f.Portal, f.ID); err != nil {
 		return err
 	}
 	if err := s.DeleteBlob(ctx, f.BlobKey); err != nil {
@@ -170,7 +208,7 @@ func (s *Service) ExpireFiles(ctx context.Context, now time.Time) (int, error) {
 			return n, err
 		}
 		for _, f := range batch {
-			if err := s.DeleteFile(ctx, f.Portal, f.ID); err != nil && ferry.KindOf(err) != ferry.NotFound {
+			if err := s.delete(ctx, f); err != nil && ferry.KindOf(err) != ferry.NotFound {
 				return n, err
 			}
 			n++
@@ -186,6 +224,9 @@ func (s *Service) SearchFiles(ctx context.Context, portal ferry.PortalID, f ferr
 // Stat implements ferry.FileService.
 func (s *Service) Stat(ctx context.Context, portal ferry.PortalID, p string) (*ferry.File, *ferry.Folder, error) {
 	if f, err := s.store.FindFileByPath(ctx, portal, p); err == nil {
+		if err := ferry.CheckHidden(ctx, &f, ferry.HiddenReadScopes); err != nil {
+			return nil, nil, err
+		}
 		return &f, nil, nil
 	} else if ferry.KindOf(err) != ferry.NotFound {
 		return nil, nil, err

@@ -19,27 +19,13 @@ func (s *server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	var p ferry.Problems
-	in := ferry.UploadInput{HasFile: form.staged != nil, FolderID: form.field("folderId"), FolderPath: form.field("folderPath"),
-		FileName: form.field("fileName"), Options: form.optionsInput(&p)}
-	req, err := in.Validate(s.opts.Clock.Now())
-	if err = mergeProblems(p, err); err != nil {
-		form.discard(s)
-		writeError(w, r, s.log, err)
-		return
-	}
-	f, err := s.files.Upload(r.Context(), portal(r), *form.staged, req)
+	f, err := s.files.Upload(r.Context(), portal(r), form.uploadInput())
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
 	w.Header().Set("Location", s.link(apiBase(r)+"/files/"+f.ID.String()))
 	encode(w, http.StatusCreated, s.newFileResponse(&f))
-}
-
-// mergeProblems adds problems found while decoding to a validation error.
-func mergeProblems(p ferry.Problems, err error) error {
-	return (&jsonObject{problems: p}).merge(err)
 }
 
 // handleGetFileByID serves GET /files/v3/files/{fileId}.
@@ -49,35 +35,12 @@ func (s *server) handleGetFileByID(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	f, err := s.findReadable(r, id)
+	f, err := s.files.FindFile(r.Context(), portal(r), id)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
 	encode(w, http.StatusOK, selectProperties(s.newFileResponse(&f), newQuery(r.URL.Query()).list("properties"), fileRequired...))
-}
-
-// findReadable returns a file the caller may read: a hidden file needs a
-// hidden-read scope as well.
-func (s *server) findReadable(r *http.Request, id ferry.FileID) (ferry.File, error) {
-	return s.findHiddenChecked(r, id, ferry.HiddenReadScopes)
-}
-
-// findWritable returns a file the caller may change: a hidden file needs a
-// hidden-write scope as well.
-func (s *server) findWritable(r *http.Request, id ferry.FileID) (ferry.File, error) {
-	return s.findHiddenChecked(r, id, ferry.HiddenWriteScopes)
-}
-
-func (s *server) findHiddenChecked(r *http.Request, id ferry.FileID, hidden []ferry.Scope) (ferry.File, error) {
-	f, err := s.files.FindFile(r.Context(), portal(r), id)
-	if err != nil {
-		return f, err
-	}
-	if tok, _ := ferry.TokenFrom(r.Context()); f.Access.Hidden() && !tok.HasAny(hidden) {
-		return ferry.File{}, missingScopes(hidden)
-	}
-	return f, nil
 }
 
 // handleReplaceFile serves PUT /files/v3/files/{fileId}.
@@ -87,34 +50,13 @@ func (s *server) handleReplaceFile(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	// Refuse before streaming a body that cannot be used.
-	f, err := s.findWritable(r, id)
-	if err == nil && (f.Archived || f.Expired(s.opts.Clock.Now())) {
-		err = ferry.Errorf(ferry.NotFound, "file %s is archived or expired", id)
-	}
-	if err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	form, err := s.readMultipart(r)
-	if err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	var p ferry.Problems
-	if form.staged == nil {
-		p.Add("file", "REQUIRED", "a file part is required")
-	}
-	var opts ferry.ReplaceOptions
-	if in := form.optionsInput(&p); in != nil {
-		opts, err = in.ValidateReplace(s.opts.Clock.Now())
-	}
-	if err = mergeProblems(p, err); err != nil {
-		form.discard(s)
-		writeError(w, r, s.log, err)
-		return
-	}
-	f, err = s.files.Replace(r.Context(), portal(r), id, *form.staged, opts)
+	f, err := s.files.Replace(r.Context(), portal(r), id, func() (ferry.ReplaceInput, error) {
+		form, err := s.readMultipart(r)
+		if err != nil {
+			return ferry.ReplaceInput{}, err
+		}
+		return form.replaceInput(), nil
+	})
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -134,11 +76,11 @@ func (s *server) handleUpdateFile(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	u, err := s.fileUpdate(obj)
-	if err = obj.merge(err); err == nil {
-		_, err = s.findWritable(r, id)
-	}
-	if err != nil {
+	u, err := ferry.FileUpdateInput{Access: obj.str("access"), Name: obj.str("name"),
+		ParentFolderID: obj.id("parentFolderId"), ParentFolderPath: obj.str("parentFolderPath"),
+		IsUsableInContent: obj.boolean("isUsableInContent"), ClearExpires: obj.boolean("clearExpires"),
+		ExpiresAt: obj.str("expiresAt")}.Validate(s.opts.Clock.Now())
+	if err = obj.merge(err); err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
@@ -148,59 +90,6 @@ func (s *server) handleUpdateFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	encode(w, http.StatusOK, s.newFileResponse(&f))
-}
-
-// fileUpdate validates a FileUpdateInput.
-func (s *server) fileUpdate(obj *jsonObject) (ferry.FileUpdate, error) {
-	var (
-		u ferry.FileUpdate
-		p ferry.Problems
-	)
-	if a := obj.str("access"); a != nil {
-		if !ferry.Access(*a).Valid() {
-			p.Add("access", "INVALID_ENUM", "access %q is not a valid access level", *a)
-		}
-		acc := ferry.Access(*a)
-		u.Access = &acc
-	}
-	if n := obj.str("name"); n != nil {
-		name := strings.TrimSpace(*n)
-		if !ferry.ValidName(name) {
-			p.Add("name", "INVALID_NAME", "name must be 1 to 255 bytes without slashes or control characters")
-		}
-		u.Name = &name
-	}
-	id, path := obj.id("parentFolderId"), obj.str("parentFolderPath")
-	switch {
-	case id != nil && path != nil:
-		p.Add("parentFolderId", "CONFLICT", "give parentFolderId or parentFolderPath, not both")
-	case id != nil && *id == "0":
-		root := ferry.FolderID(0)
-		u.ParentFolderID = &root
-	case id != nil:
-		fid, err := ferry.ParseFolderID(*id, "parentFolderId")
-		if err != nil {
-			p.Add("parentFolderId", "INVALID_ID", "parentFolderId must be a positive decimal integer, got %q", *id)
-		}
-		u.ParentFolderID = &fid
-	case path != nil:
-		u.ParentFolderPath = path
-	}
-	u.IsUsableInContent = obj.boolean("isUsableInContent")
-	if c := obj.boolean("clearExpires"); c != nil {
-		u.ClearExpires = *c
-	}
-	if e := obj.str("expiresAt"); e != nil {
-		t, err := ferry.ParseTime(*e)
-		switch {
-		case err != nil:
-			p.AddTime("expiresAt", *e, err)
-		case !t.After(s.opts.Clock.Now()):
-			p.Add("expiresAt", "IN_THE_PAST", "expiresAt %q is not in the future; use clearExpires to remove an expiry", *e)
-		}
-		u.ExpiresAt = &t
-	}
-	return u, p.Err()
 }
 
 // handleArchiveFile serves DELETE /files/v3/files/{fileId}.
@@ -215,9 +104,6 @@ func (s *server) handleGDPRDelete(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) noContent(w http.ResponseWriter, r *http.Request, do func(ferry.FileID) error) {
 	id, err := fileID(r)
-	if err == nil {
-		_, err = s.findWritable(r, id)
-	}
 	if err == nil {
 		err = do(id)
 	}
@@ -280,9 +166,6 @@ func (s *server) pathFromURL(u string, p ferry.PortalID) (string, bool) {
 func (s *server) handleStat(w http.ResponseWriter, r *http.Request) {
 	p := "/" + strings.TrimPrefix(r.PathValue("path"), "/")
 	f, folder, err := s.files.Stat(r.Context(), portal(r), p)
-	if tok, _ := ferry.TokenFrom(r.Context()); err == nil && f != nil && f.Access.Hidden() && !tok.HasAny(ferry.HiddenReadScopes) {
-		err = missingScopes(ferry.HiddenReadScopes)
-	}
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -307,10 +190,7 @@ func (s *server) handleDownload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	f, err := s.findReadable(r, id)
-	if err == nil && (f.Archived || f.Expired(s.opts.Clock.Now())) {
-		err = ferry.Errorf(ferry.NotFound, "file %s is archived or expired", id)
-	}
+	f, err := s.files.FindLiveFile(r.Context(), portal(r), id)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return

@@ -15,7 +15,7 @@ func (s *server) handleCreateFolder(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	in, err := folderInput(obj)
+	in, err := folderCreateInput(obj).Validate()
 	if err = obj.merge(err); err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -29,63 +29,20 @@ func (s *server) handleCreateFolder(w http.ResponseWriter, r *http.Request) {
 	encode(w, http.StatusCreated, newFolderResponse(&f))
 }
 
-// folderInput validates a FolderInput. It accepts parentPath (the spec)
+// folderCreateInput reads a FolderInput. It accepts parentPath (the spec)
 // and parentFolderPath (HubSpot's guide), and parentFolderId as a string
 // or a number.
-func folderInput(obj *jsonObject) (ferry.FolderInput, error) {
-	var (
-		in ferry.FolderInput
-		p  ferry.Problems
-	)
-	if n := obj.str("name"); n == nil {
-		p.Add("name", "REQUIRED", "name is required")
-	} else if in.Name = strings.TrimSpace(*n); !ferry.ValidName(in.Name) {
-		p.Add("name", "INVALID_NAME", "name must be 1 to 255 bytes without slashes or control characters")
-	}
+func folderCreateInput(obj *jsonObject) ferry.FolderCreateInput {
 	path := obj.str("parentPath")
 	if alt := obj.str("parentFolderPath"); path == nil {
 		path = alt
 	}
-	id := obj.id("parentFolderId")
-	switch {
-	case id != nil && path != nil:
-		p.Add("parentFolderId", "CONFLICT", "give parentFolderId or parentPath, not both")
-	case id != nil && *id != "0":
-		fid, err := ferry.ParseFolderID(*id, "parentFolderId")
-		if err != nil {
-			p.Add("parentFolderId", "INVALID_ID", "parentFolderId must be a positive decimal integer, got %q", *id)
-		}
-		in.ParentID = &fid
-	case path != nil:
-		in.ParentPath = path
-	}
-	return in, p.Err()
+	return ferry.FolderCreateInput{Name: obj.str("name"), ParentFolderID: obj.id("parentFolderId"), ParentPath: path}
 }
 
-// folderUpdate validates a FolderUpdateInput.
-func folderUpdate(obj *jsonObject) (ferry.FolderUpdate, error) {
-	var (
-		u ferry.FolderUpdate
-		p ferry.Problems
-	)
-	if n := obj.str("name"); n != nil {
-		name := strings.TrimSpace(*n)
-		if !ferry.ValidName(name) {
-			p.Add("name", "INVALID_NAME", "name must be 1 to 255 bytes without slashes or control characters")
-		}
-		u.Name = &name
-	}
-	if id := obj.id("parentFolderId"); id != nil {
-		fid := ferry.FolderID(0)
-		if *id != "0" {
-			var err error
-			if fid, err = ferry.ParseFolderID(*id, "parentFolderId"); err != nil {
-				p.Add("parentFolderId", "INVALID_ID", "parentFolderId must be a decimal integer, got %q", *id)
-			}
-		}
-		u.ParentFolderID = &fid
-	}
-	return u, p.Err()
+// folderUpdateInput reads a FolderUpdateInput.
+func folderUpdateInput(obj *jsonObject) ferry.FolderUpdateInput {
+	return ferry.FolderUpdateInput{Name: obj.str("name"), ParentFolderID: obj.id("parentFolderId")}
 }
 
 // folderRef is the {folder...} segment of the folder routes: an all-digit
@@ -149,7 +106,7 @@ func (s *server) handleUpdateFolder(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	u, err := folderUpdate(obj)
+	u, err := folderUpdateInput(obj).Validate()
 	if err = obj.merge(err); err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -200,7 +157,7 @@ func (s *server) handleUpdateFolderAsync(w http.ResponseWriter, r *http.Request)
 	} else if id, err = ferry.ParseFolderID(*raw, "id"); err != nil {
 		obj.problems.Add("id", "INVALID_ID", "id must be a positive decimal integer, got %q", *raw)
 	}
-	u, err := folderUpdate(obj)
+	u, err := folderUpdateInput(obj).Validate()
 	if err = obj.merge(err); err != nil {
 		writeError(w, r, s.log, err)
 		return

@@ -166,7 +166,7 @@ func TestGoldenErrors(t *testing.T) {
 	}{
 		{"error_400", twoProblems.Err(), http.StatusBadRequest},
 		{"error_401", ferry.Errorf(ferry.Unauthenticated, "Authentication credentials not found. Send an access token as \"Authorization: Bearer <token>\"."), http.StatusUnauthorized},
-		{"error_403", missingScopes(ferry.ReadScopes), http.StatusForbidden},
+		{"error_403", ferry.MissingScopes(ferry.ReadScopes), http.StatusForbidden},
 		{"error_404", &ferry.Error{Kind: ferry.NotFound, Message: "file 122692044085 not found",
 			Err: errors.New("sql: no rows in result set")}, http.StatusNotFound},
 		{"error_409", &ferry.Error{Kind: ferry.Conflict, SubCategory: "DUPLICATE_FILE",

@@ -39,7 +39,7 @@ func (s *server) handleHostedFile(w http.ResponseWriter, r *http.Request) {
 	grant, err := s.checkSignature(r, &f)
 	switch {
 	case err != nil:
-	case f.Expired(s.opts.Clock.Now()), f.Access.Sensitive():
+	case !f.Live(s.opts.Clock.Now()), f.Access.Sensitive():
 		err = notHere
 	case grant == nil && !f.Access.Public():
 		err = notHere

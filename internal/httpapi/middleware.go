@@ -133,23 +133,11 @@ func (s *server) requireScopes(scopes []ferry.Scope, next http.HandlerFunc) http
 			return
 		}
 		if !tok.HasAny(scopes) {
-			writeError(w, r, s.log, missingScopes(scopes))
+			writeError(w, r, s.log, ferry.MissingScopes(scopes))
 			return
 		}
 		next(w, r.WithContext(ferry.WithToken(r.Context(), tok)))
 	})
-}
-
-func missingScopes(scopes []ferry.Scope) error {
-	names := make([]string, len(scopes))
-	for i, sc := range scopes {
-		names[i] = string(sc)
-	}
-	ctx := map[string][]string{"requiredGranularScopes": names, "requiredScopes": names}
-	return &ferry.Error{Kind: ferry.Forbidden,
-		Message: "This token has not been granted any of the scopes that this call requires.",
-		Context: ctx,
-		Details: []ferry.Detail{{Message: "One or more of the following scopes are required.", Context: ctx}}}
 }
 
 // portal returns the authenticated caller's portal.

@@ -127,6 +127,20 @@ func (f *multipartForm) field(name string) *string {
 	return &v
 }
 
+// uploadInput returns the form as an upload.
+func (f *multipartForm) uploadInput() ferry.UploadInput {
+	in := ferry.UploadInput{Staged: f.staged, FolderID: f.field("folderId"), FolderPath: f.field("folderPath"), FileName: f.field("fileName")}
+	in.Options = f.optionsInput(&in.Decoded)
+	return in
+}
+
+// replaceInput returns the form as a replace.
+func (f *multipartForm) replaceInput() ferry.ReplaceInput {
+	in := ferry.ReplaceInput{Staged: f.staged}
+	in.Options = f.optionsInput(&in.Decoded)
+	return in
+}
+
 // optionsInput decodes the "options" part, a JSON string.
 func (f *multipartForm) optionsInput(p *ferry.Problems) *ferry.OptionsInput {
 	raw, ok := f.fields["options"]

@@ -50,11 +50,9 @@ func (s *server) handleSignedURL(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	f, err := s.findReadable(r, id)
+	f, err := s.files.FindLiveFile(r.Context(), portal(r), id)
 	switch {
 	case err != nil:
-	case f.Archived || f.Expired(s.opts.Clock.Now()):
-		err = ferry.Errorf(ferry.NotFound, "file %s is archived or expired", id)
 	case f.Access.Sensitive():
 		err = &ferry.Error{Kind: ferry.NotFound, SubCategory: "SENSITIVE_FILE",
 			Message: "Sensitive files have no signed URL; read them with GET /files/v3/files/{fileId}/download."}

@@ -25,7 +25,7 @@ func (e *Engine) StartImport(ctx context.Context, portal ferry.PortalID, req fer
 	}
 	t := e.newTask(portal, ferry.TaskImport)
 	err := e.enqueue(ctx, &t, &req, func(st ferry.Store) error {
-		folder, err := resolveFolder(ctx, st, portal, req)
+		folder, err := ferry.ResolveFolder(ctx, st, portal, req.FolderID, req.FolderPath)
 		req.FolderID = folder.ID
 		return err
 	})
@@ -33,19 +33,6 @@ func (e *Engine) StartImport(ctx context.Context, portal ferry.PortalID, req fer
 		return ferry.Task{}, err
 	}
 	return t, nil
-}
-
-// resolveFolder finds the destination: an existing folder by id, or the
-// folder at a path, created if missing.
-func resolveFolder(ctx context.Context, st ferry.Store, portal ferry.PortalID, req ferry.ImportRequest) (ferry.Folder, error) {
-	if req.FolderPath != "" {
-		return st.EnsureFolder(ctx, portal, req.FolderPath)
-	}
-	f, err := st.FindFolderByID(ctx, portal, req.FolderID)
-	if ferry.KindOf(err) == ferry.NotFound {
-		return f, ferry.Invalidf("folderId", "folder %s does not exist", req.FolderID)
-	}
-	return f, err
 }
 
 // urlProblem reports a URL the fetch policy refuses as a validation error
