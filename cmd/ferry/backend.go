@@ -29,6 +29,7 @@ type workerPool interface {
 type importService interface {
 	ferry.ImportService
 	ferry.FolderTaskService
+	ferry.TaskService
 	workerPool
 	RunMaintenance(ctx context.Context) error
 }

@@ -25,6 +25,7 @@ import (
 	"ferry/internal/files"
 	"ferry/internal/httpapi"
 	"ferry/internal/metrics"
+	"ferry/internal/seal"
 	"ferry/internal/tasks"
 )
 
@@ -50,6 +51,7 @@ type serveConfig struct {
 	bootstrapToken         string
 	bootstrapPortal        int64
 	emulator               emulatorFlags
+	secretKey              string
 }
 
 func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -91,8 +93,14 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	e.duration(&c.rescueAfter, "rescue-after", 0, "how long an import may run before it is treated as abandoned by a crashed instance and retried (default: fetch total timeout + 10% + 1m)")
 	e.duration(&c.taskRetention, "task-retention", tasks.TaskRetentionDefault, "how long finished tasks stay readable (0 takes the default)")
 	c.emulator.define(e)
+	// Not through envFlags: a default taken from the environment would be
+	// printed by --help.
+	fs.StringVar(&c.secretKey, "secret-key", "", "key that encrypts imports' source headers at rest; every instance sharing a database needs the same one (env FERRY_SECRET_KEY; default: a key file in the data dir)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if c.secretKey == "" {
+		c.secretKey = getenv("FERRY_SECRET_KEY")
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
@@ -184,10 +192,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fileSvc := files.New(be.store, bucket, log, clock)
 	fileSvc.SetImageLimits(cfg.images)
 	m := metrics.New()
+	sealer, err := openSealer(cfg)
+	if err != nil {
+		return err
+	}
 	imp, err := be.newImporter(fileSvc, fetcher, tasks.Config{
 		MaxAttempts: int(cfg.importAttempts), MaxBytes: cfg.fetch.MaxBytes, RescueAfter: cfg.rescueAfter,
 		TaskRetention: cfg.taskRetention, TaskFinished: m.TaskFinished, Workers: int(cfg.importWorkers), WorkersPerPortal: int(cfg.importWorkersPerPortal),
-		Clock: clock,
+		Clock:  clock,
+		Sealer: sealer,
 	})
 	if err != nil {
 		return err
@@ -206,7 +219,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ln.Close()
 		return err
 	}
-	opts := httpapi.Options{PublicURL: publicURL, MaxUploadBytes: cfg.maxUploadSize, Body: cfg.body, ObserveRequest: m.ObserveRequest, Clock: clock, Console: con}
+	opts := httpapi.Options{PublicURL: publicURL, MaxUploadBytes: cfg.maxUploadSize, Body: cfg.body, ObserveRequest: m.ObserveRequest, Clock: clock, Console: con,
+		Tasks: imp, Stopping: ctx.Done()}
 	if err := cfg.emulator.wire(ctx, &opts, emulatorDeps{log: log, be: be, bucket: bucket, files: fileSvc, fetcher: fetcher, clock: emuClock, imp: imp}); err != nil {
 		ln.Close()
 		return err
@@ -262,6 +276,20 @@ func serve(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handle
 	}
 	log.Info("stopped")
 	return err
+}
+
+// openSealer builds the sealer of imports' source headers from
+// --secret-key, or from the key file in the data dir.
+func openSealer(cfg serveConfig) (*seal.Sealer, error) {
+	key, err := seal.LoadKey(cfg.secretKey, cfg.dataDir)
+	if err != nil {
+		return nil, err
+	}
+	s, err := seal.New(key)
+	if err != nil {
+		return nil, fmt.Errorf("--secret-key: %w", err)
+	}
+	return s, nil
 }
 
 // serveMetrics serves /metrics on a listener of its own, so that metrics

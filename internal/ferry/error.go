@@ -28,11 +28,12 @@ const (
 	Interrupted                 // the work was lost, for example to crashes, and could not resume
 	TimedOut                    // the client sent its request too slowly
 	StorageFull                 // the storage has no room for the content
+	CanceledByUser              // a user canceled the task
 )
 
 var kindNames = [...]string{"internal", "invalid", "not_found", "conflict",
 	"unauthenticated", "forbidden", "too_large", "rate_limited", "unavailable",
-	"origin_failed", "origin_timeout", "interrupted", "timed_out", "storage_full"}
+	"origin_failed", "origin_timeout", "interrupted", "timed_out", "storage_full", "canceled_by_user"}
 
 // String returns a short, stable name for k.
 func (k Kind) String() string {

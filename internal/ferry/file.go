@@ -101,6 +101,7 @@ type File struct {
 	Encoding          string
 	ContentType       string // the media type served with the content
 	MD5               string // lower-case hex
+	SHA256            string // lower-case hex; empty for files stored before Ferry kept it
 	IsUsableInContent bool
 	SourceGroup       string
 	BlobKey           string

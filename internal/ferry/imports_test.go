@@ -15,6 +15,7 @@ var allowedInternal = map[string][]string{
 	"internal/ferry":           nil,
 	"internal/fetch":           nil,
 	"internal/metrics":         nil,
+	"internal/seal":            nil,
 	"internal/httpapi/openapi": nil,
 	"internal/sqlstore":        {"internal/ferry"},
 	"internal/storetest":       {"internal/ferry"},
@@ -25,7 +26,7 @@ var allowedInternal = map[string][]string{
 	"internal/console":         {"internal/ferry"},
 	// The importer turns the fetcher's failures into task errors; fetch
 	// itself knows nothing of Ferry.
-	"internal/tasks": {"internal/ferry", "internal/fetch"},
+	"internal/tasks": {"internal/ferry", "internal/fetch", "internal/seal"},
 	// The emulator is a test double built on the real parts: it resets
 	// and snapshots the store, writes errors as httpapi does, seeds
 	// through the fetcher and gates the task engine's imports.

@@ -21,6 +21,28 @@ type ImportService interface {
 	ImportStatus(ctx context.Context, portal PortalID, id TaskID) (Task, *File, error)
 }
 
+// TaskService is Ferry's own task API: every kind of task, listed,
+// watched, canceled and retried.
+type TaskService interface {
+	// ListTasks returns a portal's tasks, newest first, and whether more
+	// follow.
+	ListTasks(ctx context.Context, portal PortalID, f TaskFilter) ([]Task, bool, error)
+	// GetTask returns a portal's task and, once a COMPLETE import, its
+	// file. NotFound for unknown or foreign ids.
+	GetTask(ctx context.Context, portal PortalID, id TaskID) (Task, *File, error)
+	// CancelTask ends a PENDING or PROCESSING task CANCELED: its work
+	// stops and never runs again. Conflict if it has finished already.
+	CancelTask(ctx context.Context, portal PortalID, id TaskID) (Task, error)
+	// RetryTask starts a canceled import again as a new task with the same
+	// request. Source headers are not kept after a task ends, so an import
+	// that had them needs them again in headers. Conflict unless the task
+	// is a CANCELED import; Invalid if headers are missing.
+	RetryTask(ctx context.Context, portal PortalID, id TaskID, headers map[string]string) (Task, error)
+	// TaskEvents returns up to limit changes of a task after sequence
+	// number after, in order.
+	TaskEvents(ctx context.Context, portal PortalID, id TaskID, after int64, limit int) ([]TaskEvent, error)
+}
+
 // FileService is every file and folder operation of Files v3 except the
 // asynchronous tasks. Each method sees only the given portal's objects.
 type FileService interface {
@@ -118,6 +140,7 @@ type Staged struct {
 	FileName      string // the name it arrived with, used when no name is requested
 	Size          int64
 	MD5           string // lower-case hex
+	SHA256        string // lower-case hex
 	ContentType   string // the media type detected from the bytes
 	Extension     string // the extension that goes with ContentType
 	Type          string // IMG, DOCUMENT, AUDIO, MOVIE or OTHER

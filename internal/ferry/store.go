@@ -82,9 +82,20 @@ type Store interface {
 	CreateTask(ctx context.Context, t *Task) error
 	// FindTask returns a portal's task, or NotFound.
 	FindTask(ctx context.Context, portal PortalID, id TaskID) (Task, error)
-	// UpdateTask saves a task's status, attempts, errors, results and
-	// timestamps. NotFound if the task no longer exists.
+	// UpdateTask saves a task's status, attempts, errors, results,
+	// timestamps, retry state, progress, sealed headers and resume state,
+	// and records the change as a state event. It saves only over the
+	// stored version t.Version, which it then increments: Conflict if the
+	// task has changed since it was read; NotFound if it no longer exists.
 	UpdateTask(ctx context.Context, t *Task) error
+	// SaveProgress is UpdateTask recorded as a progress event.
+	SaveProgress(ctx context.Context, t *Task) error
+	// ListTasks returns a portal's tasks that match, newest first, and
+	// whether more follow.
+	ListTasks(ctx context.Context, portal PortalID, f TaskFilter) ([]Task, bool, error)
+	// ListTaskEvents returns up to limit events of a portal's task with a
+	// sequence number above after, in order.
+	ListTaskEvents(ctx context.Context, portal PortalID, id TaskID, after int64, limit int) ([]TaskEvent, error)
 	// ListUnfinishedTasks returns up to limit tasks of any portal that are
 	// not terminal and were requested before t, oldest first.
 	ListUnfinishedTasks(ctx context.Context, before time.Time, limit int) ([]Task, error)

@@ -44,6 +44,61 @@ type Task struct {
 	RequestedAt time.Time
 	StartedAt   time.Time // zero until a worker starts it
 	CompletedAt time.Time // zero until it is terminal
+
+	// Version counts the saved changes of the task. UpdateTask saves only
+	// over the version it was given, so that two writers (a worker and a
+	// user canceling) never overwrite each other unseen.
+	Version       int64
+	MaxAttempts   int        // attempts allowed before a transient failure ends the task
+	NextAttemptAt time.Time  // when a task waiting to retry runs again; zero otherwise
+	LastError     *TaskError // the failure that made it wait to retry
+	Progress      Progress
+	SHA256        string // of the imported bytes, lower-case hex, once complete
+	// Sealed holds an import's source headers, encrypted with a key that
+	// is not in the database. It is emptied when the task ends.
+	Sealed []byte
+	// Resume records how far an interrupted fetch got, so that the next
+	// attempt can continue it; opaque to the store.
+	Resume []byte
+}
+
+// Progress is how far a task's transfer has come.
+type Progress struct {
+	BytesDone      int64
+	BytesTotal     int64 // -1 when the origin sent no length
+	BytesPerSecond int64
+}
+
+// TaskEvent is one saved change of a task: its state after the change.
+type TaskEvent struct {
+	Seq  int64  // the task's Version after the change
+	Type string // "state" or "progress"
+	At   time.Time
+	Task Task // without Request, Sealed and Resume
+}
+
+// The task event types.
+const (
+	EventState    = "state"
+	EventProgress = "progress"
+)
+
+// TaskFilter selects a portal's tasks, newest first.
+type TaskFilter struct {
+	Statuses      []TaskStatus // any of these; empty: all
+	Kind          TaskKind     // empty: all
+	CreatedAfter  time.Time
+	CreatedBefore time.Time
+	Limit         int
+	// After is the cursor of the last task of the previous page: its
+	// request time and id.
+	After *TaskCursor
+}
+
+// TaskCursor is a position in the newest-first order of tasks.
+type TaskCursor struct {
+	RequestedAt time.Time
+	ID          TaskID
 }
 
 // TaskError is one reason a task failed. Its Kind gives the status and
@@ -68,6 +123,22 @@ type ImportRequest struct {
 	Overwrite         bool              `json:"overwrite,omitempty"`
 	TTL               string            `json:"ttl,omitempty"`
 	ExpiresAt         time.Time         `json:"expiresAt,omitzero"`
+	// Expected are checks the imported bytes must pass.
+	Expected Expected `json:"expected,omitzero"`
+	// SourceHeaderNames names the headers sent to the origin; their values
+	// never appear in the request.
+	SourceHeaderNames []string `json:"sourceHeaderNames,omitempty"`
+	// SourceHeaders are request headers for the origin. They are never
+	// encoded with the request: the task seals them apart.
+	SourceHeaders map[string]string `json:"-"`
+}
+
+// Expected is what the caller knows of the bytes to import. A mismatch
+// ends the import without storing anything.
+type Expected struct {
+	Size   *int64 `json:"size,omitempty"` // nil: not checked
+	MD5    string `json:"md5,omitempty"`  // lower-case hex
+	SHA256 string `json:"sha256,omitempty"`
 }
 
 // Placement says where a new file goes and what to do on collisions. Imports

@@ -24,6 +24,7 @@ var wireKinds = map[Kind]wireKind{
 	Interrupted:     {500, "INTERRUPTED", "WORK_LOST"},
 	TimedOut:        {408, "TIMEOUT", "TIMEOUT"},
 	StorageFull:     {507, "STORAGE_FULL", "STORAGE_FULL"},
+	CanceledByUser:  {409, "CANCELED_BY_USER", "CANCELED_BY_USER"},
 }
 
 func (k Kind) wire() wireKind {

@@ -29,6 +29,7 @@ func TestKindWire(t *testing.T) {
 		ferry.Interrupted:     {500, "INTERRUPTED"},
 		ferry.TimedOut:        {408, "TIMEOUT"},
 		ferry.StorageFull:     {507, "STORAGE_FULL"},
+		ferry.CanceledByUser:  {409, "CANCELED_BY_USER"},
 	}
 	// Kinds are numbered from zero; String names every one that exists.
 	for k := ferry.Kind(0); !strings.HasPrefix(k.String(), "kind("); k++ {

@@ -37,6 +37,13 @@ type Response struct {
 	ContentLength int64  // -1 if unknown
 	FileName      string // sanitized name from Content-Disposition, or ""
 	Redirects     int    // redirects followed
+	// Offset is where Body starts in the whole representation: the
+	// Options.Offset asked for if the origin honoured the range, else 0.
+	Offset int64
+	// Total is the length of the whole representation, -1 if unknown.
+	Total        int64
+	ETag         string // the origin's validators, for a later range request
+	LastModified string
 }
 
 // New returns a Fetcher for cfg with defaults applied. It fails if cfg
@@ -97,6 +104,8 @@ type attempt struct {
 	secrets   []string
 	redirects int
 	seen      map[string]bool
+	opts      Options
+	origin    string // the first hop's origin while the hops stay on it
 }
 
 // newAttempt starts the total timeout.
@@ -153,7 +162,17 @@ func (a *attempt) respond(h *hop, u *url.URL) (*Response, *Error) {
 		h.close()
 		return nil, tooLarge(a.f.cfg.MaxBytes, -1, h.resp.ContentLength)
 	}
+	start, total, ok := rangeStart(h.resp)
+	if !ok || (h.resp.StatusCode == http.StatusPartialContent && start != a.opts.Offset) {
+		h.close()
+		return nil, newError(CodeProtocolError, "the origin answered a range request with a range that was not asked for", nil,
+			KeyStatusCode, strconv.Itoa(h.resp.StatusCode))
+	}
 	return &Response{
+		Offset:        start,
+		Total:         total,
+		ETag:          h.resp.Header.Get("ETag"),
+		LastModified:  h.resp.Header.Get("Last-Modified"),
 		Body:          newBody(a, h, u),
 		FinalURL:      stripUserinfo(u),
 		StatusCode:    h.resp.StatusCode,

@@ -57,6 +57,7 @@ func (a *attempt) newRequest(u *url.URL, auth *url.Userinfo) (*http.Request, *Er
 	req.Header.Set("User-Agent", a.f.cfg.UserAgent)
 	req.Header.Set("Accept", "*/*")
 	req.Header.Set("Accept-Encoding", "identity")
+	a.addOptions(req, u)
 	if auth != nil {
 		pass, _ := auth.Password()
 		req.SetBasicAuth(auth.Username(), pass)

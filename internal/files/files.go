@@ -86,7 +86,7 @@ func (s *Service) place(ctx context.Context, st ferry.Store, staged ferry.Staged
 	now := s.clock.Now().UTC().Truncate(time.Millisecond)
 	f := ferry.File{
 		Portal: p.Portal, FolderID: p.FolderID, Access: p.Access,
-		Size: staged.Size, MD5: staged.MD5, Width: staged.Width, Height: staged.Height,
+		Size: staged.Size, MD5: staged.MD5, SHA256: staged.SHA256, Width: staged.Width, Height: staged.Height,
 		Type: staged.Type, Encoding: staged.Encoding, ContentType: staged.ContentType,
 		IsUsableInContent: true, SourceGroup: "CONTENT", BlobKey: staged.Key,
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: p.ExpiresAt,

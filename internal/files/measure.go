@@ -3,6 +3,7 @@ package files
 import (
 	"context"
 	"crypto/md5"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"image"
@@ -59,12 +60,12 @@ func (s *Service) write(ctx context.Context, c ferry.Content) (ferry.Staged, err
 	if err != nil {
 		return ferry.Staged{}, ferry.Wrap(err, "open blob writer")
 	}
-	hash, head := md5.New(), &headBuffer{}
+	hash, sum256, head := md5.New(), sha256.New(), &headBuffer{}
 	body := c.Body
 	if c.MaxBytes > 0 {
 		body = io.LimitReader(body, c.MaxBytes+1)
 	}
-	n, err := io.Copy(io.MultiWriter(w, hash, head), body)
+	n, err := io.Copy(io.MultiWriter(w, hash, sum256, head), body)
 	if err == nil && c.MaxBytes > 0 && n > c.MaxBytes {
 		err = &ferry.Error{Kind: ferry.TooLarge, SubCategory: "TOO_LARGE",
 			Message: fmt.Sprintf("the file is larger than the limit of %d bytes", c.MaxBytes),
@@ -80,6 +81,7 @@ func (s *Service) write(ctx context.Context, c ferry.Content) (ferry.Staged, err
 	}
 	st := classify(head.b, c.FileName)
 	st.Key, st.FileName, st.Size, st.MD5 = c.Key, c.FileName, n, hex.EncodeToString(hash.Sum(nil))
+	st.SHA256 = hex.EncodeToString(sum256.Sum(nil))
 	if st.Type == "IMG" {
 		st.Width, st.Height = s.dimensions(ctx, c.Key)
 	}

@@ -77,7 +77,7 @@ func (s *Service) Replace(ctx context.Context, portal ferry.PortalID, id ferry.F
 	st, old := *in.Staged, ""
 	f, err := s.modify(ctx, portal, id, func(_ ferry.Store, f *ferry.File) error {
 		old = f.BlobKey
-		f.BlobKey, f.Size, f.MD5, f.ContentType = st.Key, st.Size, st.MD5, st.ContentType
+		f.BlobKey, f.Size, f.MD5, f.SHA256, f.ContentType = st.Key, st.Size, st.MD5, st.SHA256, st.ContentType
 		f.Type, f.Encoding, f.Width, f.Height = st.Type, st.Encoding, st.Width, st.Height
 		if o.Access != nil {
 			f.Access = *o.Access

@@ -16,13 +16,7 @@ func (s *server) handleImportFromURL(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	in := ferry.ImportInput{
-		URL: obj.str("url"), Access: obj.str("access"), FolderID: obj.id("folderId"), FolderPath: obj.str("folderPath"),
-		Name: obj.str("name"), DuplicateStrategy: obj.str("duplicateValidationStrategy"),
-		DuplicateScope: obj.str("duplicateValidationScope"), Overwrite: obj.boolean("overwrite"),
-		TTL: obj.str("ttl"), ExpiresAt: obj.str("expiresAt"),
-	}
-	req, err := in.Validate(s.opts.Clock.Now())
+	req, err := importInput(obj).Validate(s.opts.Clock.Now())
 	if err = obj.merge(err); err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -33,6 +27,16 @@ func (s *server) handleImportFromURL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	encode(w, http.StatusAccepted, taskLocator{ID: string(t.ID), Links: map[string]string{"status": s.importStatusLink(r, t.ID)}})
+}
+
+// importInput reads HubSpot's ImportFromUrlInput fields.
+func importInput(obj *jsonObject) ferry.ImportInput {
+	return ferry.ImportInput{
+		URL: obj.str("url"), Access: obj.str("access"), FolderID: obj.id("folderId"), FolderPath: obj.str("folderPath"),
+		Name: obj.str("name"), DuplicateStrategy: obj.str("duplicateValidationStrategy"),
+		DuplicateScope: obj.str("duplicateValidationScope"), Overwrite: obj.boolean("overwrite"),
+		TTL: obj.str("ttl"), ExpiresAt: obj.str("expiresAt"),
+	}
 }
 
 // handleCheckImport serves GET .../import-from-url/async/tasks/{taskId}/status.

@@ -18,6 +18,7 @@ func (s *server) addRoutes(mux *http.ServeMux) {
 	for _, base := range APIVersions {
 		s.addAPIRoutes(mux, base)
 	}
+	s.addTaskRoutes(mux)
 	mux.HandleFunc("GET /hubfs/{portal}/{path...}", s.handleHostedFile)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -40,6 +40,12 @@ type Options struct {
 	// Control, if set, serves /_ferry/ to tokens with the ferry.admin
 	// scope: the emulator's control routes. Without it, /_ferry/ is 404.
 	Control http.Handler
+	// Tasks serves Ferry's task API under /ferry/v1; without it those
+	// routes answer 404.
+	Tasks ferry.TaskService
+	// Stopping, once closed, ends long-lived responses (event streams), so
+	// that a shutdown does not wait for them.
+	Stopping <-chan struct{}
 }
 
 type server struct {

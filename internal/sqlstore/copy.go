@@ -14,7 +14,7 @@ import (
 // tables are Ferry's tables, in the order CopyFrom copies them. River's
 // tables are not among them: its jobs belong to the queue of the database
 // they were written in.
-var tables = []string{"tokens", "folders", "files", "tasks", "settings"}
+var tables = []string{"tokens", "folders", "files", "tasks", "task_events", "settings"}
 
 // dataTables are the tables whose rows make a database "used": one that a
 // copy must not be written into.

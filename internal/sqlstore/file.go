@@ -12,7 +12,7 @@ import (
 // fileSelect reads files joined with their folder, whose path is the
 // file's directory; the root folder (id 0) has no row.
 const fileSelect = `SELECT f.id, f.portal, f.folder_id, COALESCE(fo.path, '/'), f.name, f.extension, f.access,
-	f.size, f.width, f.height, f.type, f.encoding, f.content_type, f.md5, f.usable, f.source_group, f.blob_key,
+	f.size, f.width, f.height, f.type, f.encoding, f.content_type, f.md5, f.sha256, f.usable, f.source_group, f.blob_key,
 	f.archived, f.archived_at, f.created_at, f.updated_at, f.expires_at
 	FROM files f LEFT JOIN folders fo ON fo.id = f.folder_id AND f.folder_id <> 0`
 
@@ -24,7 +24,7 @@ func scanFile(row interface{ Scan(...any) error }) (ferry.File, error) {
 		access                                string
 	)
 	err := row.Scan(&id, &portal, &folder, &f.FolderPath, &f.Name, &f.Extension, &access,
-		&f.Size, &f.Width, &f.Height, &f.Type, &f.Encoding, &f.ContentType, &f.MD5, &f.IsUsableInContent, &f.SourceGroup, &f.BlobKey,
+		&f.Size, &f.Width, &f.Height, &f.Type, &f.Encoding, &f.ContentType, &f.MD5, &f.SHA256, &f.IsUsableInContent, &f.SourceGroup, &f.BlobKey,
 		&f.Archived, &archivedAt, &created, &updated, &expires)
 	if err != nil {
 		return ferry.File{}, err
@@ -123,10 +123,10 @@ func (s *Store) insertFile(ctx context.Context, f *ferry.File, overwrite bool) (
 	}
 	var id int64
 	err = s.queryRow(ctx, `INSERT INTO files (portal, folder_id, name, name_fold, extension, access, size, width, height, type,
-		encoding, content_type, md5, usable, source_group, blob_key, archived, created_at, updated_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?, ?) RETURNING id`,
+		encoding, content_type, md5, sha256, usable, source_group, blob_key, archived, created_at, updated_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?, ?) RETURNING id`,
 		int64(f.Portal), int64(f.FolderID), f.Name, fold(f.Name), f.Extension, string(f.Access), f.Size, f.Width, f.Height, f.Type,
-		f.Encoding, f.ContentType, f.MD5, f.IsUsableInContent, f.SourceGroup, f.BlobKey, ms(f.CreatedAt), ms(f.UpdatedAt), ms(f.ExpiresAt)).Scan(&id)
+		f.Encoding, f.ContentType, f.MD5, f.SHA256, f.IsUsableInContent, f.SourceGroup, f.BlobKey, ms(f.CreatedAt), ms(f.UpdatedAt), ms(f.ExpiresAt)).Scan(&id)
 	if err != nil {
 		return nil, ferry.Wrap(err, "insert file")
 	}
@@ -163,10 +163,10 @@ func (s *Store) UpdateFile(ctx context.Context, f *ferry.File) error {
 			return err
 		}
 		res, err := tx.exec(ctx, `UPDATE files SET folder_id = ?, name = ?, name_fold = ?, extension = ?, access = ?, size = ?, width = ?, height = ?,
-			type = ?, encoding = ?, content_type = ?, md5 = ?, usable = ?, blob_key = ?, archived = ?, archived_at = ?,
+			type = ?, encoding = ?, content_type = ?, md5 = ?, sha256 = ?, usable = ?, blob_key = ?, archived = ?, archived_at = ?,
 			updated_at = ?, expires_at = ? WHERE portal = ? AND id = ?`,
 			int64(f.FolderID), f.Name, fold(f.Name), f.Extension, string(f.Access), f.Size, f.Width, f.Height, f.Type, f.Encoding, f.ContentType,
-			f.MD5, f.IsUsableInContent, f.BlobKey, f.Archived, ms(f.ArchivedAt), ms(f.UpdatedAt), ms(f.ExpiresAt), int64(f.Portal), int64(f.ID))
+			f.MD5, f.SHA256, f.IsUsableInContent, f.BlobKey, f.Archived, ms(f.ArchivedAt), ms(f.UpdatedAt), ms(f.ExpiresAt), int64(f.Portal), int64(f.ID))
 		if s.d.IsUnique(err) {
 			return &ferry.Error{Kind: ferry.Conflict, SubCategory: "FILE_EXISTS", Message: "a file named " + f.FileName() + " exists already in " + folder.Path,
 				Context: map[string][]string{"path": {path.Join(folder.Path, f.FileName())}}}

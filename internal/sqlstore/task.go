@@ -4,22 +4,51 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"ferry/internal/ferry"
 )
 
-const taskColumns = `id, portal, kind, status, request, attempts, job_id, source_url, errors, file_id, folder_id, requested_at, started_at, completed_at`
+const taskColumns = `id, portal, kind, status, request, attempts, job_id, source_url, errors, file_id, folder_id, requested_at, started_at, completed_at,
+	version, max_attempts, next_attempt_at, last_error, bytes_done, bytes_total, bytes_per_second, sha256, sealed, resume`
+
+// taskValues are the values of taskColumns after id and portal, in order.
+func taskValues(t *ferry.Task) ([]any, error) {
+	errs, err := json.Marshal(t.Errors)
+	if err != nil {
+		return nil, ferry.Wrap(err, "encode task errors")
+	}
+	last := ""
+	if t.LastError != nil {
+		b, err := json.Marshal(t.LastError)
+		if err != nil {
+			return nil, ferry.Wrap(err, "encode task error")
+		}
+		last = string(b)
+	}
+	return []any{string(t.Kind), string(t.Status), t.Request, t.Attempts, t.JobID, t.SourceURL, string(errs),
+		int64(t.FileID), int64(t.FolderID), ms(t.RequestedAt), ms(t.StartedAt), ms(t.CompletedAt),
+		t.Version, t.MaxAttempts, ms(t.NextAttemptAt), last, t.Progress.BytesDone, t.Progress.BytesTotal, t.Progress.BytesPerSecond,
+		t.SHA256, sealedValue(t.Sealed), string(t.Resume)}, nil
+}
+
+// sealedValue stores no sealed headers as NULL.
+func sealedValue(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
 
 // CreateTask implements ferry.Store.
 func (s *Store) CreateTask(ctx context.Context, t *ferry.Task) error {
-	errs, err := json.Marshal(t.Errors)
+	vals, err := taskValues(t)
 	if err != nil {
-		return ferry.Wrap(err, "encode task errors")
+		return err
 	}
-	_, err = s.exec(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		string(t.ID), int64(t.Portal), string(t.Kind), string(t.Status), t.Request, t.Attempts, t.JobID, t.SourceURL, string(errs),
-		int64(t.FileID), int64(t.FolderID), ms(t.RequestedAt), ms(t.StartedAt), ms(t.CompletedAt))
+	marks := strings.TrimSuffix(strings.Repeat("?, ", 24), ", ")
+	_, err = s.exec(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (`+marks+`)`, append([]any{string(t.ID), int64(t.Portal)}, vals...)...)
 	if s.d.IsUnique(err) {
 		return ferry.Errorf(ferry.Conflict, "task %s exists already", t.ID)
 	}
@@ -29,20 +58,36 @@ func (s *Store) CreateTask(ctx context.Context, t *ferry.Task) error {
 func scanTask(row interface{ Scan(...any) error }) (ferry.Task, error) {
 	var (
 		t                             ferry.Task
-		tid, kind, status, errs       string
+		tid, kind, status, errs, last string
+		resume                        string
 		p, fileID, folderID           int64
 		requested, started, completed int64
+		next                          int64
 	)
-	err := row.Scan(&tid, &p, &kind, &status, &t.Request, &t.Attempts, &t.JobID, &t.SourceURL, &errs, &fileID, &folderID, &requested, &started, &completed)
+	err := row.Scan(&tid, &p, &kind, &status, &t.Request, &t.Attempts, &t.JobID, &t.SourceURL, &errs, &fileID, &folderID, &requested, &started, &completed,
+		&t.Version, &t.MaxAttempts, &next, &last, &t.Progress.BytesDone, &t.Progress.BytesTotal, &t.Progress.BytesPerSecond, &t.SHA256, &t.Sealed, &resume)
 	if err != nil {
 		return ferry.Task{}, err
 	}
 	if t.Errors, err = decodeTaskErrors(errs); err != nil {
 		return ferry.Task{}, err
 	}
+	if last != "" {
+		t.LastError = new(ferry.TaskError)
+		if err := json.Unmarshal([]byte(last), t.LastError); err != nil {
+			return ferry.Task{}, fmt.Errorf("decode task error: %w", err)
+		}
+	}
+	if len(t.Sealed) == 0 {
+		t.Sealed = nil
+	}
+	if resume != "" {
+		t.Resume = []byte(resume)
+	}
 	t.ID, t.Portal, t.Kind, t.Status = ferry.TaskID(tid), ferry.PortalID(p), ferry.TaskKind(kind), ferry.TaskStatus(status)
 	t.FileID, t.FolderID = ferry.FileID(fileID), ferry.FolderID(folderID)
 	t.RequestedAt, t.StartedAt, t.CompletedAt = fromMS(requested), fromMS(started), fromMS(completed)
+	t.NextAttemptAt = fromMS(next)
 	return t, nil
 }
 
@@ -55,51 +100,161 @@ func (s *Store) FindTask(ctx context.Context, portal ferry.PortalID, id ferry.Ta
 	return t, nil
 }
 
-// ListUnfinishedTasks implements ferry.Store.
-func (s *Store) ListUnfinishedTasks(ctx context.Context, before time.Time, limit int) ([]ferry.Task, error) {
-	rows, err := s.query(ctx, `SELECT `+taskColumns+` FROM tasks WHERE completed_at = 0 AND requested_at < ? ORDER BY requested_at LIMIT ?`, ms(before), limit)
+func (s *Store) scanTasks(ctx context.Context, what, q string, args ...any) ([]ferry.Task, error) {
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
-		return nil, ferry.Wrap(err, "list unfinished tasks")
+		return nil, ferry.Wrap(err, what)
 	}
 	defer rows.Close()
 	var out []ferry.Task
 	for rows.Next() {
 		t, err := scanTask(rows)
 		if err != nil {
-			return nil, ferry.Wrap(err, "list unfinished tasks")
+			return nil, ferry.Wrap(err, what)
 		}
 		out = append(out, t)
 	}
-	return out, ferry.Wrap(rows.Err(), "list unfinished tasks")
+	return out, ferry.Wrap(rows.Err(), what)
+}
+
+// ListUnfinishedTasks implements ferry.Store.
+func (s *Store) ListUnfinishedTasks(ctx context.Context, before time.Time, limit int) ([]ferry.Task, error) {
+	return s.scanTasks(ctx, "list unfinished tasks",
+		`SELECT `+taskColumns+` FROM tasks WHERE completed_at = 0 AND requested_at < ? ORDER BY requested_at LIMIT ?`, ms(before), limit)
+}
+
+// ListTasks implements ferry.Store.
+func (s *Store) ListTasks(ctx context.Context, portal ferry.PortalID, f ferry.TaskFilter) ([]ferry.Task, bool, error) {
+	where, args := []string{"portal = ?"}, []any{int64(portal)}
+	if len(f.Statuses) > 0 {
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(f.Statuses)), ", ")
+		where = append(where, "status IN ("+marks+")")
+		for _, st := range f.Statuses {
+			args = append(args, string(st))
+		}
+	}
+	if f.Kind != "" {
+		where, args = append(where, "kind = ?"), append(args, string(f.Kind))
+	}
+	if !f.CreatedAfter.IsZero() {
+		where, args = append(where, "requested_at > ?"), append(args, ms(f.CreatedAfter))
+	}
+	if !f.CreatedBefore.IsZero() {
+		where, args = append(where, "requested_at < ?"), append(args, ms(f.CreatedBefore))
+	}
+	if c := f.After; c != nil {
+		where = append(where, "(requested_at < ? OR (requested_at = ? AND id < ?))")
+		args = append(args, ms(c.RequestedAt), ms(c.RequestedAt), string(c.ID))
+	}
+	limit := max(f.Limit, 1)
+	out, err := s.scanTasks(ctx, "list tasks", `SELECT `+taskColumns+` FROM tasks WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY requested_at DESC, id DESC LIMIT ?`, append(args, limit+1)...)
+	if err != nil || len(out) <= limit {
+		return out, false, err
+	}
+	return out[:limit], true, nil
 }
 
 // UpdateTask implements ferry.Store.
 func (s *Store) UpdateTask(ctx context.Context, t *ferry.Task) error {
-	errs, err := json.Marshal(t.Errors)
+	return s.saveTask(ctx, t, ferry.EventState)
+}
+
+// SaveProgress implements ferry.Store.
+func (s *Store) SaveProgress(ctx context.Context, t *ferry.Task) error {
+	return s.saveTask(ctx, t, ferry.EventProgress)
+}
+
+// saveTask writes t over the stored version t.Version and records the
+// change as an event of the given type, in one transaction. The version
+// check takes the row's lock first, so the events of one task are
+// numbered in the order their changes commit.
+func (s *Store) saveTask(ctx context.Context, t *ferry.Task, typ string) error {
+	vals, err := taskValues(t)
 	if err != nil {
-		return ferry.Wrap(err, "encode task errors")
+		return err
 	}
-	res, err := s.exec(ctx, `UPDATE tasks SET status = ?, attempts = ?, source_url = ?, errors = ?, file_id = ?, folder_id = ?,
-		started_at = ?, completed_at = ? WHERE id = ? AND portal = ?`,
-		string(t.Status), t.Attempts, t.SourceURL, string(errs), int64(t.FileID), int64(t.FolderID),
-		ms(t.StartedAt), ms(t.CompletedAt), string(t.ID), int64(t.Portal))
+	vals[12] = t.Version + 1
+	return s.Atomic(ctx, func(st ferry.Store) error {
+		tx := st.(*Store)
+		res, err := tx.exec(ctx, `UPDATE tasks SET kind = ?, status = ?, request = ?, attempts = ?, job_id = ?, source_url = ?, errors = ?,
+			file_id = ?, folder_id = ?, requested_at = ?, started_at = ?, completed_at = ?, version = ?, max_attempts = ?, next_attempt_at = ?,
+			last_error = ?, bytes_done = ?, bytes_total = ?, bytes_per_second = ?, sha256 = ?, sealed = ?, resume = ?
+			WHERE id = ? AND portal = ? AND version = ?`, append(vals, string(t.ID), int64(t.Portal), t.Version)...)
+		if err != nil {
+			return ferry.Wrap(err, "update task")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if _, err := tx.FindTask(ctx, t.Portal, t.ID); err != nil {
+				return err
+			}
+			return ferry.Errorf(ferry.Conflict, "task %s has changed since it was read", t.ID)
+		}
+		snap := *t
+		snap.Version++
+		if err := tx.appendEvent(ctx, snap, typ); err != nil {
+			return err
+		}
+		t.Version++
+		return nil
+	})
+}
+
+// appendEvent records t, as it is after a change, as its event.
+func (s *Store) appendEvent(ctx context.Context, t ferry.Task, typ string) error {
+	t.Request, t.Sealed, t.Resume = nil, nil, nil
+	data, err := json.Marshal(t)
 	if err != nil {
-		return ferry.Wrap(err, "update task")
+		return ferry.Wrap(err, "encode task event")
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ferry.Errorf(ferry.NotFound, "task not found")
+	_, err = s.exec(ctx, `INSERT INTO task_events (task_id, portal, seq, type, at, data) VALUES (?, ?, ?, ?, ?, ?)`,
+		string(t.ID), int64(t.Portal), t.Version, typ, s.clock.Now().UnixMilli(), string(data))
+	return ferry.Wrap(err, "record task event")
+}
+
+// ListTaskEvents implements ferry.Store.
+func (s *Store) ListTaskEvents(ctx context.Context, portal ferry.PortalID, id ferry.TaskID, after int64, limit int) ([]ferry.TaskEvent, error) {
+	rows, err := s.query(ctx, `SELECT seq, type, at, data FROM task_events WHERE task_id = ? AND portal = ? AND seq > ? ORDER BY seq LIMIT ?`,
+		string(id), int64(portal), after, limit)
+	if err != nil {
+		return nil, ferry.Wrap(err, "list task events")
 	}
-	return nil
+	defer rows.Close()
+	var out []ferry.TaskEvent
+	for rows.Next() {
+		var (
+			e    ferry.TaskEvent
+			at   int64
+			data string
+		)
+		if err := rows.Scan(&e.Seq, &e.Type, &at, &data); err != nil {
+			return nil, ferry.Wrap(err, "list task events")
+		}
+		if err := json.Unmarshal([]byte(data), &e.Task); err != nil {
+			return nil, ferry.Wrap(err, "decode task event")
+		}
+		e.At = fromMS(at)
+		out = append(out, e)
+	}
+	return out, ferry.Wrap(rows.Err(), "list task events")
 }
 
 // DeleteTasksFinishedBefore implements ferry.Store.
 func (s *Store) DeleteTasksFinishedBefore(ctx context.Context, t time.Time) (int, error) {
-	res, err := s.exec(ctx, `DELETE FROM tasks WHERE completed_at > 0 AND completed_at < ?`, ms(t))
-	if err != nil {
-		return 0, ferry.Wrap(err, "delete old tasks")
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
+	var n int64
+	err := s.Atomic(ctx, func(st ferry.Store) error {
+		tx := st.(*Store)
+		if _, err := tx.exec(ctx, `DELETE FROM task_events WHERE task_id IN (SELECT id FROM tasks WHERE completed_at > 0 AND completed_at < ?)`, ms(t)); err != nil {
+			return ferry.Wrap(err, "delete old task events")
+		}
+		res, err := tx.exec(ctx, `DELETE FROM tasks WHERE completed_at > 0 AND completed_at < ?`, ms(t))
+		if err != nil {
+			return ferry.Wrap(err, "delete old tasks")
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return int(n), err
 }
 
 // storedTaskError is a task error as the errors column holds it. Rows

@@ -33,6 +33,8 @@ func Run(t *testing.T, open func(t *testing.T) ferry.Store) {
 	t.Run("ArchiveFolder", func(t *testing.T) { t.Parallel(); testArchiveFolder(t, open) })
 	t.Run("SearchFolders", func(t *testing.T) { t.Parallel(); testSearchFolders(t, open) })
 	t.Run("Task", func(t *testing.T) { t.Parallel(); testTask(t, open) })
+	t.Run("TaskVersions", func(t *testing.T) { t.Parallel(); testTaskVersions(t, open) })
+	t.Run("ListTasks", func(t *testing.T) { t.Parallel(); testListTasks(t, open) })
 	t.Run("ListUnfinishedTasks", func(t *testing.T) { t.Parallel(); testListUnfinishedTasks(t, open) })
 	t.Run("DeleteTasksFinishedBefore", func(t *testing.T) { t.Parallel(); testDeleteTasksFinishedBefore(t, open) })
 	t.Run("Atomic", func(t *testing.T) { t.Parallel(); testAtomic(t, open) })

@@ -21,6 +21,7 @@ import (
 
 	"ferry/internal/ferry"
 	"ferry/internal/fetch"
+	"ferry/internal/seal"
 )
 
 // Store is the engine's database: Ferry's store, plus transactions that
@@ -56,6 +57,9 @@ type Config struct {
 	// Clock is what task timestamps, retention and file expiry read.
 	// Defaults to ferry.SystemClock.
 	Clock ferry.Clock
+	// Sealer encrypts imports' source headers at rest. Without one,
+	// imports with source headers are refused.
+	Sealer *seal.Sealer
 }
 
 // Defaults.
@@ -81,6 +85,7 @@ type Engine struct {
 var (
 	_ ferry.ImportService     = (*Engine)(nil)
 	_ ferry.FolderTaskService = (*Engine)(nil)
+	_ ferry.TaskService       = (*Engine)(nil)
 )
 
 // Migrate brings River's own tables up to date.
@@ -183,7 +188,11 @@ func (e *Engine) now() time.Time { return e.cfg.Clock.Now().UTC().Truncate(time.
 
 // newTask returns a PENDING task of kind, requested now.
 func (e *Engine) newTask(portal ferry.PortalID, kind ferry.TaskKind) ferry.Task {
-	return ferry.Task{ID: ferry.NewTaskID(), Portal: portal, Kind: kind, Status: ferry.TaskPending, RequestedAt: e.now()}
+	t := ferry.Task{ID: ferry.NewTaskID(), Portal: portal, Kind: kind, Status: ferry.TaskPending, RequestedAt: e.now()}
+	if kind == ferry.TaskImport {
+		t.MaxAttempts, t.Progress.BytesTotal = e.cfg.MaxAttempts, -1
+	}
+	return t
 }
 
 // enqueue records t with its request req and the job that works it in one

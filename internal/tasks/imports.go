@@ -2,8 +2,10 @@ package tasks
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"path"
 	"time"
@@ -12,6 +14,7 @@ import (
 
 	"ferry/internal/ferry"
 	"ferry/internal/fetch"
+	"ferry/internal/seal"
 )
 
 // portalWait is how long an import waits when its portal has every slot
@@ -24,6 +27,9 @@ func (e *Engine) StartImport(ctx context.Context, portal ferry.PortalID, req fer
 		return ferry.Task{}, urlProblem(err)
 	}
 	t := e.newTask(portal, ferry.TaskImport)
+	if err := e.sealHeaders(&t, &req); err != nil {
+		return ferry.Task{}, err
+	}
 	err := e.enqueue(ctx, &t, &req, func(st ferry.Store) error {
 		folder, err := ferry.ResolveFolder(ctx, st, portal, req.FolderID, req.FolderPath)
 		req.FolderID = folder.ID
@@ -87,16 +93,30 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	if t == nil {
 		return err
 	}
-	err = e.runImport(ctx, t, req)
+	header, err := openHeaders(e.cfg.Sealer, t)
+	if err != nil {
+		return e.cancel(ctx, t, err)
+	}
+	actx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	err = e.runImport(actx, stop, t, req, header)
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(context.Cause(actx), errCanceledByUser) || e.changed(ctx, t):
+		return e.lost(t, errCanceledByUser)
 	case ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled):
-		// Shutting down: hand the job back untouched for the next start.
+		// Shutting down: hand the job back for the next start.
 		e.log.Info("import interrupted by shutdown; it resumes at the next start", "task", t.ID)
 		return river.JobSnooze(0)
 	}
 	if delay, retry := e.retryDelay(err, t.Attempts); retry {
+		te := taskError(err, t.Attempts)
+		t.NextAttemptAt, t.LastError = e.cfg.Clock.Now().Add(delay).UTC().Truncate(time.Millisecond), &te
+		t.Progress.BytesPerSecond = 0
+		if uerr := e.store.UpdateTask(ctx, t); uerr != nil {
+			return e.lost(t, uerr)
+		}
 		e.log.Warn("import attempt failed; retrying", "task", t.ID, "attempt", t.Attempts, "in", delay, "err", err)
 		return river.JobSnooze(delay)
 	}
@@ -104,41 +124,124 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 }
 
 // runImport fetches the URL and stores the file; the task completes in the
-// same transaction that records the file.
-func (e *Engine) runImport(ctx context.Context, t *ferry.Task, req ferry.ImportRequest) error {
-	resp, err := e.fetcher.Fetch(ctx, req.URL)
+// same transaction that records the file. While the bytes flow, a watcher
+// saves the progress and ends the attempt (stop) if the task is canceled.
+func (e *Engine) runImport(ctx context.Context, stop context.CancelCauseFunc, t *ferry.Task, req ferry.ImportRequest, header http.Header) error {
+	t.Progress = ferry.Progress{BytesTotal: -1}
+	m := newMeter()
+	wt := watch(ctx, e.store, e.log, t, m, stop)
+	staged, resp, err := e.fetchAndStage(ctx, t, req, header, m)
+	wt.stop()
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	name := resp.FileName
-	if name == "" {
-		name = nameFromURL(resp.FinalURL)
-	}
-	c := ferry.Content{
-		Key:          fmt.Sprintf("imports/%d/%s", t.Portal, t.ID),
-		Body:         resp.Body,
-		MaxBytes:     e.cfg.MaxBytes,
-		FileName:     name,
-		DeclaredType: resp.ContentType,
-	}
-	staged, err := e.content.Stage(ctx, c)
-	if err != nil {
+	if err := checkExpected(req.Expected, staged); err != nil {
+		e.content.Discard(staged)
 		return err
 	}
 	p := ferry.Placement{Portal: t.Portal, FolderID: req.FolderID, Name: req.Name, Access: req.Access,
 		DuplicateStrategy: req.DuplicateStrategy, DuplicateScope: req.DuplicateScope, Overwrite: req.Overwrite, ExpiresAt: req.ExpiresAt}
+	prev := *t
 	complete := func(st ferry.Store, f ferry.File) error {
-		t.FileID, t.SourceURL = f.ID, fetch.Redact(resp.FinalURL)
+		t.FileID, t.SourceURL, t.SHA256 = f.ID, fetch.Redact(resp.FinalURL), staged.SHA256
+		t.Progress.BytesDone, t.Progress.BytesTotal = staged.Size, staged.Size
 		return e.complete(ctx, st, t)
 	}
 	if _, err := e.content.Commit(ctx, staged, p, complete); err != nil {
-		t.Status, t.FileID, t.CompletedAt = ferry.TaskProcessing, 0, time.Time{}
+		*t = prev
 		return err
 	}
 	e.log.Info("import complete", "task", t.ID, "portal", t.Portal, "file", t.FileID)
 	e.finished(t)
 	return nil
+}
+
+// fetchAndStage fetches the URL and streams the body into blob storage,
+// counting the bytes through m.
+func (e *Engine) fetchAndStage(ctx context.Context, t *ferry.Task, req ferry.ImportRequest, header http.Header, m *meter) (ferry.Staged, *fetch.Response, error) {
+	resp, err := e.fetcher.FetchWith(ctx, req.URL, fetch.Options{Header: header})
+	if err != nil {
+		return ferry.Staged{}, nil, err
+	}
+	defer resp.Body.Close()
+	m.total.Store(resp.Total)
+	limit := e.cfg.MaxBytes
+	if s := req.Expected.Size; s != nil {
+		if resp.Total >= 0 && resp.Total != *s {
+			return ferry.Staged{}, nil, mismatch("size", fmt.Sprint(*s), fmt.Sprint(resp.Total))
+		}
+		limit = min(limit, *s)
+	}
+	name := resp.FileName
+	if name == "" {
+		name = nameFromURL(resp.FinalURL)
+	}
+	m.r = resp.Body
+	staged, err := e.content.Stage(ctx, ferry.Content{
+		Key:          fmt.Sprintf("imports/%d/%s", t.Portal, t.ID),
+		Body:         m,
+		MaxBytes:     limit,
+		FileName:     name,
+		DeclaredType: resp.ContentType,
+	})
+	if err != nil && req.Expected.Size != nil && limit < e.cfg.MaxBytes && ferry.KindOf(err) == ferry.TooLarge {
+		return ferry.Staged{}, nil, mismatch("size", fmt.Sprint(*req.Expected.Size), fmt.Sprintf("more than %d", limit))
+	}
+	return staged, resp, err
+}
+
+// checkExpected compares what was stored with what the caller expected.
+func checkExpected(e ferry.Expected, st ferry.Staged) error {
+	switch {
+	case e.Size != nil && *e.Size != st.Size:
+		return mismatch("size", fmt.Sprint(*e.Size), fmt.Sprint(st.Size))
+	case e.MD5 != "" && e.MD5 != st.MD5:
+		return mismatch("md5", e.MD5, st.MD5)
+	case e.SHA256 != "" && e.SHA256 != st.SHA256:
+		return mismatch("sha256", e.SHA256, st.SHA256)
+	}
+	return nil
+}
+
+// mismatch is the error of bytes that are not what the caller expected.
+func mismatch(what, expected, actual string) error {
+	return &ferry.Error{Kind: ferry.Invalid, SubCategory: "EXPECTED_" + upper(what) + "_MISMATCH",
+		Message: fmt.Sprintf("the imported bytes do not have the expected %s: expected %s, got %s; nothing was stored", what, expected, actual),
+		Context: map[string][]string{"field": {"expected." + what}, "expected": {expected}, "actual": {actual}}}
+}
+
+func upper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
+
+// openHeaders unseals an import's source headers.
+func openHeaders(s *seal.Sealer, t *ferry.Task) (http.Header, error) {
+	if len(t.Sealed) == 0 {
+		return nil, nil
+	}
+	if s == nil {
+		return nil, ferry.Errorf(ferry.Internal, "no secret key to open source headers")
+	}
+	plain, err := s.Open(t.Sealed, string(t.ID))
+	if err != nil {
+		return nil, &ferry.Error{Kind: ferry.Invalid, SubCategory: "SOURCE_HEADERS_UNREADABLE",
+			Message: "the source headers cannot be decrypted with this server's secret key; every instance must share one (--secret-key)"}
+	}
+	var m map[string]string
+	if err := json.Unmarshal(plain, &m); err != nil {
+		return nil, ferry.Wrap(err, "decode source headers")
+	}
+	h := http.Header{}
+	for k, v := range m {
+		h.Set(k, v)
+	}
+	return h, nil
 }
 
 // retryDelay says whether err is worth another attempt, and when.

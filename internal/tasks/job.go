@@ -3,7 +3,9 @@ package tasks
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -56,12 +58,12 @@ func (e *Engine) start(ctx context.Context, ref TaskRef, req any) (*ferry.Task, 
 	if err := json.Unmarshal(t.Request, req); err != nil {
 		return nil, e.cancel(ctx, &t, ferry.Wrap(err, "decode task request"))
 	}
-	t.Status, t.Attempts = ferry.TaskProcessing, t.Attempts+1
+	t.Status, t.Attempts, t.NextAttemptAt = ferry.TaskProcessing, t.Attempts+1, time.Time{}
 	if t.StartedAt.IsZero() {
 		t.StartedAt = e.now()
 	}
 	if err := e.store.UpdateTask(ctx, &t); err != nil {
-		return nil, err
+		return nil, e.lost(&t, err)
 	}
 	return &t, nil
 }
@@ -69,6 +71,7 @@ func (e *Engine) start(ctx context.Context, ref TaskRef, req any) (*ferry.Task, 
 // complete ends t COMPLETE in st, the transaction that stores its result.
 func (e *Engine) complete(ctx context.Context, st ferry.Store, t *ferry.Task) error {
 	t.Status, t.CompletedAt = ferry.TaskComplete, e.now()
+	t.Sealed, t.NextAttemptAt, t.LastError = nil, time.Time{}, nil
 	return st.UpdateTask(ctx, t)
 }
 
@@ -82,11 +85,37 @@ func (e *Engine) cancel(ctx context.Context, t *ferry.Task, cause error) error {
 		e.log.Info("task canceled", "task", t.ID, "kind", t.Kind, "category", te.Kind.Category(), "subCategory", te.SubCategory)
 	}
 	t.Status, t.Errors, t.CompletedAt = ferry.TaskCanceled, []ferry.TaskError{te}, e.now()
+	t.Sealed, t.NextAttemptAt = nil, time.Time{}
 	if err := e.store.UpdateTask(ctx, t); err != nil {
-		return err
+		return e.lost(t, err)
 	}
 	e.finished(t)
 	return river.JobCancel(fmt.Errorf("task canceled: %s", te.SubCategory))
+}
+
+// lost ends an attempt whose task someone else changed (a user canceled
+// it) or deleted meanwhile: there is nothing left to do, and nothing to
+// retry. Any other error goes back to River, which retries the job.
+func (e *Engine) lost(t *ferry.Task, err error) error {
+	switch ferry.KindOf(err) {
+	case ferry.Conflict, ferry.NotFound:
+	default:
+		if !errors.Is(err, errCanceledByUser) {
+			return err
+		}
+	}
+	e.log.Info("task stopped: it was canceled", "task", t.ID)
+	return river.JobCancel(errCanceledByUser)
+}
+
+// changed reports whether the stored task is no longer the one an attempt
+// works on: canceled, deleted or otherwise changed by someone else.
+func (e *Engine) changed(ctx context.Context, t *ferry.Task) bool {
+	cur, err := e.store.FindTask(ctx, t.Portal, t.ID)
+	if ferry.KindOf(err) == ferry.NotFound {
+		return true
+	}
+	return err == nil && (cur.Version != t.Version || cur.Status.Terminal())
 }
 
 // finished reports a terminal task to the configured hook.

@@ -68,7 +68,11 @@ func TestExtensionsAndSecurity(t *testing.T) {
 				continue
 			}
 			ext := op.Extensions["x-ferry-extension"] == true
-			if !strings.HasPrefix(path, apiPrefix) {
+			if strings.HasPrefix(path, "/ferry/v1/") && !ext {
+				t.Errorf("%s: Ferry's own API must carry x-ferry-extension: true", where)
+			}
+			// Ferry's own API (/ferry/v1) takes the Files API's tokens.
+			if !strings.HasPrefix(path, apiPrefix) && !strings.HasPrefix(path, "/ferry/v1/") {
 				if !ext {
 					t.Errorf("%s: not a HubSpot Files API path, so it must carry x-ferry-extension: true", where)
 				}

@@ -1,0 +1,311 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"ferry/internal/ferry"
+)
+
+// ferryBase is the prefix of Ferry's own API.
+const ferryBase = "/ferry/v1"
+
+// addTaskRoutes registers Ferry's task API. It answers 404 on a server
+// without a task service.
+func (s *server) addTaskRoutes(mux *http.ServeMux) {
+	read, write := ferry.ReadScopes, ferry.WriteScopes
+	api := func(method, path string, scopes []ferry.Scope, h http.HandlerFunc) {
+		mux.Handle(method+" "+ferryBase+path, s.requireScopes(scopes, s.needTasks(h)))
+	}
+	api("GET", "/tasks", read, s.handleListTasks)
+	api("GET", "/tasks/{taskId}", read, s.handleGetTask)
+	api("GET", "/tasks/{taskId}/events", read, s.handleTaskEvents)
+	api("POST", "/tasks/{taskId}/cancel", write, s.handleCancelTask)
+	api("POST", "/tasks/{taskId}/retry", write, s.handleRetryTask)
+	api("POST", "/imports", write, s.handleFerryImport)
+	api("GET", "/files/{fileId}", read, s.handleFerryFile)
+}
+
+func (s *server) needTasks(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.opts.Tasks == nil {
+			writeError(w, r, s.log, ferry.Errorf(ferry.NotFound, "No route for %s %s.", r.Method, r.URL.Path))
+			return
+		}
+		h(w, r)
+	}
+}
+
+// Task list limits.
+const (
+	taskLimitDefault = 20
+	taskLimitMax     = 100
+)
+
+// handleListTasks serves GET /ferry/v1/tasks.
+func (s *server) handleListTasks(w http.ResponseWriter, r *http.Request) {
+	f, err := taskFilter(newQuery(r.URL.Query()))
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	list, more, err := s.opts.Tasks.ListTasks(r.Context(), portal(r), f)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	out := collection{Results: make([]any, 0, len(list))}
+	for i := range list {
+		out.Results = append(out.Results, s.newTaskView(r, &list[i], nil))
+	}
+	if more {
+		last := list[len(list)-1]
+		after := encodeTaskCursor(last)
+		q := r.URL.Query()
+		q.Set("after", after)
+		out.Paging = &paging{Next: &nextPage{After: after, Link: s.link(r.URL.EscapedPath() + "?" + q.Encode())}}
+	}
+	encode(w, http.StatusOK, out)
+}
+
+// taskFilter reads the list's query parameters.
+func taskFilter(q *query) (ferry.TaskFilter, error) {
+	f := ferry.TaskFilter{Limit: taskLimitDefault}
+	for _, st := range q.list("status") {
+		switch v := ferry.TaskStatus(strings.ToUpper(st)); v {
+		case ferry.TaskPending, ferry.TaskProcessing, ferry.TaskComplete, ferry.TaskCanceled:
+			f.Statuses = append(f.Statuses, v)
+		default:
+			q.problems.Add("status", "INVALID_STATUS", "status %q is not one of PENDING, PROCESSING, COMPLETE, CANCELED", st)
+		}
+	}
+	switch t := strings.ToUpper(q.str("type")); t {
+	case "":
+	case "IMPORT":
+		f.Kind = ferry.TaskImport
+	case "FOLDER_UPDATE":
+		f.Kind = ferry.TaskFolderUpdate
+	default:
+		q.problems.Add("type", "INVALID_TYPE", "type %q is not IMPORT or FOLDER_UPDATE", t)
+	}
+	if t := q.timep("createdAfter"); t != nil {
+		f.CreatedAfter = *t
+	}
+	if t := q.timep("createdBefore"); t != nil {
+		f.CreatedBefore = *t
+	}
+	if n := q.intp("limit"); n != nil {
+		if *n < 1 || *n > taskLimitMax {
+			q.problems.Add("limit", "OUT_OF_RANGE", "limit must be between 1 and %d, got %d", taskLimitMax, *n)
+		} else {
+			f.Limit = *n
+		}
+	}
+	if a := q.str("after"); a != "" {
+		c, ok := decodeTaskCursor(a)
+		if !ok {
+			q.problems.Add("after", "INVALID_CURSOR", "after %q is not a cursor this server handed out", a)
+		}
+		f.After = c
+	}
+	return f, q.err()
+}
+
+// encodeTaskCursor makes the opaque cursor after t in the list's order.
+func encodeTaskCursor(t ferry.Task) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(t.RequestedAt.UnixMilli(), 10) + ":" + string(t.ID)))
+}
+
+func decodeTaskCursor(s string) (*ferry.TaskCursor, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, false
+	}
+	msPart, id, ok := strings.Cut(string(b), ":")
+	n, err := strconv.ParseInt(msPart, 10, 64)
+	if !ok || err != nil || id == "" || strings.ContainsRune(id, 0) {
+		return nil, false
+	}
+	return &ferry.TaskCursor{RequestedAt: time.UnixMilli(n).UTC(), ID: ferry.TaskID(id)}, true
+}
+
+// handleGetTask serves GET /ferry/v1/tasks/{taskId}.
+func (s *server) handleGetTask(w http.ResponseWriter, r *http.Request) {
+	id, err := taskID(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	t, f, err := s.opts.Tasks.GetTask(r.Context(), portal(r), id)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	encode(w, http.StatusOK, s.newTaskView(r, &t, f))
+}
+
+// handleCancelTask serves POST /ferry/v1/tasks/{taskId}/cancel.
+func (s *server) handleCancelTask(w http.ResponseWriter, r *http.Request) {
+	id, err := taskID(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	t, err := s.opts.Tasks.CancelTask(r.Context(), portal(r), id)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	encode(w, http.StatusOK, s.newTaskView(r, &t, nil))
+}
+
+// handleRetryTask serves POST /ferry/v1/tasks/{taskId}/retry. The body is
+// optional: {"sourceHeaders": {...}} gives the headers again.
+func (s *server) handleRetryTask(w http.ResponseWriter, r *http.Request) {
+	id, err := taskID(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	headers, err := s.retryHeaders(w, r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	t, err := s.opts.Tasks.RetryTask(r.Context(), portal(r), id, headers)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	s.accepted(w, r, t)
+}
+
+// retryHeaders reads the optional body of a retry: nothing, or an object
+// with sourceHeaders.
+func (s *server) retryHeaders(w http.ResponseWriter, r *http.Request) (map[string]string, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxJSONBytes))
+	if err != nil {
+		return nil, &ferry.Error{Kind: ferry.TooLarge, Message: "The request body is larger than " + strconv.FormatInt(s.opts.MaxJSONBytes, 10) + " bytes."}
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	obj, err := decodeObject(w, r, s.opts.MaxJSONBytes)
+	if err != nil {
+		return nil, err
+	}
+	var p ferry.Problems
+	headers := ferry.ValidateSourceHeaders(obj.stringMap("sourceHeaders"), &p)
+	return headers, obj.merge(p.Err())
+}
+
+// accepted answers 202 with the new task's id and links, as HubSpot's
+// import does, plus Ferry's own links.
+func (s *server) accepted(w http.ResponseWriter, r *http.Request, t ferry.Task) {
+	encode(w, http.StatusAccepted, taskLocator{ID: string(t.ID), Links: s.taskLinks(r, &t)})
+}
+
+// handleFerryImport serves POST /ferry/v1/imports: HubSpot's
+// ImportFromUrlInput plus sourceHeaders and expected.
+func (s *server) handleFerryImport(w http.ResponseWriter, r *http.Request) {
+	obj, err := decodeObject(w, r, s.opts.MaxJSONBytes)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	headers, expected := obj.stringMap("sourceHeaders"), obj.expected("expected")
+	req, err := importInput(obj).Validate(s.opts.Clock.Now())
+	var p ferry.Problems
+	req.SourceHeaders = ferry.ValidateSourceHeaders(headers, &p)
+	req.Expected = ferry.ValidateExpected(expected, &p)
+	if err = obj.merge(mergeProblems(p, err)); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	t, err := s.imports.StartImport(r.Context(), portal(r), req)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	s.accepted(w, r, t)
+}
+
+// handleFerryFile serves GET /ferry/v1/files/{fileId}: HubSpot's File with
+// the content's SHA-256 and MD5.
+func (s *server) handleFerryFile(w http.ResponseWriter, r *http.Request) {
+	id, err := fileID(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	f, err := s.findReadable(r, id)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	encode(w, http.StatusOK, s.newFileView(&f))
+}
+
+// fileView is HubSpot's File with the digests Ferry keeps.
+type fileView struct {
+	fileResponse
+	MD5    string `json:"md5"`
+	SHA256 string `json:"sha256,omitempty"`
+}
+
+func (s *server) newFileView(f *ferry.File) fileView {
+	return fileView{fileResponse: s.newFileResponse(f), MD5: f.MD5, SHA256: f.SHA256}
+}
+
+// taskLinks are a task's links: its HubSpot status URL and Ferry's views.
+func (s *server) taskLinks(r *http.Request, t *ferry.Task) map[string]string {
+	self := s.link(ferryBase + "/tasks/" + url.PathEscape(string(t.ID)))
+	links := map[string]string{"self": self, "events": self + "/events"}
+	switch t.Kind {
+	case ferry.TaskImport:
+		links["status"] = s.importStatusLink(r, t.ID)
+	case ferry.TaskFolderUpdate:
+		links["status"] = s.folderStatusLink(r, t.ID)
+	}
+	return links
+}
+
+// stringMap reads an object of strings; nil if absent or null.
+func (o *jsonObject) stringMap(name string) map[string]string {
+	v, ok := o.raw(name)
+	if !ok {
+		return nil
+	}
+	var m map[string]string
+	if err := json.Unmarshal(v, &m); err != nil {
+		o.problems.Add(name, "INVALID_TYPE", "%s must be an object of strings", name)
+		return nil
+	}
+	return m
+}
+
+// expected reads the expected object of a Ferry import.
+func (o *jsonObject) expected(name string) *ferry.ExpectedInput {
+	v, ok := o.raw(name)
+	if !ok {
+		return nil
+	}
+	var in struct {
+		Size   *int64  `json:"size"`
+		MD5    *string `json:"md5"`
+		SHA256 *string `json:"sha256"`
+	}
+	if err := json.Unmarshal(v, &in); err != nil {
+		o.problems.Add(name, "INVALID_TYPE", "%s must be an object {size: integer, md5: string, sha256: string}", name)
+		return nil
+	}
+	return &ferry.ExpectedInput{Size: in.Size, MD5: in.MD5, SHA256: in.SHA256}
+}

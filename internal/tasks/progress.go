@@ -1,0 +1,123 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"ferry/internal/ferry"
+)
+
+// progressEvery is how often a running import saves its progress (while
+// bytes flow) or checks that it has not been canceled (while none do).
+const progressEvery = 500 * time.Millisecond
+
+// errCanceledByUser ends an attempt whose task was canceled, or otherwise
+// changed, by someone else: a user, on this instance or another.
+var errCanceledByUser = errors.New("task canceled")
+
+// meter counts the bytes read through it.
+type meter struct {
+	r     io.Reader
+	n     atomic.Int64
+	total atomic.Int64 // the whole length, -1 while unknown
+}
+
+func newMeter() *meter {
+	m := &meter{}
+	m.total.Store(-1)
+	return m
+}
+
+func (m *meter) Read(p []byte) (int, error) {
+	n, err := m.r.Read(p)
+	m.n.Add(int64(n))
+	return n, err
+}
+
+// watcher saves a running task's progress at a bounded rate, so that every
+// instance can read it, and ends the attempt (cancel) as soon as the task
+// row shows that someone else changed it: that is how a cancel reaches a
+// fetch running on another instance. While it runs, it owns the task.
+type watcher struct {
+	store  ferry.Store
+	log    *slog.Logger
+	t      *ferry.Task
+	m      *meter
+	base   int64 // bytes done before this attempt's body started
+	cancel context.CancelCauseFunc
+	done   chan struct{}
+	stopc  chan struct{}
+	once   sync.Once
+}
+
+// watch starts watching t, whose body bytes pass through m.
+func watch(ctx context.Context, store ferry.Store, log *slog.Logger, t *ferry.Task, m *meter, cancel context.CancelCauseFunc) *watcher {
+	w := &watcher{store: store, log: log, t: t, m: m, base: t.Progress.BytesDone, cancel: cancel,
+		done: make(chan struct{}), stopc: make(chan struct{})}
+	go w.run(ctx)
+	return w
+}
+
+// stop ends the watcher and waits for it; the task is the caller's again.
+func (w *watcher) stop() {
+	w.once.Do(func() { close(w.stopc) })
+	<-w.done
+}
+
+func (w *watcher) run(ctx context.Context) {
+	defer close(w.done)
+	tick := time.NewTicker(progressEvery)
+	defer tick.Stop()
+	// Rates are measured on the monotonic clock: they are durations, not
+	// timestamps.
+	lastN, lastAt := w.m.n.Load(), time.Now()
+	for {
+		select {
+		case <-w.stopc:
+			return
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		n, at := w.m.n.Load(), time.Now()
+		var err error
+		if n != lastN {
+			rate := float64(n-lastN) / max(at.Sub(lastAt).Seconds(), 0.001)
+			p := &w.t.Progress
+			p.BytesDone, p.BytesTotal = w.base+n, w.m.total.Load()
+			if p.BytesPerSecond > 0 {
+				rate = (rate + float64(p.BytesPerSecond)) / 2 // smooth the bumps
+			}
+			p.BytesPerSecond = int64(rate)
+			err = w.store.SaveProgress(ctx, w.t)
+			lastN, lastAt = n, at
+		} else {
+			err = w.check(ctx)
+		}
+		switch {
+		case ferry.KindOf(err) == ferry.Conflict || ferry.KindOf(err) == ferry.NotFound:
+			w.cancel(errCanceledByUser)
+			return
+		case err != nil && ctx.Err() == nil:
+			w.log.Warn("could not save import progress", "task", w.t.ID, "err", err)
+		}
+	}
+}
+
+// check reports Conflict if the stored task is no longer the one this
+// attempt works on.
+func (w *watcher) check(ctx context.Context) error {
+	cur, err := w.store.FindTask(ctx, w.t.Portal, w.t.ID)
+	if err != nil {
+		return err
+	}
+	if cur.Version != w.t.Version || cur.Status.Terminal() {
+		return ferry.Errorf(ferry.Conflict, "task changed")
+	}
+	return nil
+}
