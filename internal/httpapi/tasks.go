@@ -223,10 +223,9 @@ func (s *server) handleFerryImport(w http.ResponseWriter, r *http.Request) {
 	}
 	headers, expected := obj.stringMap("sourceHeaders"), obj.expected("expected")
 	req, err := importInput(obj).Validate(s.opts.Clock.Now())
-	var p ferry.Problems
-	req.SourceHeaders = ferry.ValidateSourceHeaders(headers, &p)
-	req.Expected = ferry.ValidateExpected(expected, &p)
-	if err = obj.merge(mergeProblems(p, err)); err != nil {
+	req.SourceHeaders = ferry.ValidateSourceHeaders(headers, &obj.problems)
+	req.Expected = ferry.ValidateExpected(expected, &obj.problems)
+	if err = obj.merge(err); err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
@@ -246,7 +245,7 @@ func (s *server) handleFerryFile(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	f, err := s.findReadable(r, id)
+	f, err := s.files.FindFile(r.Context(), portal(r), id)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
