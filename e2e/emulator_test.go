@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -293,4 +296,157 @@ func TestEmulatorJournalShowsWhatTheClientSent(t *testing.T) {
 	}
 	resp, b := s.do("GET", "/_ferry/requests?limit=0", nil, s.Token)
 	wantError(t, "limit=0", resp, b, http.StatusBadRequest, "VALIDATION_ERROR")
+}
+
+// rawGet sends a GET with the bootstrap token through a plain client (no
+// response validation), for faults that break the answer on purpose.
+func rawGet(s *server, path string) (*http.Response, []byte, error) {
+	req, _ := http.NewRequest("GET", s.BaseURL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+s.Token)
+	// A fresh connection each time: on a reused one, Go's transport would
+	// retry a dropped GET by itself and hide the fault.
+	resp, err := (&http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp, b, err
+}
+
+func TestEmulatorFaultsAsHubSpotWouldFail(t *testing.T) {
+	t.Parallel()
+	s := startEmulator(t)
+	other := s.createToken(2, "files")
+	f := uploadFile(t, s, "/f", "f.txt", []byte("faulty"), accessOpts("PUBLIC_INDEXABLE"))
+	get := filesPath + "/" + f["id"].(string)
+
+	// Each status, once, with HubSpot's error body; then the real answer.
+	for _, status := range []int{500, 502, 503, 504} {
+		rule := control(t, s, "POST", "/_ferry/faults", map[string]any{"operation": "getById", "times": 1, "action": map[string]any{"status": status}}, http.StatusCreated)
+		resp, b := s.do("GET", get, nil, s.Token)
+		if resp.StatusCode != status || !strings.Contains(string(b), `"status":"error"`) || !strings.Contains(string(b), resp.Header.Get("X-HubSpot-Correlation-Id")) {
+			t.Errorf("fault %d: got %d %s", status, resp.StatusCode, b)
+		}
+		if resp, b := s.do("GET", get, nil, s.Token); resp.StatusCode != http.StatusOK {
+			t.Errorf("after the one-time %d fault (rule %v): %d %s", status, rule["id"], resp.StatusCode, b)
+		}
+	}
+	// 429 with HubSpot's rate-limit body, exactly what the Node SDK retries on.
+	control(t, s, "POST", "/_ferry/faults", map[string]any{"operation": "getFile", "times": 1, "action": map[string]any{"status": 429}}, http.StatusCreated)
+	resp, b := s.do("GET", get, nil, s.Token)
+	body := decodeJSON(t, b)
+	if resp.StatusCode != 429 || body["errorType"] != "RATE_LIMIT" || body["policyName"] != "TEN_SECONDLY_ROLLING" ||
+		body["message"] != "You have reached your ten_secondly_rolling limit." || body["correlationId"] == "" || body["groupName"] == "" {
+		t.Errorf("429 fault: %d %s", resp.StatusCode, b)
+	}
+
+	// A portal's rule spares other portals; a rule's count is listed.
+	control(t, s, "POST", "/_ferry/faults", map[string]any{"operation": "doSearch", "portal": 2, "action": map[string]any{"status": 503}}, http.StatusCreated)
+	if resp, _ := s.do("GET", filesPath+"/search", nil, s.Token); resp.StatusCode != http.StatusOK {
+		t.Errorf("portal 1's search under portal 2's fault: %d", resp.StatusCode)
+	}
+	if resp, _ := s.do("GET", filesPath+"/search", nil, other); resp.StatusCode != 503 {
+		t.Errorf("portal 2's search under its fault: %d", resp.StatusCode)
+	}
+	rules := control(t, s, "GET", "/_ferry/faults", nil, http.StatusOK)["results"].([]any)
+	if len(rules) != 1 || rules[0].(map[string]any)["fired"] != float64(1) {
+		t.Errorf("rules = %v, want the portal 2 rule, fired once (spent one-time rules are gone)", rules)
+	}
+	control(t, s, "DELETE", "/_ferry/faults", nil, http.StatusNoContent)
+
+	// Latency: the answer is late, and right.
+	control(t, s, "POST", "/_ferry/faults", map[string]any{"operation": "getById", "times": 1, "action": map[string]any{"latencyMs": 300}}, http.StatusCreated)
+	start := time.Now()
+	if resp, _ := s.do("GET", get, nil, s.Token); resp.StatusCode != http.StatusOK || time.Since(start) < 300*time.Millisecond {
+		t.Errorf("latency fault: %d after %s, want 200 after at least 300ms", resp.StatusCode, time.Since(start))
+	}
+	// Close: no answer at all.
+	control(t, s, "POST", "/_ferry/faults", map[string]any{"operation": "getById", "times": 1, "action": map[string]any{"close": true}}, http.StatusCreated)
+	if resp, b, err := rawGet(s, get); err == nil {
+		t.Errorf("close fault: got %d %s, want the connection dropped", resp.StatusCode, b)
+	}
+	// Truncate: the headers promise more than the body brings.
+	control(t, s, "POST", "/_ferry/faults", map[string]any{"operation": "getById", "times": 1, "action": map[string]any{"truncate": true}}, http.StatusCreated)
+	if resp, b, err := rawGet(s, get); err == nil {
+		t.Errorf("truncate fault: got %d %s with no error, want a short body", resp.StatusCode, b)
+	} else if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Logf("truncate fault: %v", err)
+	}
+	if resp, _, err := rawGet(s, get); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("after the faults: %v %v", resp, err)
+	}
+	// The journal says which requests met a fault.
+	met := 0
+	for _, en := range control(t, s, "GET", "/_ferry/requests?operation=getFile", nil, http.StatusOK)["results"].([]any) {
+		if en.(map[string]any)["fault"] != nil {
+			met++
+		}
+	}
+	if met != 8 { // four statuses, 429, latency, close, truncate
+		t.Errorf("journal shows %d faulted getFile requests, want 8", met)
+	}
+
+	for _, bad := range []map[string]any{
+		{"operation": "getById"},
+		{"operation": "noSuchOperation", "action": map[string]any{"status": 500}},
+		{"action": map[string]any{"status": 418}},
+		{"action": map[string]any{"status": 429, "policyName": "HOURLY"}},
+		{"action": map[string]any{"status": 500, "close": true}},
+		{"times": 1, "probability": 0.5, "action": map[string]any{"status": 500}},
+		{"operation": "getById", "action": map[string]any{"hold": "PENDING"}},
+		{"action": map[string]any{"cancel": map[string]any{"category": "NOPE"}}},
+		{"action": map[string]any{"hold": "COMPLETE"}},
+	} {
+		resp, b := s.do("POST", "/_ferry/faults", bad, s.Token)
+		wantError(t, fmt.Sprintf("POST /_ferry/faults %v", bad), resp, b, http.StatusBadRequest, "VALIDATION_ERROR")
+	}
+}
+
+func TestEmulatorImportFaultsHoldAndCancel(t *testing.T) {
+	t.Parallel()
+	o := newOrigin(t)
+	o.serve("/a.txt", "text/plain", []byte("held import"))
+	s := startEmulator(t, "--allow-private-networks")
+
+	control(t, s, "POST", "/_ferry/faults", map[string]any{"times": 1, "action": map[string]any{"hold": "PENDING"}}, http.StatusCreated)
+	id, _ := startImport(t, s, map[string]any{"url": o.url("/a.txt"), "access": "PRIVATE", "folderPath": "/held"})
+	time.Sleep(500 * time.Millisecond) // the worker has had time to pick it up; the hold keeps it waiting
+	if st := waitTask(t, s, id, 5*time.Second, "PENDING", "PROCESSING", "COMPLETE", "CANCELED"); st["status"] != "PENDING" {
+		t.Fatalf("held import = %v, want PENDING", st["status"])
+	}
+	control(t, s, "POST", "/_ferry/tasks/"+id+"/release", nil, http.StatusNoContent)
+	waitTask(t, s, id, 20*time.Second, "COMPLETE")
+	resp, b := s.do("POST", "/_ferry/tasks/"+id+"/release", nil, s.Token)
+	wantError(t, "releasing a task twice", resp, b, http.StatusNotFound, "OBJECT_NOT_FOUND")
+
+	control(t, s, "POST", "/_ferry/faults", map[string]any{"times": 1, "action": map[string]any{"hold": "PROCESSING"}}, http.StatusCreated)
+	id, _ = startImport(t, s, map[string]any{"url": o.url("/a.txt"), "access": "PRIVATE", "folderPath": "/held2"})
+	waitTask(t, s, id, 10*time.Second, "PROCESSING")
+	time.Sleep(300 * time.Millisecond)
+	waitTask(t, s, id, time.Second, "PROCESSING")
+	control(t, s, "POST", "/_ferry/tasks/"+id+"/release", nil, http.StatusNoContent)
+	waitTask(t, s, id, 20*time.Second, "COMPLETE")
+
+	// The next two imports end CANCELED with the chosen error; the third works.
+	control(t, s, "POST", "/_ferry/faults", map[string]any{"times": 2, "action": map[string]any{
+		"cancel": map[string]any{"category": "FETCH_FAILED", "subCategory": "ORIGIN_SERVER_ERROR", "message": "The origin answered 503."}}}, http.StatusCreated)
+	for i := range 3 {
+		id, _ := startImport(t, s, map[string]any{"url": o.url("/a.txt"), "access": "PRIVATE", "folderPath": fmt.Sprintf("/c%d", i)})
+		st := waitTask(t, s, id, 20*time.Second, "COMPLETE", "CANCELED")
+		if i == 2 {
+			if st["status"] != "COMPLETE" {
+				t.Errorf("third import = %v, want COMPLETE", st)
+			}
+			continue
+		}
+		errs, _ := st["errors"].([]any)
+		if st["status"] != "CANCELED" || len(errs) != 1 {
+			t.Fatalf("import %d = %v, want CANCELED with one error", i, st)
+		}
+		e := errs[0].(map[string]any)
+		if e["category"] != "FETCH_FAILED" || e["message"] != "The origin answered 503." || !strings.Contains(fmt.Sprint(e), "ORIGIN_SERVER_ERROR") {
+			t.Errorf("import %d error = %v", i, e)
+		}
+	}
 }

@@ -40,34 +40,32 @@ func (f *emulatorFlags) clock() *emulator.Clock {
 	return &emulator.Clock{}
 }
 
-// emulatorDeps is what the emulator works on.
-type emulatorDeps struct {
-	log     *slog.Logger
-	be      *backend
-	bucket  *blob.Bucket
-	files   *files.Service
-	fetcher *fetch.Fetcher
-	clock   *emulator.Clock
-	imp     importService
+// build returns the emulator, or nil without --emulator.
+func (f *emulatorFlags) build(log *slog.Logger, be *backend, bucket *blob.Bucket, fileSvc *files.Service,
+	fetcher *fetch.Fetcher, clock *emulator.Clock) *emulator.Emulator {
+	if !f.enabled {
+		return nil
+	}
+	return emulator.New(emulator.Config{
+		Log: log.With("component", "emulator"), Store: be.sql, Bucket: bucket, Files: fileSvc, Content: fileSvc,
+		Fetcher: fetcher, Clock: clock, JournalSize: int(f.journalSize),
+	})
 }
 
-// wire adds the emulator to the API's options, with --emulator only.
-func (f *emulatorFlags) wire(ctx context.Context, opts *httpapi.Options, d emulatorDeps) error {
+// wire adds the emulator, if any, to the API's options.
+func (f *emulatorFlags) wire(ctx context.Context, opts *httpapi.Options, emu *emulator.Emulator, imp importService) error {
 	if f.readyFile != "" {
 		// A file left by an earlier run must not pass for this one.
 		if err := os.Remove(f.readyFile); err != nil && !os.IsNotExist(err) {
 			return fmt.Errorf("--ready-file: %w", err)
 		}
 	}
-	if !f.enabled {
+	if emu == nil {
 		return nil
 	}
-	emu := emulator.New(emulator.Config{
-		Log: d.log.With("component", "emulator"), Store: d.be.sql, Bucket: d.bucket, Files: d.files, Content: d.files,
-		Fetcher: d.fetcher, Clock: d.clock, Maintain: d.imp.RunMaintenance, JournalSize: int(f.journalSize),
-	})
+	emu.SetMaintain(imp.RunMaintenance)
 	opts.Control, opts.Outer, opts.Inner = emu.Handler(), emu.Outer, emu.Inner
-	d.log.Warn("emulator mode: /_ferry/ control routes are on; do not use this server for real data")
+	emu.Log().Warn("emulator mode: /_ferry/ control routes are on; do not use this server for real data")
 	return nil
 }
 

@@ -191,17 +191,22 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer bucket.Close()
 	fileSvc := files.New(be.store, bucket, log, clock)
 	fileSvc.SetImageLimits(cfg.images)
+	emu := cfg.emulator.build(log, be, bucket, fileSvc, fetcher, emuClock) // nil without --emulator
 	m := metrics.New()
 	sealer, err := openSealer(cfg)
 	if err != nil {
 		return err
 	}
-	imp, err := be.newImporter(fileSvc, fetcher, tasks.Config{
+	tcfg := tasks.Config{
 		MaxAttempts: int(cfg.importAttempts), MaxBytes: cfg.fetch.MaxBytes, RescueAfter: cfg.rescueAfter,
 		TaskRetention: cfg.taskRetention, TaskFinished: m.TaskFinished, Workers: int(cfg.importWorkers), WorkersPerPortal: int(cfg.importWorkersPerPortal),
 		Clock:  clock,
 		Sealer: sealer,
-	})
+	}
+	if emu != nil {
+		tcfg.Gate = emu
+	}
+	imp, err := be.newImporter(fileSvc, fetcher, tcfg)
 	if err != nil {
 		return err
 	}
@@ -221,7 +226,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	opts := httpapi.Options{PublicURL: publicURL, MaxUploadBytes: cfg.maxUploadSize, Body: cfg.body, ObserveRequest: m.ObserveRequest, Clock: clock, Console: con,
 		Tasks: imp, Stopping: ctx.Done()}
-	if err := cfg.emulator.wire(ctx, &opts, emulatorDeps{log: log, be: be, bucket: bucket, files: fileSvc, fetcher: fetcher, clock: emuClock, imp: imp}); err != nil {
+	if err := cfg.emulator.wire(ctx, &opts, emu, imp); err != nil {
 		ln.Close()
 		return err
 	}

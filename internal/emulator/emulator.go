@@ -34,9 +34,6 @@ type Config struct {
 	Content ferry.ContentStore
 	Fetcher *fetch.Fetcher // for seed files given by URL
 	Clock   *Clock
-	// Maintain, if set, runs the periodic maintenance job (expiry,
-	// retention) soon: the clock routes call it after each jump.
-	Maintain func(ctx context.Context) error
 	// JournalSize bounds the request journal. Defaults to 1000.
 	JournalSize int
 }
@@ -47,7 +44,9 @@ type Emulator struct {
 	cfg Config
 	log *slog.Logger
 
-	journal *journal
+	journal  *journal
+	maintain func(ctx context.Context) error // see SetMaintain
+	faults   faults
 
 	mu        sync.Mutex // guards snapshots
 	snapshots map[string]*snapshot
@@ -61,7 +60,8 @@ func New(cfg Config) *Emulator {
 	if cfg.JournalSize <= 0 {
 		cfg.JournalSize = 1000
 	}
-	return &Emulator{cfg: cfg, log: cfg.Log, journal: &journal{size: cfg.JournalSize}, snapshots: map[string]*snapshot{}}
+	return &Emulator{cfg: cfg, log: cfg.Log, journal: &journal{size: cfg.JournalSize},
+		faults: faults{held: map[ferry.TaskID]bool{}}, snapshots: map[string]*snapshot{}}
 }
 
 // Handler serves the control routes. The API handler mounts it at
@@ -74,6 +74,10 @@ func (e *Emulator) Handler() http.Handler {
 	mux.HandleFunc("DELETE /_ferry/clock", e.handleRealClock)
 	mux.HandleFunc("GET /_ferry/requests", e.handleListRequests)
 	mux.HandleFunc("DELETE /_ferry/requests", e.handleClearRequests)
+	mux.HandleFunc("POST /_ferry/faults", e.handleAddFault)
+	mux.HandleFunc("GET /_ferry/faults", e.handleListFaults)
+	mux.HandleFunc("DELETE /_ferry/faults", e.handleClearFaults)
+	mux.HandleFunc("POST /_ferry/tasks/{taskId}/release", e.handleRelease)
 	mux.HandleFunc("/_ferry/", func(w http.ResponseWriter, r *http.Request) {
 		e.fail(w, r, ferry.Errorf(ferry.NotFound, "No route for %s %s.", r.Method, r.URL.Path))
 	})
@@ -86,13 +90,15 @@ func (e *Emulator) Outer(op httpapi.Operation, next http.Handler) http.Handler {
 }
 
 // Inner wraps each API operation after authentication: it notes the
-// caller's portal in the journal.
+// caller's portal in the journal and injects faults.
 func (e *Emulator) Inner(op httpapi.Operation, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var portal ferry.PortalID
 		if t, ok := ferry.TokenFrom(r.Context()); ok {
-			notePortal(r.Context(), t.Portal)
+			portal = t.Portal
+			notePortal(r.Context(), portal)
 		}
-		next.ServeHTTP(w, r)
+		e.inject(op, portal, next).ServeHTTP(w, r)
 	})
 }
 
@@ -137,12 +143,20 @@ func portalParam(r *http.Request) (ferry.PortalID, error) {
 	return ferry.PortalID(n), nil
 }
 
-// maintain asks for the maintenance job to run soon, after a clock jump.
-func (e *Emulator) maintain(ctx context.Context) {
-	if e.cfg.Maintain == nil {
+// SetMaintain sets how the emulator asks the task engine to run its
+// maintenance job (expiry, retention) at once, as it does after each clock
+// change. The engine is built after the emulator, which is its gate.
+func (e *Emulator) SetMaintain(fn func(ctx context.Context) error) { e.maintain = fn }
+
+// Log returns the emulator's logger.
+func (e *Emulator) Log() *slog.Logger { return e.log }
+
+// runMaintenance asks for the maintenance job to run soon, after a clock jump.
+func (e *Emulator) runMaintenance(ctx context.Context) {
+	if e.maintain == nil {
 		return
 	}
-	if err := e.cfg.Maintain(ctx); err != nil {
+	if err := e.maintain(ctx); err != nil {
 		e.log.Warn("could not schedule maintenance after a clock change", "err", err)
 	}
 }
@@ -198,13 +212,13 @@ func (e *Emulator) handleSetClock(w http.ResponseWriter, r *http.Request) {
 		e.cfg.Clock.Set(t)
 	}
 	e.log.Info("emulator clock moved", "now", e.cfg.Clock.Now().UTC(), "offset", e.cfg.Clock.Offset())
-	e.maintain(r.Context())
+	e.runMaintenance(r.Context())
 	reply(w, http.StatusOK, e.clockState())
 }
 
 // handleRealClock serves DELETE /_ferry/clock: back to the real time.
 func (e *Emulator) handleRealClock(w http.ResponseWriter, r *http.Request) {
 	e.cfg.Clock.Real()
-	e.maintain(r.Context())
+	e.runMaintenance(r.Context())
 	reply(w, http.StatusOK, e.clockState())
 }

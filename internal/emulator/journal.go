@@ -119,8 +119,8 @@ func (e *Emulator) record(op httpapi.Operation, next http.Handler) http.Handler 
 		defer func() {
 			finish()
 			en.Status = rec.status
-			if en.Status == 0 {
-				en.Status = http.StatusOK
+			if en.Status == 0 && en.Fault == "" {
+				en.Status = http.StatusOK // a fault that drops the connection leaves 0
 			}
 			en.DurationMS = float64(time.Since(start).Microseconds()) / 1000
 			e.journal.add(en)

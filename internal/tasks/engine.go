@@ -60,6 +60,9 @@ type Config struct {
 	// Sealer encrypts imports' source headers at rest. Without one,
 	// imports with source headers are refused.
 	Sealer *seal.Sealer
+	// Gate, if set, decides each import attempt first: the emulator's
+	// import faults.
+	Gate Gate
 }
 
 // Defaults.

@@ -88,10 +88,24 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 		return river.JobSnooze(portalWait)
 	}
 	defer e.slots.release(job.Args.Portal)
+	verdict := e.admit(job.Args.TaskRef)
+	if verdict.Hold == ferry.TaskPending {
+		if err := e.hold(ctx, ferry.TaskID(job.Args.TaskID)); err != nil {
+			return err
+		}
+	}
 	var req ferry.ImportRequest
 	t, err := e.start(ctx, job.Args.TaskRef, &req)
 	if t == nil {
 		return err
+	}
+	if verdict.Hold == ferry.TaskProcessing {
+		if err := e.hold(ctx, t.ID); err != nil {
+			return err
+		}
+	}
+	if verdict.Cancel != nil {
+		return e.cancel(ctx, t, verdict.Cancel)
 	}
 	header, err := openHeaders(e.cfg.Sealer, t)
 	if err != nil {
