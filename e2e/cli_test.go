@@ -72,7 +72,7 @@ func TestCLIClient(t *testing.T) {
 	if err := os.WriteFile(file, []byte("uploaded from the CLI\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, errOut, code = ferryCLI(t, s, "upload", "--folder-path", "/cli/docs", file)
+	out, errOut, code = ferryCLI(t, s, "upload", "--folder-path", "/cli/docs", file, "--json")
 	if code != 0 || !strings.Contains(out, `"/cli/docs/notes.txt"`) {
 		t.Errorf("upload exit=%d out=%s stderr=%s, want the new file", code, out, errOut)
 	}

@@ -2,17 +2,14 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -25,20 +22,100 @@ type apiClient struct {
 	http   *http.Client
 }
 
-// clientFlags defines the flags every client subcommand shares.
+// clientFlags defines the flags every client subcommand shares. The
+// token's help never shows its value: FERRY_TOKEN is read after parsing.
 func clientFlags(e *envFlags) *apiClient {
 	c := &apiClient{http: &http.Client{Timeout: 10 * time.Minute}}
-	e.str(&c.server, "server", "http://127.0.0.1:8080", "base URL of the Files API")
-	e.str(&c.token, "token", "", "bearer token")
+	e.str(&c.server, "server", "http://127.0.0.1:8080", "base URL of the Ferry server")
+	e.secret(&c.token, "token", "bearer token (create one with: ferry token create)")
 	return c
 }
 
+// apiError is a non-2xx answer of the API, with HubSpot's error body.
+type apiError struct {
+	Method, Path  string
+	Status        int
+	Category      string
+	SubCategory   string
+	Message       string
+	CorrelationID string
+	hint          string
+}
+
+func (e *apiError) Error() string {
+	msg := e.Message
+	if msg == "" {
+		msg = fmt.Sprintf("%s %s: %d %s", e.Method, e.Path, e.Status, http.StatusText(e.Status))
+	}
+	s := fmt.Sprintf("%s (%d %s)", msg, e.Status, e.Category)
+	if e.hint != "" {
+		s += "\nhint: " + e.hint
+	}
+	return s
+}
+
+func (e *apiError) ExitCode() int {
+	switch {
+	case e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden:
+		return exitAuth
+	case e.Status == http.StatusNotFound:
+		return exitNotFound
+	case e.Status >= 400 && e.Status < 500:
+		return exitRejected
+	}
+	return exitError
+}
+
+// hintFor says which flag or variable fixes a refusal, for the errors a
+// newcomer meets first.
+func (c *apiClient) hintFor(status int, category, subCategory string) string {
+	switch {
+	case status == http.StatusUnauthorized && c.token == "":
+		return "no token given: pass --token TOKEN or set FERRY_TOKEN (create one on the server's machine with: ferry token create --data-dir DIR)"
+	case status == http.StatusUnauthorized:
+		return "the server does not know this token: check --token / FERRY_TOKEN, and that it was created in this server's database (ferry token create --data-dir DIR, where DIR is the server's --data-dir)"
+	case status == http.StatusForbidden:
+		return "the token lacks a scope for this; create one with the scopes it needs: ferry token create --scopes files"
+	}
+	return fetchHint(subCategory)
+}
+
+// fetchHint explains an import refused by the server's fetch policy.
+func fetchHint(code string) string {
+	switch code {
+	case "ADDRESS_NOT_ALLOWED":
+		return "the server refuses loopback, private and other non-public addresses; for local testing start it with --allow-private-networks (FERRY_ALLOW_PRIVATE_NETWORKS=true), or allow this one host with --fetch-allow (FERRY_FETCH_ALLOW)"
+	case "PORT_NOT_ALLOWED":
+		return "the server imports only from ports 80 and 443 by default; start it with --fetch-ports (FERRY_FETCH_PORTS) or --allow-private-networks for a local origin"
+	}
+	return ""
+}
+
 // do sends a request and decodes a JSON answer into out (if not nil). A
-// non-2xx answer becomes an error carrying the server's message.
+// non-2xx answer becomes an *apiError.
 func (c *apiClient) do(ctx context.Context, method, path, contentType string, body io.Reader, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.server, "/")+path, body)
+	resp, err := c.send(ctx, method, path, contentType, body)
 	if err != nil {
 		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if out == nil || len(b) == 0 {
+		return nil
+	}
+	return json.Unmarshal(b, out)
+}
+
+// send sends a request and returns a 2xx response, whose body the caller
+// closes; any other answer becomes an *apiError, and a server that cannot
+// be reached an error that says which one.
+func (c *apiClient) send(ctx context.Context, method, path, contentType string, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.server, "/")+path, body)
+	if err != nil {
+		return nil, usagef("--server %q: %v", c.server, err)
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
@@ -48,53 +125,46 @@ func (c *apiClient) do(ctx context.Context, method, path, contentType string, bo
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return err
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, codedError{fmt.Errorf("%w\nhint: is ferry serve running there? Point at it with --server URL or FERRY_SERVER", err), exitNoServer}
+	}
+	if resp.StatusCode/100 == 2 {
+		return resp, nil
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	e := &apiError{Method: method, Path: path, Status: resp.StatusCode}
+	var wire struct {
+		Message, Category, SubCategory, CorrelationID string
+		Errors                                        []struct{ SubCategory, Code string }
 	}
-	if resp.StatusCode/100 != 2 {
-		var e struct{ Message, Category string }
-		if json.Unmarshal(b, &e) == nil && e.Message != "" {
-			return fmt.Errorf("%s (%d %s)", e.Message, resp.StatusCode, e.Category)
+	if json.Unmarshal(b, &wire) == nil {
+		e.Message, e.Category, e.SubCategory, e.CorrelationID = wire.Message, wire.Category, wire.SubCategory, wire.CorrelationID
+		if e.SubCategory == "" && len(wire.Errors) > 0 {
+			e.SubCategory = cmp.Or(wire.Errors[0].SubCategory, wire.Errors[0].Code)
 		}
-		return fmt.Errorf("%s %s: %s", method, path, resp.Status)
 	}
-	if out == nil || len(b) == 0 {
-		return nil
-	}
-	return json.Unmarshal(b, out)
-}
-
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	e.hint = c.hintFor(e.Status, e.Category, e.SubCategory)
+	return nil, e
 }
 
 // runImport handles "ferry import URL".
 func runImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("ferry import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	e := &envFlags{fs: fs, getenv: getenv}
-	c := clientFlags(e)
+	cmd := newClientCmd("import", "[flags] URL", `Import a file from a URL through the server. Prints the task (its id is
+what ferry status takes); with --wait, waits until the task ends and prints it.`, getenv, stdout, stderr)
+	fs, c := cmd.fs, cmd.api
 	in := map[string]any{}
 	var folderPath, folderID, access, name string
 	var wait bool
 	fs.StringVar(&folderPath, "folder-path", "/imports", "destination folder path (created if missing)")
 	fs.StringVar(&folderID, "folder-id", "", "destination folder id (instead of --folder-path)")
-	fs.StringVar(&access, "access", "PRIVATE", "access level")
+	fs.StringVar(&access, "access", "PRIVATE", "access level: PUBLIC_INDEXABLE, PUBLIC_NOT_INDEXABLE, PRIVATE (reachable through ferry url), SENSITIVE, ...")
 	fs.StringVar(&name, "name", "", "file name (default: from the origin)")
 	fs.BoolVar(&wait, "wait", false, "wait until the task ends and print its final status")
-	fs.Usage = func() { fmt.Fprintln(stderr, "Usage: ferry import [flags] URL"); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
+	if err := cmd.parse(args, 1, 1); err != nil {
 		return err
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errors.New("give exactly one URL")
 	}
 	in["url"], in["access"] = fs.Arg(0), access
 	if folderID != "" {
@@ -122,16 +192,41 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 // the task was canceled.
 func (c *apiClient) waitTask(ctx context.Context, path string, stdout io.Writer) error {
 	for delay := 100 * time.Millisecond; ; delay = min(delay*2, 2*time.Second) {
-		var st map[string]any
-		if err := c.do(ctx, "GET", path, "", nil, &st); err != nil {
+		var st struct {
+			Status string `json:"status"`
+			Errors []struct {
+				Message     string `json:"message"`
+				SubCategory string `json:"subCategory"`
+				Errors      []struct {
+					SubCategory string `json:"subCategory"`
+				} `json:"errors"`
+			} `json:"errors"`
+		}
+		var raw json.RawMessage
+		if err := c.do(ctx, "GET", path, "", nil, &raw); err != nil {
 			return err
 		}
-		switch st["status"] {
+		if err := json.Unmarshal(raw, &st); err != nil {
+			return err
+		}
+		switch st.Status {
 		case "COMPLETE":
-			return printJSON(stdout, st)
+			return printJSON(stdout, raw)
 		case "CANCELED":
-			printJSON(stdout, st)
-			return errors.New("the task was canceled")
+			printJSON(stdout, raw)
+			err := errors.New("the task was canceled")
+			if len(st.Errors) > 0 {
+				e := st.Errors[0]
+				sub := e.SubCategory
+				if len(e.Errors) > 0 && e.Errors[0].SubCategory != "" {
+					sub = e.Errors[0].SubCategory
+				}
+				err = fmt.Errorf("the task was canceled: %s (%s)", e.Message, sub)
+				if h := fetchHint(sub); h != "" {
+					err = fmt.Errorf("%w\nhint: %s", err, h)
+				}
+			}
+			return codedError{err, exitCanceled}
 		}
 		select {
 		case <-ctx.Done():
@@ -143,63 +238,13 @@ func (c *apiClient) waitTask(ctx context.Context, path string, stdout io.Writer)
 
 // runStatus handles "ferry status TASK_ID".
 func runStatus(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("ferry status", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c := clientFlags(&envFlags{fs: fs, getenv: getenv})
-	if err := fs.Parse(args); err != nil {
+	cmd := newClientCmd("status", "[flags] TASK_ID", "Print an import task's status (the id ferry import printed).", getenv, stdout, stderr)
+	if err := cmd.parse(args, 1, 1); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return errors.New("usage: ferry status [flags] TASK_ID")
-	}
 	var st any
-	if err := c.do(ctx, "GET", "/files/v3/files/import-from-url/async/tasks/"+url.PathEscape(fs.Arg(0))+"/status", "", nil, &st); err != nil {
+	if err := cmd.api.do(ctx, "GET", "/files/v3/files/import-from-url/async/tasks/"+url.PathEscape(cmd.fs.Arg(0))+"/status", "", nil, &st); err != nil {
 		return err
 	}
 	return printJSON(stdout, st)
-}
-
-// runUpload handles "ferry upload FILE", streaming the file.
-func runUpload(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("ferry upload", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c := clientFlags(&envFlags{fs: fs, getenv: getenv})
-	var folderPath, access string
-	fs.StringVar(&folderPath, "folder-path", "/uploads", "destination folder path (created if missing)")
-	fs.StringVar(&access, "access", "PRIVATE", "access level")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return errors.New("usage: ferry upload [flags] FILE")
-	}
-	f, err := os.Open(fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	pr, pw := io.Pipe()
-	mw := multipart.NewWriter(pw)
-	go func() {
-		opts, _ := json.Marshal(map[string]string{"access": access})
-		err := mw.WriteField("folderPath", folderPath)
-		if err == nil {
-			err = mw.WriteField("options", string(opts))
-		}
-		if err == nil {
-			var part io.Writer
-			if part, err = mw.CreateFormFile("file", filepath.Base(f.Name())); err == nil {
-				_, err = io.Copy(part, f)
-			}
-		}
-		if err == nil {
-			err = mw.Close()
-		}
-		pw.CloseWithError(err)
-	}()
-	var out any
-	if err := c.do(ctx, "POST", "/files/v3/files", mw.FormDataContentType(), pr, &out); err != nil {
-		return err
-	}
-	return printJSON(stdout, out)
 }

@@ -31,6 +31,32 @@ func (e *envFlags) str(p *string, name, def, usage string) {
 		def = v
 	}
 	e.fs.StringVar(p, name, def, e.help(name, usage))
+	// -h shows the default, which may come from the environment: never
+	// with a password in it (a postgres:// URL may carry one).
+	if r := redactURL(def); r != def {
+		e.fs.Lookup(name).DefValue = r
+	}
+}
+
+// secret defines a string flag whose environment twin is never shown by
+// -h: the help names the variable, not its value.
+func (e *envFlags) secret(p *string, name, usage string) {
+	e.fs.StringVar(p, name, e.getenv(envName(name)), e.help(name, usage))
+	e.fs.Lookup(name).DefValue = ""
+}
+
+// size defines a byte-count flag that takes units: 1GB, 10MiB, 512k or a
+// plain number of bytes.
+func (e *envFlags) size(p *int64, name string, def int64, usage string) {
+	*p = def
+	if v := e.getenv(envName(name)); v != "" {
+		n, err := parseSize(v)
+		if err != nil {
+			e.errs = append(e.errs, fmt.Errorf("%s=%q: %w", envName(name), v, err))
+		}
+		*p = n
+	}
+	e.fs.Var((*sizeValue)(p), name, e.help(name, usage))
 }
 
 func (e *envFlags) boolean(p *bool, name string, def bool, usage string) {
@@ -56,14 +82,15 @@ func (e *envFlags) integer(p *int64, name string, def int64, usage string) {
 }
 
 func (e *envFlags) duration(p *time.Duration, name string, def time.Duration, usage string) {
+	*p = def
 	if v := e.getenv(envName(name)); v != "" {
-		d, err := time.ParseDuration(v)
+		d, err := parseDuration(v)
 		if err != nil {
-			e.errs = append(e.errs, fmt.Errorf("%s=%q: not a duration", envName(name), v))
+			e.errs = append(e.errs, fmt.Errorf("%s=%q: %w", envName(name), v, err))
 		}
-		def = d
+		*p = d
 	}
-	e.fs.DurationVar(p, name, def, e.help(name, usage))
+	e.fs.Var((*durationValue)(p), name, e.help(name, usage))
 }
 
 // list defines a comma-separated list flag.
@@ -91,6 +118,14 @@ type storeFlags struct {
 func (s *storeFlags) define(e *envFlags) {
 	e.str(&s.dataDir, "data-dir", "./ferry-data", "directory for the embedded database and blobs")
 	e.str(&s.database, "database", "", `database: a SQLite file path, "sqlite:PATH", or a postgres:// URL (default <data-dir>/ferry.db)`)
+}
+
+// source says which setting chose the database, for messages.
+func (s *storeFlags) source() string {
+	if s.database != "" {
+		return "--database/FERRY_DATABASE " + s.database
+	}
+	return "--data-dir/FERRY_DATA_DIR " + s.dataDir
 }
 
 // postgresURL returns the database URL and true if it names PostgreSQL.

@@ -54,6 +54,16 @@ type serveConfig struct {
 	secretKey              string
 }
 
+// serveAbout is the top of "ferry serve -h"; the variables it lists have
+// no flag.
+const serveAbout = `Run the server: the Files API, the file host and the import workers.
+
+Environment variables without a flag:
+  FERRY_BOOTSTRAP_TOKEN   make sure this token exists, with every scope (the
+                          token itself; only its hash is stored)
+  FERRY_BOOTSTRAP_PORTAL  the portal the bootstrap token belongs to (default 1)
+Without a token the server logs how to create one (ferry token create).`
+
 func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
 	var c serveConfig
 	fs := flag.NewFlagSet("ferry serve", flag.ContinueOnError)
@@ -71,12 +81,12 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	e.list(&c.fetch.Allow, "fetch-allow", "import destinations allowed despite the address policy: CIDR, IP or host name, each with an optional :port")
 	e.list(&c.fetch.Deny, "fetch-deny", "import destinations always refused: CIDR, IP or host name, each with an optional :port")
 	e.list(&c.fetchPorts, "fetch-ports", "ports imports may connect to (default 80,443)")
-	e.integer(&c.fetch.MaxBytes, "max-file-size", 1<<30, "largest file an import may fetch, in bytes")
-	e.integer(&c.maxUploadSize, "max-upload-size", 1<<30, "largest file an upload or replace may send, in bytes")
+	e.size(&c.fetch.MaxBytes, "max-file-size", 1<<30, "largest file an import may fetch, a `size` such as 500MB or 2GiB (or bytes)")
+	e.size(&c.maxUploadSize, "max-upload-size", 1<<30, "largest file an upload or replace may send, a `size` such as 500MB or 2GiB (or bytes)")
 	e.duration(&c.body.IdleTimeout, "body-idle-timeout", 30*time.Second, "longest wait for the next byte of a request body before answering 408 (0: no limit)")
-	e.integer(&c.body.MinRate, "body-min-rate", 1024, "slowest a request body may arrive, in bytes per second averaged over each --body-idle-timeout, before answering 408 (0: no limit)")
+	e.size(&c.body.MinRate, "body-min-rate", 1024, "slowest a request body may arrive, in bytes (a `size` such as 1KiB) per second averaged over each --body-idle-timeout, before answering 408 (0: no limit)")
 	e.integer(&c.images.MaxPixels, "max-image-pixels", 4096*4096, "largest image, in pixels, that a signed URL's size resizes (read from its header before decoding)")
-	e.integer(&c.images.Memory, "resize-memory", 256<<20, "most memory, in bytes, that image resizes may hold at once")
+	e.size(&c.images.Memory, "resize-memory", 256<<20, "most memory that image resizes may hold at once, a `size` such as 256MiB (or bytes)")
 	var resizeWorkers int64
 	e.integer(&resizeWorkers, "resize-workers", 0, "image resizes running at once (default one less than the CPUs, at least 1)")
 	var uploadsPerToken int64
@@ -96,14 +106,15 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	// Not through envFlags: a default taken from the environment would be
 	// printed by --help.
 	fs.StringVar(&c.secretKey, "secret-key", "", "key that encrypts imports' source headers at rest; every instance sharing a database needs the same one (env FERRY_SECRET_KEY; default: a key file in the data dir)")
-	if err := fs.Parse(args); err != nil {
+	setUsage(fs, "[flags]", serveAbout)
+	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
 	if c.secretKey == "" {
 		c.secretKey = getenv("FERRY_SECRET_KEY")
 	}
 	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+		return c, usagef("unexpected arguments: %v", fs.Args())
 	}
 	c.fetch.MaxRedirects = int(redirects)
 	c.body.UploadsPerToken = int(uploadsPerToken)
@@ -184,6 +195,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return fmt.Errorf("bootstrap token: %w", err)
 		}
 	}
+	warnIfNoToken(ctx, log, be.store, cfg.storeFlags)
 	bucket, err := blob.OpenBucket(ctx, cfg.blobs)
 	if err != nil {
 		return fmt.Errorf("open blob storage: %w", err)

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -14,18 +17,25 @@ import (
 )
 
 const tokenUsage = `Usage:
-  ferry token create --portal N --scopes files,files.read [--name NAME]
+  ferry token create [--portal N] [--scopes files,files.read] [--name NAME]
   ferry token list
-  ferry token revoke HASH_PREFIX   (from "token list"; or --secret SECRET)`
+  ferry token revoke HASH_PREFIX   (from "token list"; or --secret SECRET)
+
+Token commands open the server's database directly, on the server's machine:
+give them the same --data-dir (FERRY_DATA_DIR) or --database (FERRY_DATABASE)
+as "ferry serve". They never create a database. Each takes --json.`
 
 // runToken handles "ferry token create", "list" and "revoke". None takes
 // the data-dir lock, so they work while the server runs.
 func runToken(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, tokenUsage)
-		return errors.New("no token command given")
+		return usagef("no token command given")
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintln(stdout, tokenUsage)
+		return nil
 	case "create":
 	case "list":
 		return runTokenList(ctx, args[1:], getenv, stdout, stderr)
@@ -33,7 +43,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		return runTokenRevoke(ctx, args[1:], getenv, stdout, stderr)
 	default:
 		fmt.Fprintln(stderr, tokenUsage)
-		return fmt.Errorf("unknown token command %q", args[0])
+		return usagef("unknown token command %q", args[0])
 	}
 	var (
 		sf     storeFlags
@@ -45,24 +55,30 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	fs.SetOutput(stderr)
 	e := &envFlags{fs: fs, getenv: getenv}
 	sf.define(e)
+	out := output{stdout: stdout, stderr: stderr}
+	out.define(fs)
 	fs.Int64Var(&portal, "portal", 1, "portal (account) id the token belongs to")
 	fs.StringVar(&scopes, "scopes", "files", "scopes, comma-separated: files, files.read, files.write, files.delete, files.ui_hidden.read, files.ui_hidden.write")
 	fs.StringVar(&name, "name", "", "a label for the token")
-	if err := fs.Parse(args[1:]); err != nil {
+	setUsage(fs, "[flags]", "Create an API token in the server's database and print it (only its hash is stored).")
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	if err := errors.Join(e.errs...); err != nil {
-		return err
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments: %v", fs.Args())
 	}
 	if portal <= 0 {
-		return errors.New("--portal must be a positive integer")
+		return usagef("--portal must be a positive integer")
 	}
 	sc, err := ferry.ParseScopes(scopes)
 	if err != nil {
-		return fmt.Errorf("--scopes: %w", err)
+		return usagef("--scopes: %w", err)
 	}
 	// No data-dir lock: a token can be created while the server runs.
-	be, err := openShared(ctx, sf, slog.New(slog.NewTextHandler(stderr, nil)))
+	be, err := openExisting(ctx, sf, stderr)
 	if err != nil {
 		return err
 	}
@@ -72,8 +88,27 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	if err := be.store.CreateToken(ctx, t); err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, secret)
-	return nil
+	return out.result(map[string]any{"token": secret, "hash": t.Hash[:16], "portal": portal, "scopes": sc, "name": name},
+		func(w io.Writer) { fmt.Fprintln(w, secret) })
+}
+
+// openExisting opens the database that sf names without a lock, and
+// refuses to create one: a token written to a new, empty database is a
+// token the running server never sees.
+func openExisting(ctx context.Context, sf storeFlags, stderr io.Writer) (*backend, error) {
+	if _, ok := sf.postgresURL(); !ok {
+		path, err := sf.sqlitePath()
+		if err != nil {
+			return nil, usageError{err}
+		}
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			abs, _ := filepath.Abs(path)
+			return nil, codedError{fmt.Errorf("no Ferry database at %s (looked there because of %s); token commands never create one\n"+
+				"hint: give the server's data directory with --data-dir DIR (FERRY_DATA_DIR), or its database with --database PATH|postgres://... (FERRY_DATABASE), the same as ferry serve's; ferry serve creates the database at its first start",
+				abs, sf.source()), exitNotFound}
+		}
+	}
+	return openShared(ctx, sf, slog.New(slog.NewTextHandler(stderr, nil)))
 }
 
 // openTokenStore parses the store flags of a token subcommand (plus any
@@ -88,13 +123,13 @@ func openTokenStore(ctx context.Context, name string, args []string, getenv func
 	if more != nil {
 		more(fs)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return nil, nil, err
 	}
 	if err := errors.Join(e.errs...); err != nil {
-		return nil, nil, err
+		return nil, nil, usageError{err}
 	}
-	be, err := openShared(ctx, sf, slog.New(slog.NewTextHandler(stderr, nil)))
+	be, err := openExisting(ctx, sf, stderr)
 	return be, fs, err
 }
 
@@ -102,7 +137,11 @@ func openTokenStore(ctx context.Context, name string, args []string, getenv func
 // takes), its portal, scopes, name and creation time. Secrets are never
 // stored, so they cannot be shown.
 func runTokenList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	be, _, err := openTokenStore(ctx, "ferry token list", args, getenv, stderr, nil)
+	out := output{stdout: stdout, stderr: stderr}
+	be, _, err := openTokenStore(ctx, "ferry token list", args, getenv, stderr, func(fs *flag.FlagSet) {
+		out.define(fs)
+		setUsage(fs, "[flags]", "List the tokens in the server's database: the start of each hash, portal, scopes, name.")
+	})
 	if err != nil {
 		return err
 	}
@@ -111,23 +150,38 @@ func runTokenList(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%-16s %-8s %-24s %-20s %s\n", "HASH", "PORTAL", "CREATED", "NAME", "SCOPES")
-	for _, t := range tokens {
-		scopes := make([]string, len(t.Scopes))
-		for i, sc := range t.Scopes {
-			scopes[i] = string(sc)
-		}
-		fmt.Fprintf(stdout, "%-16s %-8d %-24s %-20s %s\n", t.Hash[:16], t.Portal, t.CreatedAt.UTC().Format(time.RFC3339), t.Name, strings.Join(scopes, ","))
+	type row struct {
+		Hash      string   `json:"hash"`
+		Portal    int64    `json:"portal"`
+		CreatedAt string   `json:"createdAt"`
+		Name      string   `json:"name"`
+		Scopes    []string `json:"scopes"`
 	}
-	return nil
+	rows := make([]row, len(tokens))
+	for i, t := range tokens {
+		r := row{Hash: t.Hash[:16], Portal: int64(t.Portal), CreatedAt: t.CreatedAt.UTC().Format(time.RFC3339), Name: t.Name, Scopes: []string{}}
+		for _, sc := range t.Scopes {
+			r.Scopes = append(r.Scopes, string(sc))
+		}
+		rows[i] = r
+	}
+	return out.result(rows, func(w io.Writer) {
+		fmt.Fprintf(w, "%-16s %-8s %-24s %-20s %s\n", "HASH", "PORTAL", "CREATED", "NAME", "SCOPES")
+		for _, r := range rows {
+			fmt.Fprintf(w, "%-16s %-8d %-24s %-20s %s\n", r.Hash, r.Portal, r.CreatedAt, r.Name, strings.Join(r.Scopes, ","))
+		}
+	})
 }
 
 // runTokenRevoke deletes one token, named by the start of its hash or by
 // its secret.
 func runTokenRevoke(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var secret string
+	out := output{stdout: stdout, stderr: stderr}
 	be, fs, err := openTokenStore(ctx, "ferry token revoke", args, getenv, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&secret, "secret", "", "the token itself, instead of a hash prefix")
+		out.define(fs)
+		setUsage(fs, "HASH_PREFIX | --secret TOKEN", "Delete a token, named by the start of its hash (from ferry token list) or by the token itself.")
 	})
 	if err != nil {
 		return err
@@ -141,12 +195,39 @@ func runTokenRevoke(ctx context.Context, args []string, getenv func(string) stri
 		prefix = fs.Arg(0)
 	default:
 		fmt.Fprintln(stderr, tokenUsage)
-		return errors.New("give one hash prefix or --secret")
+		return usagef("give one hash prefix or --secret")
 	}
 	t, err := be.store.DeleteToken(ctx, prefix)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "revoked token %s of portal %d (%s)\n", t.Hash[:16], t.Portal, t.Name)
-	return nil
+	return out.result(map[string]any{"revoked": t.Hash[:16], "portal": t.Portal, "name": t.Name}, func(w io.Writer) {
+		fmt.Fprintf(w, "revoked token %s of portal %d (%s)\n", t.Hash[:16], t.Portal, t.Name)
+	})
+}
+
+// warnIfNoToken logs, at start-up, exactly how to create the first token
+// when the database has none: until then every API request answers 401.
+func warnIfNoToken(ctx context.Context, log *slog.Logger, store ferry.Store, sf storeFlags) {
+	tokens, err := store.ListTokens(ctx)
+	if err != nil || len(tokens) > 0 {
+		return
+	}
+	where := "--data-dir " + sf.dataDir
+	if abs, err := filepath.Abs(sf.dataDir); err == nil {
+		where = "--data-dir " + abs
+	}
+	if sf.database != "" {
+		where = "--database " + redactURL(sf.database)
+	}
+	log.Warn("no API token exists, so every API request is refused (401); create one with: ferry token create " + where +
+		" --portal 1 --scopes files (or restart with FERRY_BOOTSTRAP_TOKEN=<a secret of your choice>)")
+}
+
+// redactURL hides a URL's password.
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return s
 }

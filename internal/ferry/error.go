@@ -150,7 +150,13 @@ func (p Problems) Err() error {
 	}
 	msg := p[0].Message
 	if len(p) > 1 {
-		msg = fmt.Sprintf("%d problems with the request: %s (and %d more)", len(p), p[0].Message, len(p)-1)
+		// Every problem, each naming its field: "(and 1 more)" read as
+		// one more value of the first field.
+		all := make([]string, len(p))
+		for i, d := range p {
+			all[i] = d.Message
+		}
+		msg = fmt.Sprintf("%d problems with the request: %s", len(p), strings.Join(all, "; "))
 	}
 	return &Error{Kind: Invalid, Message: msg, Details: p}
 }
