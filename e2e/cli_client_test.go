@@ -232,7 +232,7 @@ func TestCLIHelpAndVersion(t *testing.T) {
 		}
 		for _, v := range envVarRE.FindAllString(out, -1) {
 			if !bytes.Contains(readme, []byte("`"+v+"`")) {
-				t.Errorf("ferry %v -h names %s, which README.md does not list", args, v)
+				t.Errorf("ferry %v -h names %s, which README.md does not list: add it to the table of environment variables under Configuration", args, v)
 			}
 		}
 	}
