@@ -201,6 +201,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("open blob storage: %w", err)
 	}
 	defer bucket.Close()
+	ready := ferry.NewReadiness(
+		ferry.Dependency{Name: "database", Check: be.sql.Ping},
+		ferry.Dependency{Name: "blob store", Check: func(ctx context.Context) error {
+			_, err := bucket.Exists(ctx, "readyz-probe")
+			return err
+		}})
 	fileSvc := files.New(be.store, bucket, log, clock)
 	fileSvc.SetImageLimits(cfg.images)
 	emu := cfg.emulator.build(log, be, bucket, fileSvc, fetcher, emuClock) // nil without --emulator
@@ -211,7 +217,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	tcfg := tasks.Config{
 		MaxAttempts: int(cfg.importAttempts), MaxBytes: cfg.fetch.MaxBytes, RescueAfter: cfg.rescueAfter,
-		TaskRetention: cfg.taskRetention, TaskFinished: m.TaskFinished, Workers: int(cfg.importWorkers), WorkersPerPortal: int(cfg.importWorkersPerPortal),
+		TaskRetention: cfg.taskRetention, Ready: ready, TaskFinished: m.TaskFinished, Workers: int(cfg.importWorkers), WorkersPerPortal: int(cfg.importWorkersPerPortal),
 		Clock:  clock,
 		Sealer: sealer,
 	}
@@ -236,7 +242,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ln.Close()
 		return err
 	}
-	opts := httpapi.Options{PublicURL: publicURL, MaxUploadBytes: cfg.maxUploadSize, Body: cfg.body, ObserveRequest: m.ObserveRequest, Clock: clock, Console: con,
+	opts := httpapi.Options{PublicURL: publicURL, MaxUploadBytes: cfg.maxUploadSize, Body: cfg.body, Ready: ready, ObserveRequest: m.ObserveRequest, Clock: clock, Console: con,
 		Tasks: imp, Stopping: ctx.Done()}
 	if err := cfg.emulator.wire(ctx, &opts, emu, imp); err != nil {
 		ln.Close()

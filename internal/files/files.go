@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"syscall"
 	"time"
 
 	"gocloud.dev/blob"
@@ -152,6 +153,17 @@ func NewBlobKey(portal ferry.PortalID) string {
 	var b [16]byte
 	rand.Read(b[:])
 	return fmt.Sprintf("files/%d/%s", portal, hex.EncodeToString(b[:]))
+}
+
+// storageFull turns a write that failed for want of space into a
+// StorageFull error, which clients see as 507 and imports wait out; any
+// other error is returned as it is.
+func storageFull(err error) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return &ferry.Error{Kind: ferry.StorageFull, SubCategory: "STORAGE_FULL",
+			Message: "The file storage is full; the content was not stored.", Err: err}
+	}
+	return err
 }
 
 // ErrTooLarge is the cause of the TooLarge error that Stage returns when

@@ -74,10 +74,10 @@ func (s *Service) write(ctx context.Context, c ferry.Content) (ferry.Staged, err
 	if err != nil {
 		cancel()
 		w.Close()
-		return ferry.Staged{}, err
+		return ferry.Staged{}, storageFull(err)
 	}
 	if err := w.Close(); err != nil {
-		return ferry.Staged{}, ferry.Wrap(err, "close blob writer")
+		return ferry.Staged{}, storageFull(ferry.Wrap(err, "close blob writer"))
 	}
 	st := classify(head.b, c.FileName)
 	st.Key, st.FileName, st.Size, st.MD5 = c.Key, c.FileName, n, hex.EncodeToString(hash.Sum(nil))

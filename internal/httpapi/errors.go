@@ -42,6 +42,14 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		fe = &ferry.Error{Kind: ferry.Internal, Err: err}
 	}
 	cid := correlationID(r.Context())
+	if fe.Kind == ferry.Internal {
+		// An internal error while a dependency is down is the outage:
+		// say so, with Retry-After, rather than blame Ferry.
+		if down := readinessFrom(r.Context()).Down(r.Context()); down != nil {
+			log.Warn("dependency down", "correlationId", cid, "method", r.Method, "path", r.URL.Path, "err", err, "down", down)
+			fe = down.(*ferry.Error)
+		}
+	}
 	if fe.Kind.Status() == http.StatusInternalServerError {
 		// Nothing of an internal error reaches the client but the fact.
 		log.Error("internal error", "correlationId", cid, "method", r.Method, "path", r.URL.Path, "err", err)

@@ -14,6 +14,23 @@ import (
 
 type correlationKey struct{}
 
+type readinessKey struct{}
+
+// readinessFrom returns the readiness the request was served with (nil,
+// which reports nothing down, outside a server).
+func readinessFrom(ctx context.Context) *ferry.Readiness {
+	r, _ := ctx.Value(readinessKey{}).(*ferry.Readiness)
+	return r
+}
+
+// withReadiness lets writeError ask, on an internal error, whether a
+// dependency is down.
+func withReadiness(rd *ferry.Readiness, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), readinessKey{}, rd)))
+	})
+}
+
 // correlationID returns the request's correlation id.
 func correlationID(ctx context.Context) string {
 	id, _ := ctx.Value(correlationKey{}).(string)

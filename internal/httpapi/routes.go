@@ -24,6 +24,7 @@ func (s *server) addRoutes(mux *http.ServeMux) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
 	})
+	mux.HandleFunc("GET /readyz", s.handleReady)
 	openapi.Register(mux) // GET /openapi.json and GET /docs, without a token
 	if s.opts.Control != nil {
 		// The emulator's control routes (ferry serve --emulator only).

@@ -24,6 +24,9 @@ type Options struct {
 	// Clock is what expiry and signed-URL validity read. Defaults to
 	// ferry.SystemClock.
 	Clock ferry.Clock
+	// Ready, if set, checks the dependencies for GET /readyz and for
+	// answering 503 rather than 500 while one is down.
+	Ready *ferry.Readiness
 	// Body bounds how clients send request bodies.
 	Body BodyLimits
 	// ObserveRequest, if set, is told of every request: its route
@@ -81,7 +84,7 @@ func NewHandler(log *slog.Logger, auth ferry.Authenticator, files ferry.FileServ
 	if opts.Console != nil {
 		h = withConsole(withBodyGuard(log, opts.Body, opts.Console), h)
 	}
-	return withCorrelation(withRecover(log, opts.ObserveRequest, h)), nil
+	return withCorrelation(withReadiness(opts.Ready, withRecover(log, opts.ObserveRequest, h))), nil
 }
 
 // link returns the absolute public URL of a path on this server. The path

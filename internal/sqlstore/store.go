@@ -183,3 +183,10 @@ func (s *Store) PutSettingIfAbsent(ctx context.Context, key string, value []byte
 	}
 	return s.Setting(ctx, key)
 }
+
+// Ping checks that the database answers a query, for readiness checks.
+func (s *Store) Ping(ctx context.Context) error {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM settings LIMIT 1) AS probe`).Scan(&n)
+	return err
+}

@@ -54,6 +54,10 @@ type Config struct {
 	// WorkersPerPortal is how many of those one portal may use at once.
 	// Defaults to half of Workers (at least one).
 	WorkersPerPortal int
+	// Ready, if set, tells an import that failed internally whether a
+	// dependency is down, in which case it waits and retries instead of
+	// failing for good.
+	Ready *ferry.Readiness
 	// Clock is what task timestamps, retention and file expiry read.
 	// Defaults to ferry.SystemClock.
 	Clock ferry.Clock

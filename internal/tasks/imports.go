@@ -134,7 +134,27 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 		e.log.Warn("import attempt failed; retrying", "task", t.ID, "attempt", t.Attempts, "in", delay, "err", err)
 		return river.JobSnooze(delay)
 	}
+	if delay, wait := e.outageDelay(ctx, err, t.Attempts); wait {
+		e.log.Warn("import waits for storage or a dependency; retrying", "task", t.ID, "attempt", t.Attempts, "in", delay, "err", err)
+		return river.JobSnooze(delay)
+	}
 	return e.cancel(ctx, t, err)
+}
+
+// outageDelay says whether err comes from full storage or a dependency
+// that is down, which an import waits out however long it lasts rather
+// than failing for good, and how long to wait before the next attempt.
+func (e *Engine) outageDelay(ctx context.Context, err error, attempts int) (time.Duration, bool) {
+	switch ferry.KindOf(err) {
+	case ferry.StorageFull, ferry.Unavailable:
+	case ferry.Internal:
+		if e.cfg.Ready.Down(ctx) == nil {
+			return 0, false
+		}
+	default:
+		return 0, false
+	}
+	return min(time.Second<<min(max(attempts-1, 0), 6), time.Minute), true // 1s, 2s, 4s, ... 1m
 }
 
 // runImport fetches the URL and stores the file; the task completes in the

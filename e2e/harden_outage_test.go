@@ -1,0 +1,152 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// mountTmpfs mounts a tmpfs of size bytes on a new directory and unmounts
+// it when the test ends. It skips the test, saying why, where that cannot
+// be done: not Linux, or not root.
+func mountTmpfs(t *testing.T, size int) string {
+	t.Helper()
+	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
+		t.Skip("a full disk is simulated with a tmpfs mount: needs Linux and root")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d", size), "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("mount tmpfs: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+	return dir
+}
+
+// TestHardenFullDisk: with the blob storage full, an upload answers 507
+// with HubSpot's body and leaves no partial file, an import waits and
+// completes once there is room again, and the server stays ready.
+func TestHardenFullDisk(t *testing.T) {
+	t.Parallel()
+	skipShort(t)
+	dir := mountTmpfs(t, 4<<20)
+	blobs := filepath.Join(dir, "blobs")
+	s := startServer(t, "--blobs", "file://"+blobs+"?create_dir=1&no_tmp_dir=1", "--allow-private-networks")
+	filler := filepath.Join(dir, "filler")
+	if err := os.WriteFile(filler, make([]byte, 3<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	content := textBody("full", 1<<20)
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write(content)
+	}))
+	defer origin.Close()
+
+	resp, b := sendForm(t, s, "POST", filesPath, s.Token, filePart("big.txt", "text/plain", content),
+		fieldPart("folderPath", "/full"), optionsPart(accessOpts("PRIVATE")))
+	m := checkHubSpotError(t, "upload to a full disk", resp, b, http.StatusInsufficientStorage)
+	if m != nil && m["category"] != "STORAGE_FULL" {
+		t.Errorf("upload to a full disk: category=%v, want STORAGE_FULL", m["category"])
+	}
+	id, _ := startImport(t, s, map[string]any{"url": origin.URL + "/big.txt", "access": "PRIVATE", "folderPath": "/full"})
+	// The import retries while the disk is full: it never ends CANCELED.
+	waitFor(t, 30*time.Second, "the import to fail an attempt", func() bool { return strings.Contains(s.log.String(), "import waits for storage") })
+	if st := jstr(waitTask(t, s, id, time.Second, "PENDING", "PROCESSING"), "status"); st == "CANCELED" {
+		t.Fatalf("import on a full disk ended %s", st)
+	}
+	resp, b = s.do("GET", "/readyz", nil, "")
+	wantStatus(t, "GET /readyz on a full disk", resp, b, http.StatusOK)
+
+	os.Remove(filler)
+	task := waitTask(t, s, id, 90*time.Second, "COMPLETE")
+	if task["status"] != "COMPLETE" {
+		t.Fatalf("import after the disk was freed: %v", task)
+	}
+	uploadFile(t, s, "/full", "after.txt", content, accessOpts("PRIVATE"))
+	entries, _ := os.ReadDir(blobs)
+	var tmp []string
+	filepath.WalkDir(blobs, func(p string, d os.DirEntry, err error) error {
+		if err == nil && strings.Contains(d.Name(), ".tmp") {
+			tmp = append(tmp, p)
+		}
+		return nil
+	})
+	if len(tmp) > 0 {
+		t.Errorf("partial files left on the full disk: %v (dir has %d entries)", tmp, len(entries))
+	}
+	if strings.Contains(s.log.String(), "level=ERROR") {
+		t.Errorf("a full disk was logged as an internal error:\n%s", s.log.String())
+	}
+}
+
+// TestHardenDependencyDown: while the blob store is gone, /healthz still
+// answers 200 (the process lives), /readyz answers 503 naming the blob
+// store, a request that needs it answers 503 with Retry-After and
+// HubSpot's body rather than 500, and an import waits; when the store
+// comes back, everything works again and the import completes.
+func TestHardenDependencyDown(t *testing.T) {
+	t.Parallel()
+	skipShort(t)
+	blobs := filepath.Join(t.TempDir(), "blobs")
+	s := startServer(t, "--blobs", "file://"+blobs+"?create_dir=1&no_tmp_dir=1", "--allow-private-networks")
+	content := textBody("down", 1000)
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write(content)
+	}))
+	defer origin.Close()
+	f := uploadFile(t, s, "/down", "before.txt", content, accessOpts("PRIVATE"))
+
+	// The blob directory disappears: a plain file takes its place.
+	if err := os.Rename(blobs, blobs+".away"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(blobs, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // readiness checks are reused for a second
+	resp, b := s.do("GET", "/healthz", nil, "")
+	wantStatus(t, "GET /healthz", resp, b, http.StatusOK)
+	resp, b = s.do("GET", "/readyz", nil, "")
+	wantStatus(t, "GET /readyz", resp, b, http.StatusServiceUnavailable)
+	if m := decodeJSON(t, b); fmt.Sprint(m["dependencies"]) != "map[blob store:unavailable database:ok]" {
+		t.Errorf("GET /readyz: %s, want the blob store named as unavailable and the database ok", b)
+	}
+	if resp.Header.Get("Retry-After") == "" {
+		t.Errorf("GET /readyz: no Retry-After")
+	}
+	resp, b = sendForm(t, s, "POST", filesPath, s.Token, filePart("a.txt", "text/plain", []byte("a")),
+		fieldPart("folderPath", "/down"), optionsPart(accessOpts("PRIVATE")))
+	m := checkHubSpotError(t, "upload while the blob store is down", resp, b, http.StatusServiceUnavailable)
+	if m != nil && !strings.Contains(fmt.Sprint(m["message"]), "blob store") {
+		t.Errorf("upload while the blob store is down: message %q does not name the blob store", m["message"])
+	}
+	if resp.Header.Get("Retry-After") == "" {
+		t.Errorf("upload while the blob store is down: no Retry-After")
+	}
+	getFile(t, s, jstr(f, "id")) // metadata needs only the database
+	id, _ := startImport(t, s, map[string]any{"url": origin.URL + "/a.txt", "access": "PRIVATE", "folderPath": "/down"})
+	waitFor(t, 30*time.Second, "the import to fail an attempt", func() bool { return strings.Contains(s.log.String(), "import waits for storage") })
+	if st := jstr(waitTask(t, s, id, time.Second, "PENDING", "PROCESSING"), "status"); st == "CANCELED" {
+		t.Fatalf("import while the blob store is down ended %s", st)
+	}
+
+	// It comes back.
+	os.Remove(blobs)
+	if err := os.Rename(blobs+".away", blobs); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "GET /readyz to answer 200", func() bool {
+		resp, _ := s.do("GET", "/readyz", nil, "")
+		return resp.StatusCode == http.StatusOK
+	})
+	waitTask(t, s, id, 90*time.Second, "COMPLETE")
+	uploadFile(t, s, "/down", "after.txt", content, accessOpts("PRIVATE"))
+}
