@@ -3,6 +3,7 @@ package browser
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -75,7 +76,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	t.Run("SignIn", func(t *testing.T) { signIn(t, ctx, s, s.Token) })
 	t.Run("CreateFolder", func(t *testing.T) {
 		do(t, ctx, "create folder pics",
-			chromedp.SendKeys(chromedp.CSS("#newfolder"), "pics"), chromedp.Submit(chromedp.CSS("#newfolder")),
+			chromedp.SendKeys(chromedp.CSS("#newfolder"), "pics"), submitForm("#newfolder"),
 			chromedp.WaitVisible(chromedp.CSS(".notice")))
 	})
 	t.Run("Upload", func(t *testing.T) {
@@ -91,7 +92,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 	t.Run("Browse", func(t *testing.T) {
 		do(t, ctx, "browse into pics", chromedp.Navigate(s.URL+"/console/browse"),
-			chromedp.Click(chromedp.CSS(`a[href="/console/browse?path=%2Fpics"]`)), chromedp.WaitVisible(chromedp.CSS("table.listing")))
+			clickCSS(`a[href="/console/browse?path=%2Fpics"]`), chromedp.WaitVisible(chromedp.CSS("table.listing")))
 		names := run(t, ctx, "file names", chromedp.Evaluate[[]string](`[...document.querySelectorAll('table.listing tbody a')].map(a => a.textContent)`))
 		if strings.Join(names, "|") != "<script>alert(1)<script>.html|cat.png" {
 			t.Errorf("listing=%q, want the two uploads by name", names)
@@ -116,7 +117,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 	t.Run("SignedURL", func(t *testing.T) {
 		do(t, ctx, "make a signed URL", chromedp.SetValue(chromedp.CSS("#expires"), "600"),
-			chromedp.Submit(chromedp.CSS("#expires")), chromedp.WaitVisible(chromedp.CSS("#signed-url")),
+			submitForm("#expires"), chromedp.WaitVisible(chromedp.CSS("#signed-url")),
 			chromedp.Click(chromedp.CSS(`button[data-copy="signed-url"]`)))
 		waitJS(t, ctx, "the copy to be confirmed", `document.querySelector('.copied').textContent !== ''`)
 		signed := run(t, ctx, "signed URL", chromedp.Value(chromedp.CSS("#signed-url")))
@@ -142,7 +143,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	t.Run("Import", func(t *testing.T) {
 		do(t, ctx, "start an import", chromedp.Navigate(s.URL+"/console/import?path=/imports"),
 			chromedp.SetValue(chromedp.CSS("#im-url"), src.URL+"/logo.png"), chromedp.SetValue(chromedp.CSS("#im-access"), "PUBLIC_INDEXABLE"),
-			chromedp.Submit(chromedp.CSS("#im-url")), chromedp.WaitVisible(chromedp.CSS("#task-status")))
+			submitForm("#im-url"), chromedp.WaitVisible(chromedp.CSS("#task-status")))
 		waitJS(t, ctx, "the import to complete", `document.getElementById('task-status').textContent === 'COMPLETE'`)
 		if res := run(t, ctx, "result", chromedp.Text(chromedp.CSS("#task-result"))); res != "/imports/logo.png" {
 			t.Errorf("result=%q, want /imports/logo.png", res)
@@ -151,15 +152,15 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 	t.Run("MoveFolder", func(t *testing.T) {
 		do(t, ctx, "create folder target", chromedp.Navigate(s.URL+"/console/browse"),
-			chromedp.SendKeys(chromedp.CSS("#newfolder"), "target"), chromedp.Submit(chromedp.CSS("#newfolder")),
+			chromedp.SendKeys(chromedp.CSS("#newfolder"), "target"), submitForm("#newfolder"),
 			chromedp.WaitVisible(chromedp.CSS(".notice")),
 			chromedp.Navigate(s.URL+"/console/browse?path=/pics"), clickLink("Rename, move or archive this folder"),
 			chromedp.WaitVisible(chromedp.CSS("#dest")))
 		screenshot(t, ctx, "folder")
 		do(t, ctx, "move pics into target", chromedp.SetValue(chromedp.CSS("#dest"), "/target"),
-			chromedp.Submit(chromedp.CSS("#dest")), chromedp.WaitVisible(chromedp.CSS("#task-status")))
+			submitForm("#dest"), chromedp.WaitVisible(chromedp.CSS("#task-status")))
 		waitJS(t, ctx, "the move to complete", `document.getElementById('task-status').textContent === 'COMPLETE'`)
-		do(t, ctx, "open the moved folder", chromedp.Click(chromedp.CSS("#task-result a")), clickLink("Open the folder"),
+		do(t, ctx, "open the moved folder", clickLink("/target/pics"), clickLink("Open the folder"),
 			chromedp.WaitVisible(chromedp.CSS("table.listing")))
 		if crumbs := run(t, ctx, "breadcrumbs", chromedp.Text(chromedp.CSS(".crumbs"))); !strings.Contains(crumbs, "target") || !strings.Contains(crumbs, "pics") {
 			t.Errorf("breadcrumbs=%q, want Home / target / pics", crumbs)
@@ -167,7 +168,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 	t.Run("Search", func(t *testing.T) {
 		do(t, ctx, "search", chromedp.Navigate(s.URL+"/console/search"), chromedp.SendKeys(chromedp.CSS("#s-name"), "logo"),
-			chromedp.Submit(chromedp.CSS("#s-name")), chromedp.WaitVisible(chromedp.CSS("table.listing")))
+			submitForm("#s-name"), chromedp.WaitVisible(chromedp.CSS("table.listing")))
 		if got := run(t, ctx, "results", chromedp.Text(chromedp.CSS("table.listing tbody"))); !strings.Contains(got, "/imports/logo.png") {
 			t.Errorf("search results=%q, want /imports/logo.png", got)
 		}
@@ -204,7 +205,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 	})
 	t.Run("SignOut", func(t *testing.T) {
-		do(t, ctx, "sign out", chromedp.Click(chromedp.CSS(".signout button")), chromedp.WaitVisible(chromedp.CSS("#token")),
+		do(t, ctx, "sign out", clickCSS(".signout button"), chromedp.WaitVisible(chromedp.CSS("#token")),
 			chromedp.Navigate(s.URL+"/console/browse"), chromedp.WaitVisible(chromedp.CSS("#token")))
 		screenshot(t, ctx, "signin")
 	})
@@ -227,7 +228,7 @@ func TestConsoleInBrowser(t *testing.T) {
 func signIn(t *testing.T, ctx context.Context, s *server, token string) {
 	t.Helper()
 	do(t, ctx, "sign in", chromedp.Navigate(s.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#token")),
-		chromedp.SendKeys(chromedp.CSS("#token"), token), chromedp.Submit(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), token), submitForm("#token"),
 		chromedp.WaitVisible(chromedp.CSS("table.listing")))
 	if loc := run(t, ctx, "location", chromedp.Location()); loc != s.URL+"/console/browse" {
 		t.Errorf("after sign-in the browser is at %s, want the folder browser", loc)
@@ -238,34 +239,70 @@ func signIn(t *testing.T, ctx context.Context, s *server, token string) {
 func setAccess(t *testing.T, ctx context.Context, access string) {
 	t.Helper()
 	do(t, ctx, "change access to "+access, chromedp.SetValue(chromedp.CSS("#access"), access),
-		chromedp.Submit(chromedp.CSS("#access")), chromedp.WaitVisible(chromedp.CSS(".notice")))
+		submitForm("#access"), chromedp.WaitVisible(chromedp.CSS(".notice")))
 	if got := run(t, ctx, "access", chromedp.Text(chromedp.CSS("#access-value"))); got != access {
 		t.Fatalf("access=%q after the change, want %s", got, access)
 	}
 }
 
-// clickLink clicks the link whose text is exactly text and waits for the
-// next page.
+// clickLink clicks the link whose text is exactly text and waits until
+// the next page has loaded.
 func clickLink(text string) chromedp.Action[chromedp.Void] {
+	return leave(`[...document.querySelectorAll('a')].find(a => a.textContent.trim() === `+jsString(text)+`)`, "el.click()")
+}
+
+// clickCSS clicks the element that sel finds and waits for the next page.
+func clickCSS(sel string) chromedp.Action[chromedp.Void] {
+	return leave(`document.querySelector(`+jsString(sel)+`)`, "el.click()")
+}
+
+// submitForm submits the form of the element that sel finds and waits
+// until the next page has loaded.
+func submitForm(sel string) chromedp.Action[chromedp.Void] {
+	return leave(`document.querySelector(`+jsString(sel)+`)`, "el.form.requestSubmit()")
+}
+
+// leave finds an element with the JavaScript expression find, runs act
+// on it (as el), and waits until the page it leads to has loaded: the old
+// page carries a mark that the next one does not.
+func leave(find, act string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
-			const a = [...document.querySelectorAll('a')].find(a => a.textContent.trim() === `+jsString(text)+`);
-			if (!a) throw new Error('no link ' + `+jsString(text)+`);
-			a.click();
+			const el = `+find+`;
+			if (!el) throw new Error('nothing found by ' + `+jsString(find)+`);
+			window.ferryLeaving = true;
+			`+act+`;
 			return true;
 		})()`))
 		if err != nil {
 			return err
 		}
-		return chromedp.Do(ctx, chromedp.Sleep(50*time.Millisecond), chromedp.WaitReady(chromedp.CSS("body")))
+		return waitUntil(ctx, `!window.ferryLeaving && document.readyState === 'complete'`, 10*time.Second)
 	})
 }
 
 // waitJS waits up to 30 s for a JavaScript condition to hold.
 func waitJS(t *testing.T, ctx context.Context, what, cond string) {
 	t.Helper()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingTimeout(30*time.Second), chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
+	if err := waitUntil(ctx, cond, 30*time.Second); err != nil {
 		t.Fatalf("waiting for %s: %v", what, err)
+	}
+}
+
+// waitUntil evaluates a JavaScript condition until it holds. An
+// evaluation that fails because a navigation replaced the page is tried
+// again on the next one.
+func waitUntil(ctx context.Context, cond string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
+		if err == nil && ok {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s still false after %v (last error: %v)", cond, limit, err)
+		}
+		time.Sleep(25 * time.Millisecond)
 	}
 }
 
