@@ -33,6 +33,7 @@ type Services struct {
 	Files    ferry.FileService
 	Imports  ferry.ImportService
 	Folders  ferry.FolderTaskService
+	Tasks    ferry.TaskService // Ferry's task API: list, get, cancel, retry
 }
 
 // Options tunes the console.

@@ -40,7 +40,10 @@ func (c *Console) addRoutes() {
 	m.Handle("POST /console/upload", c.multipartPage(write, c.handleUpload))
 	m.Handle("GET /console/import", c.page(read, c.handleImportForm))
 	m.Handle("POST /console/import", c.page(write, c.handleImport))
+	m.Handle("GET /console/tasks", c.page(read, c.handleTasks))
 	m.Handle("GET /console/tasks/{id}", c.page(read, c.handleTask))
+	m.Handle("POST /console/tasks/{id}/cancel", c.page(write, c.handleCancelTask))
+	m.Handle("POST /console/tasks/{id}/retry", c.page(write, c.handleRetryTask))
 	m.Handle("GET /console/tasks/{id}/status", c.page(read, c.handleTaskStatus))
 	m.Handle("GET /console/search", c.page(read, c.handleSearch))
 	m.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {

@@ -3,23 +3,37 @@ package console
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
 
 	"ferry/internal/ferry"
 )
 
-// taskState is a task as the task page shows it and its script polls it.
+// taskState is a task as the task pages show it and their script polls it.
 type taskState struct {
-	ID          string      `json:"id"`
-	Kind        string      `json:"kind"` // "import" or "folder update"
-	Status      string      `json:"status"`
-	Terminal    bool        `json:"terminal"`
-	Attempts    int         `json:"attempts"`
-	Source      string      `json:"source,omitempty"`
-	RequestedAt string      `json:"requestedAt"`
-	StartedAt   string      `json:"startedAt"`
-	CompletedAt string      `json:"completedAt"`
-	Errors      []taskError `json:"errors,omitempty"`
-	Result      *taskResult `json:"result,omitempty"`
+	ID             string      `json:"id"`
+	Type           string      `json:"type"` // IMPORT or FOLDER_UPDATE
+	Status         string      `json:"status"`
+	Terminal       bool        `json:"terminal"`
+	Attempts       int         `json:"attempts"`
+	MaxAttempts    int         `json:"maxAttempts"`
+	Source         string      `json:"source,omitempty"`
+	RequestedAt    string      `json:"requestedAt"`
+	StartedAt      string      `json:"startedAt"`
+	CompletedAt    string      `json:"completedAt"`
+	NextAttemptAt  string      `json:"nextAttemptAt,omitempty"`
+	BytesDone      int64       `json:"bytesDone"`
+	BytesTotal     int64       `json:"bytesTotal"` // -1: unknown
+	BytesPerSecond int64       `json:"bytesPerSecond"`
+	Progress       string      `json:"progress"` // "1.2 MiB of 3.0 MiB (40%)"
+	Rate           string      `json:"rate"`
+	LastError      *taskError  `json:"lastError,omitempty"`
+	Errors         []taskError `json:"errors,omitempty"`
+	Result         *taskResult `json:"result,omitempty"`
+	CanRetry       bool        `json:"canRetry"`
 }
 
 type taskError struct {
@@ -33,42 +47,74 @@ type taskResult struct {
 	URL  string `json:"url"`
 }
 
-// task finds a task of either kind. Folder updates need a write scope to
-// be read, as their status route in the API does.
-func (c *Console) task(ctx context.Context, id ferry.TaskID) (*taskState, error) {
-	v := visitorFrom(ctx)
-	t, file, err := c.svc.Imports.ImportStatus(ctx, v.Portal(), id)
-	if err == nil {
-		s := newTaskState(&t, "import")
-		if file != nil {
-			s.Result = &taskResult{Name: file.Path(), URL: "/console/files/" + file.ID.String()}
-		}
-		return s, nil
-	}
-	if ferry.KindOf(err) != ferry.NotFound {
-		return nil, err
-	}
-	t, folder, err := c.svc.Folders.FolderUpdateStatus(ctx, v.Portal(), id)
-	switch {
-	case err != nil:
-		return nil, err
-	case !v.CanWrite():
-		return nil, ferry.Errorf(ferry.Forbidden, "Reading a folder update needs one of %s.", scopeList(ferry.WriteScopes))
-	}
-	s := newTaskState(&t, "folder update")
-	if folder != nil {
-		s.Result = &taskResult{Name: folder.Path, URL: "/console/folders/" + folder.ID.String()}
-	}
-	return s, nil
+func newTaskError(e ferry.TaskError) taskError {
+	return taskError{Category: e.Kind.Category(), SubCategory: e.SubCategory, Message: e.Message}
 }
 
-func newTaskState(t *ferry.Task, kind string) *taskState {
-	s := &taskState{ID: string(t.ID), Kind: kind, Status: string(t.Status), Terminal: t.Status.Terminal(), Attempts: t.Attempts,
-		Source: t.SourceURL, RequestedAt: formatTime(t.RequestedAt), StartedAt: formatTime(t.StartedAt), CompletedAt: formatTime(t.CompletedAt)}
+// newTaskState describes t; file is the result of a complete import.
+func newTaskState(t *ferry.Task, file *ferry.File) *taskState {
+	s := &taskState{ID: string(t.ID), Type: "IMPORT", Status: string(t.Status), Terminal: t.Status.Terminal(),
+		Attempts: t.Attempts, MaxAttempts: t.MaxAttempts, Source: t.SourceURL,
+		RequestedAt: formatTime(t.RequestedAt), StartedAt: formatTime(t.StartedAt), CompletedAt: formatTime(t.CompletedAt),
+		BytesDone: t.Progress.BytesDone, BytesTotal: t.Progress.BytesTotal, BytesPerSecond: t.Progress.BytesPerSecond,
+		CanRetry: t.Kind == ferry.TaskImport && t.Status == ferry.TaskCanceled}
+	if t.Kind == ferry.TaskFolderUpdate {
+		s.Type = "FOLDER_UPDATE"
+	}
+	if !t.NextAttemptAt.IsZero() && !s.Terminal {
+		s.NextAttemptAt = formatTime(t.NextAttemptAt)
+	}
+	s.Progress, s.Rate = describeProgress(t.Progress)
+	if t.LastError != nil && !s.Terminal {
+		e := newTaskError(*t.LastError)
+		s.LastError = &e
+	}
 	for _, e := range t.Errors {
-		s.Errors = append(s.Errors, taskError{Category: e.Kind.Category(), SubCategory: e.SubCategory, Message: e.Message})
+		s.Errors = append(s.Errors, newTaskError(e))
+	}
+	if file != nil {
+		s.Result = &taskResult{Name: file.Path(), URL: "/console/files/" + file.ID.String()}
 	}
 	return s
+}
+
+// describeProgress says how far a transfer has come, in words.
+func describeProgress(p ferry.Progress) (string, string) {
+	if p.BytesDone == 0 && p.BytesTotal <= 0 {
+		return "—", "—"
+	}
+	done := humanSize(p.BytesDone)
+	if p.BytesTotal > 0 {
+		done += " of " + humanSize(p.BytesTotal) + " (" + strconv.FormatInt(p.BytesDone*100/p.BytesTotal, 10) + "%)"
+	}
+	rate := "—"
+	if p.BytesPerSecond > 0 {
+		rate = humanSize(p.BytesPerSecond) + "/s"
+	}
+	return done, rate
+}
+
+// task returns the task an id names. Folder updates need a write scope
+// to be read, as their status route in the Files API does.
+func (c *Console) task(ctx context.Context, id ferry.TaskID) (*taskState, error) {
+	v := visitorFrom(ctx)
+	if c.svc.Tasks == nil {
+		return nil, ferry.Errorf(ferry.NotFound, "This server keeps no tasks.")
+	}
+	t, file, err := c.svc.Tasks.GetTask(ctx, v.Portal(), id)
+	if err != nil {
+		return nil, err
+	}
+	if t.Kind == ferry.TaskFolderUpdate && !v.CanWrite() {
+		return nil, ferry.Errorf(ferry.Forbidden, "Reading a folder update needs one of %s.", scopeList(ferry.WriteScopes))
+	}
+	s := newTaskState(&t, file)
+	if t.Kind == ferry.TaskFolderUpdate && t.Status == ferry.TaskComplete {
+		if f, err := c.svc.Files.FindFolder(ctx, v.Portal(), t.FolderID); err == nil {
+			s.Result = &taskResult{Name: f.Path, URL: "/console/folders/" + f.ID.String()}
+		}
+	}
+	return s, nil
 }
 
 // handleTask serves GET /console/tasks/{id}: a task's live status page.
@@ -82,7 +128,7 @@ func (c *Console) handleTask(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleTaskStatus serves GET /console/tasks/{id}/status, the JSON the
-// task page polls.
+// task pages poll.
 func (c *Console) handleTaskStatus(w http.ResponseWriter, r *http.Request) {
 	s, err := c.task(r.Context(), ferry.TaskID(r.PathValue("id")))
 	if err != nil {
@@ -90,4 +136,102 @@ func (c *Console) handleTaskStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, s)
+}
+
+// handleCancelTask serves POST /console/tasks/{id}/cancel.
+func (c *Console) handleCancelTask(w http.ResponseWriter, r *http.Request) {
+	if _, err := c.svc.Tasks.CancelTask(r.Context(), visitorFrom(r.Context()).Portal(), ferry.TaskID(r.PathValue("id"))); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	redirectDone(w, r, "/console/tasks/"+urlPathEscape(r.PathValue("id")), "canceled")
+}
+
+// handleRetryTask serves POST /console/tasks/{id}/retry: the import
+// starts again as a new task, which the browser goes on to watch.
+func (c *Console) handleRetryTask(w http.ResponseWriter, r *http.Request) {
+	t, err := c.svc.Tasks.RetryTask(r.Context(), visitorFrom(r.Context()).Portal(), ferry.TaskID(r.PathValue("id")), nil)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/console/tasks/"+urlPathEscape(string(t.ID)), http.StatusSeeOther)
+}
+
+// taskList is the tasks page's data.
+type taskList struct {
+	Q        url.Values
+	Statuses []string
+	Tasks    []*taskState
+	Next     string
+}
+
+// handleTasks serves GET /console/tasks: the portal's tasks, newest
+// first, with the task API's filters.
+func (c *Console) handleTasks(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f, err := taskFilter(q)
+	if err == nil && c.svc.Tasks == nil {
+		err = ferry.Errorf(ferry.NotFound, "This server keeps no tasks.")
+	}
+	var list []ferry.Task
+	var more bool
+	if err == nil {
+		list, more, err = c.svc.Tasks.ListTasks(r.Context(), visitorFrom(r.Context()).Portal(), f)
+	}
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	tl := &taskList{Q: q, Statuses: []string{"PENDING", "PROCESSING", "COMPLETE", "CANCELED"}}
+	for i := range list {
+		tl.Tasks = append(tl.Tasks, newTaskState(&list[i], nil))
+	}
+	if more && len(list) > 0 {
+		last := list[len(list)-1]
+		next := url.Values{}
+		for k, v := range q {
+			next[k] = v
+		}
+		next.Set("after", strconv.FormatInt(last.RequestedAt.UnixMilli(), 10)+"."+string(last.ID))
+		tl.Next = "/console/tasks?" + next.Encode()
+	}
+	c.render(w, r, http.StatusOK, "tasks", tl)
+}
+
+// taskFilter reads the tasks page's filter form.
+func taskFilter(q url.Values) (ferry.TaskFilter, error) {
+	var p ferry.Problems
+	f := ferry.TaskFilter{Limit: 50}
+	for _, s := range q["status"] {
+		st := ferry.TaskStatus(s)
+		if !slices.Contains([]ferry.TaskStatus{ferry.TaskPending, ferry.TaskProcessing, ferry.TaskComplete, ferry.TaskCanceled}, st) {
+			p.Add("status", "INVALID_STATUS", "%q is not a task status", s)
+		}
+		f.Statuses = append(f.Statuses, st)
+	}
+	switch q.Get("type") {
+	case "":
+	case "IMPORT":
+		f.Kind = ferry.TaskImport
+	case "FOLDER_UPDATE":
+		f.Kind = ferry.TaskFolderUpdate
+	default:
+		p.Add("type", "INVALID_TYPE", "%q is not IMPORT or FOLDER_UPDATE", q.Get("type"))
+	}
+	if t := dateField(q, "createdAfter", &p); t != nil {
+		f.CreatedAfter = *t
+	}
+	if t := dateField(q, "createdBefore", &p); t != nil {
+		f.CreatedBefore = t.Add(24*time.Hour - time.Millisecond) // the whole day
+	}
+	if a := q.Get("after"); a != "" {
+		ms, id, ok := strings.Cut(a, ".")
+		n, err := strconv.ParseInt(ms, 10, 64)
+		if !ok || err != nil || id == "" {
+			p.Add("after", "INVALID_CURSOR", "%q is not a page of the task list", a)
+		}
+		f.After = &ferry.TaskCursor{RequestedAt: time.UnixMilli(n).UTC(), ID: ferry.TaskID(id)}
+	}
+	return f, p.Err()
 }

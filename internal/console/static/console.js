@@ -7,6 +7,7 @@ document.addEventListener("DOMContentLoaded", () => {
   setUpCopy();
   setUpUpload();
   setUpTask();
+  setUpTaskList();
 });
 
 // Copy buttons copy the value of the input their data-copy names.
@@ -106,7 +107,8 @@ function uploadOne(form, file, list) {
   xhr.send(data);
 }
 
-// The task page polls the task's status until it ends.
+// The task page polls the task's status until it ends, then reloads
+// once so that the page shows what can be done with the finished task.
 function setUpTask() {
   const box = document.getElementById("task");
   if (!box || box.dataset.terminal === "true") return;
@@ -114,26 +116,25 @@ function setUpTask() {
     const el = document.getElementById(id);
     if (el) el.textContent = text;
   };
-  const poll = async () => {
-    let t;
-    try {
-      const resp = await fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" } });
-      t = await resp.json();
-      if (!resp.ok) throw new Error(t.message || resp.status);
-    } catch (e) {
-      set("task-status", "unknown (" + e.message + "); retrying");
-      setTimeout(poll, 2000);
-      return;
-    }
+  const describe = (e) => e.category + (e.subCategory ? " / " + e.subCategory : "") + ": " + e.message;
+  poll(box.dataset.statusUrl, (t) => {
     set("task-status", t.status);
-    set("task-attempts", String(t.attempts));
+    set("task-bytes", t.progress);
+    set("task-rate", t.rate);
+    set("task-attempts", t.attempts + (t.maxAttempts ? " of " + t.maxAttempts : ""));
+    set("task-next", t.nextAttemptAt || "—");
+    set("task-lasterror", t.lastError ? describe(t.lastError) : "—");
     set("task-started", t.startedAt);
     set("task-completed", t.completedAt);
     if (t.source) set("task-source", t.source);
-    const errs = document.getElementById("task-errors");
-    errs.replaceChildren(...(t.errors || []).map((e) => {
+    const bar = document.getElementById("task-progress");
+    if (bar && t.bytesTotal > 0) {
+      bar.max = t.bytesTotal;
+      bar.value = t.bytesDone;
+    }
+    document.getElementById("task-errors").replaceChildren(...(t.errors || []).map((e) => {
       const li = document.createElement("li");
-      li.textContent = e.category + (e.subCategory ? " / " + e.subCategory : "") + ": " + e.message;
+      li.textContent = describe(e);
       return li;
     }));
     if (t.result) {
@@ -144,9 +145,39 @@ function setUpTask() {
     }
     if (t.terminal) {
       box.dataset.terminal = "true";
+      location.reload();
+    }
+    return t.terminal;
+  }, (msg) => set("task-status", "unknown (" + msg + "); retrying"));
+}
+
+// The tasks page keeps the status and progress of unfinished rows live.
+function setUpTaskList() {
+  for (const row of document.querySelectorAll("#tasks tr[data-status-url]")) {
+    poll(row.dataset.statusUrl, (t) => {
+      row.querySelector(".t-status").textContent = t.status;
+      row.querySelector(".t-progress").textContent = t.progress;
+      if (t.source) row.querySelector(".t-source").textContent = t.source;
+      return t.terminal;
+    }, () => {});
+  }
+}
+
+// poll fetches url as JSON every half second (two after a failure) and
+// hands each answer to update, until update returns true.
+function poll(url, update, failed) {
+  const next = async () => {
+    let t;
+    try {
+      const resp = await fetch(url, { headers: { Accept: "application/json" } });
+      t = await resp.json();
+      if (!resp.ok) throw new Error(t.message || resp.status);
+    } catch (e) {
+      failed(e.message);
+      setTimeout(next, 2000);
       return;
     }
-    setTimeout(poll, 500);
+    if (!update(t)) setTimeout(next, 500);
   };
-  setTimeout(poll, 300);
+  setTimeout(next, 300);
 }
