@@ -49,6 +49,22 @@ func origin(t *testing.T, pic []byte) *httptest.Server {
 		w.Header().Set("Content-Type", "image/png")
 		w.Write(pic)
 	})
+	// slow drips 4 MiB at 64 KiB a second, until the client goes away.
+	mux.HandleFunc("GET /slow.bin", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "4194304")
+		chunk := bytes.Repeat([]byte{'x'}, 8<<10)
+		for range 512 {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(125 * time.Millisecond):
+			}
+		}
+	})
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
 	return ts
@@ -150,6 +166,26 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 		screenshot(t, ctx, "import-task")
 	})
+	t.Run("CancelSlowImport", func(t *testing.T) {
+		do(t, ctx, "start a slow import", chromedp.Navigate(s.URL+"/console/import"),
+			chromedp.SetValue(chromedp.CSS("#im-url"), src.URL+"/slow.bin"), submitForm("#im-url"))
+		waitJS(t, ctx, "bytes to flow", `document.getElementById('task-status').textContent === 'PROCESSING' && document.getElementById('task-progress').value > 0`)
+		screenshot(t, ctx, "import-progress")
+		do(t, ctx, "cancel it", submitForm("#task-cancel button"))
+		waitJS(t, ctx, "the task to end", `document.getElementById('task-status').textContent === 'CANCELED'`)
+		if errs := run(t, ctx, "errors", chromedp.Text(chromedp.CSS("#task-errors"))); !strings.Contains(errs, "CANCELED_BY_USER") {
+			t.Errorf("errors=%q, want CANCELED_BY_USER", errs)
+		}
+		canceled := run(t, ctx, "location", chromedp.Location())
+		screenshot(t, ctx, "task-canceled")
+		do(t, ctx, "retry it", submitForm("#task-retry button"))
+		if loc := run(t, ctx, "location", chromedp.Location()); loc == canceled || !strings.Contains(loc, "/console/tasks/") {
+			t.Fatalf("after retry the browser is at %s, want a new task's page", loc)
+		}
+		waitJS(t, ctx, "the retry to run", `document.getElementById('task-status').textContent === 'PROCESSING'`)
+		do(t, ctx, "cancel the retry", submitForm("#task-cancel button"))
+		waitJS(t, ctx, "the retry to end", `document.getElementById('task-status').textContent === 'CANCELED'`)
+	})
 	t.Run("MoveFolder", func(t *testing.T) {
 		do(t, ctx, "create folder target", chromedp.Navigate(s.URL+"/console/browse"),
 			chromedp.SendKeys(chromedp.CSS("#newfolder"), "target"), submitForm("#newfolder"),
@@ -164,6 +200,18 @@ func TestConsoleInBrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS("table.listing")))
 		if crumbs := run(t, ctx, "breadcrumbs", chromedp.Text(chromedp.CSS(".crumbs"))); !strings.Contains(crumbs, "target") || !strings.Contains(crumbs, "pics") {
 			t.Errorf("breadcrumbs=%q, want Home / target / pics", crumbs)
+		}
+	})
+	t.Run("Tasks", func(t *testing.T) {
+		do(t, ctx, "open the tasks", chromedp.Navigate(s.URL+"/console/tasks"), chromedp.WaitVisible(chromedp.CSS("#tasks")))
+		if n := run(t, ctx, "rows", chromedp.Evaluate[int](`document.querySelectorAll('#tasks tbody tr').length`)); n != 4 {
+			t.Errorf("the task list has %d rows, want 4 (two imports canceled, one complete, one folder move)", n)
+		}
+		screenshot(t, ctx, "tasks")
+		do(t, ctx, "filter canceled imports", chromedp.Click(chromedp.CSS(`input[name=status][value=CANCELED]`)),
+			chromedp.SetValue(chromedp.CSS("#t-type"), "IMPORT"), submitForm("#t-type"))
+		if got := run(t, ctx, "statuses", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#tasks .t-status')].map(td => td.textContent)`)); strings.Join(got, ",") != "CANCELED,CANCELED" {
+			t.Errorf("filtered statuses=%v, want the two canceled imports", got)
 		}
 	})
 	t.Run("Search", func(t *testing.T) {

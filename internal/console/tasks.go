@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -60,6 +61,12 @@ func newTaskState(t *ferry.Task, file *ferry.File) *taskState {
 		CanRetry: t.Kind == ferry.TaskImport && t.Status == ferry.TaskCanceled}
 	if t.Kind == ferry.TaskFolderUpdate {
 		s.Type = "FOLDER_UPDATE"
+	}
+	if s.Source == "" && t.Kind == ferry.TaskImport {
+		var req struct{ URL string }
+		if json.Unmarshal(t.Request, &req) == nil {
+			s.Source = req.URL // the URL as requested, until the fetch names the final one
+		}
 	}
 	if !t.NextAttemptAt.IsZero() && !s.Terminal {
 		s.NextAttemptAt = formatTime(t.NextAttemptAt)
