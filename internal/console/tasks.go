@@ -65,7 +65,7 @@ func newTaskState(t *ferry.Task, file *ferry.File) *taskState {
 	if s.Source == "" && t.Kind == ferry.TaskImport {
 		var req struct{ URL string }
 		if json.Unmarshal(t.Request, &req) == nil {
-			s.Source = req.URL // the URL as requested, until the fetch names the final one
+			s.Source = ferry.RedactURL(req.URL) // as requested, until the fetch names the final URL
 		}
 	}
 	if !t.NextAttemptAt.IsZero() && !s.Terminal {

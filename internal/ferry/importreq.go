@@ -185,3 +185,14 @@ func (p *Problems) AddTime(in, s string, err error) {
 	}
 	p.Add(in, "INVALID_DATE", "%s must be an ISO-8601 date-time or epoch milliseconds, got %q", in, s)
 }
+
+// RedactURL hides a URL's userinfo (user:password@), so that a source URL
+// can be shown without its credentials.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	u.User = url.User("REDACTED")
+	return u.String()
+}

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
-	"net/url"
 
 	"ferry/internal/ferry"
 )
@@ -101,11 +100,4 @@ type stringTime string
 func (s stringTime) IsZero() bool { return s == "" }
 
 // redactURL hides a URL's userinfo (user:password@).
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	u.User = url.User("REDACTED")
-	return u.String()
-}
+func redactURL(raw string) string { return ferry.RedactURL(raw) }
