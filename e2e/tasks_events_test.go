@@ -45,7 +45,9 @@ func TestTaskExpected(t *testing.T) {
 	}
 	id := ferryImport(t, s, s.Token, map[string]any{"url": o.url("/nolength.bin"), "access": "PRIVATE", "folderPath": "/exp",
 		"expected": map[string]any{"size": len(body), "md5": contentMD5(body), "sha256": sha256Hex(body)}})
-	m := waitTaskView(t, s, s.Token, id, "a matching import", func(m map[string]any) bool { return jstr(m, "status") != "PENDING" && jstr(m, "status") != "PROCESSING" })
+	m := waitTaskView(t, s, s.Token, id, "a matching import", func(m map[string]any) bool {
+		return jstr(m, "status") != "PENDING" && jstr(m, "status") != "PROCESSING"
+	})
 	if jstr(m, "status") != "COMPLETE" || jstr(m, "expected", "sha256") != sha256Hex(body) || jget(m, "progress", "bytesTotal") == nil {
 		t.Errorf("matching import: %v, want COMPLETE", m)
 	}
