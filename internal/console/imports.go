@@ -31,7 +31,7 @@ func (c *Console) handleImport(w http.ResponseWriter, r *http.Request) {
 	}
 	overwrite := r.PostFormValue("overwrite") == "true"
 	in.Overwrite = &overwrite
-	req, err := in.Validate(c.opts.Clock.Now())
+	req, err := in.Validate(c.opts.Clock.Now(), c.svc.Imports.CheckURL)
 	var t ferry.Task
 	if err == nil {
 		t, err = c.svc.Imports.StartImport(r.Context(), visitorFrom(r.Context()).Portal(), req)

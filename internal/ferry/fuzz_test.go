@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"ferry/internal/ferry"
+	"ferry/internal/fetch"
 )
 
 // fuzzNow is the "now" every fuzzed Validate runs at.
@@ -43,7 +44,7 @@ func FuzzImportInput(f *testing.F) {
 		{0x00d, "http://[::ffff:127.0.0.1]:8080/x", "PRIVATE", "", "/a/./b//c/", "", "", "", "", "", false},
 		{0x00d, "https:///nohost", "PRIVATE", "", "/../etc", "", "", "", "", "", false},
 		{0x00d, "  https://example.com/padded  ", "PRIVATE", "", "\x00", "", "", "", "", "", false},
-		{0x00d, "https://example.com/" + strings.Repeat("a", ferry.MaxURLLength), "PRIVATE", "", "/x", "", "", "", "", "", false},
+		{0x00d, "https://example.com/" + strings.Repeat("a", fetch.DefaultMaxURLLength), "PRIVATE", "", "/x", "", "", "", "", "", false},
 		{0x007, "//example.com/x", "private", "0", "", "", "", "", "", "", false},
 		{0x007, "http:example.com", "SENSITIVE", "-1", "", "", "", "", "", "", false},
 		{0x007, "HTTP://EXAMPLE.COM/X", "HIDDEN_PRIVATE", "9223372036854775808", "", "", "", "", "", "", false},
@@ -163,8 +164,8 @@ func FuzzDecodeImport(f *testing.F) {
 // checkImportValidate runs Validate on in and checks its answer.
 func checkImportValidate(t *testing.T, in ferry.ImportInput) (ferry.ImportRequest, error) {
 	t.Helper()
-	req, err := in.Validate(fuzzNow)
-	req2, err2 := in.Validate(fuzzNow)
+	req, err := in.Validate(fuzzNow, policyURLCheck)
+	req2, err2 := in.Validate(fuzzNow, policyURLCheck)
 	if !reflect.DeepEqual(req, req2) || (err == nil) != (err2 == nil) {
 		t.Fatalf("Validate is not deterministic: %+v, %v; then %+v, %v", req, err, req2, err2)
 	}
@@ -188,8 +189,8 @@ func checkImportValidate(t *testing.T, in ferry.ImportInput) (ferry.ImportReques
 func checkAcceptedImport(t *testing.T, in ferry.ImportInput, req ferry.ImportRequest) {
 	t.Helper()
 	// An absolute http or https URL with a host, within the length limit.
-	if len(req.URL) == 0 || len(req.URL) > ferry.MaxURLLength {
-		t.Errorf("accepted URL of %d bytes, want 1 to %d", len(req.URL), ferry.MaxURLLength)
+	if len(req.URL) == 0 || len(req.URL) > fetch.DefaultMaxURLLength {
+		t.Errorf("accepted URL of %d bytes, want 1 to %d", len(req.URL), fetch.DefaultMaxURLLength)
 	}
 	u, err := url.Parse(req.URL)
 	switch {

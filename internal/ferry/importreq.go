@@ -24,17 +24,20 @@ type ImportInput struct {
 	ExpiresAt         *string
 }
 
-// MaxURLLength is the longest URL an import accepts.
-const MaxURLLength = 2048
+// URLCheck checks an import's URL against the fetch policy, the one home
+// of the rules for URLs, and describes a refusal as a problem with the url
+// field; nil means the URL is acceptable.
+type URLCheck func(url string) *Detail
 
-// Validate checks every field and returns the request, or an Invalid error
-// that lists every problem found, each naming its field.
-func (in ImportInput) Validate(now time.Time) (ImportRequest, error) {
+// Validate checks every field, the URL with checkURL, and returns the
+// request, or an Invalid error that lists every problem found, each naming
+// its field.
+func (in ImportInput) Validate(now time.Time, checkURL URLCheck) (ImportRequest, error) {
 	var (
 		req ImportRequest
 		p   Problems
 	)
-	req.URL = validateImportURL(in.URL, &p)
+	req.URL = validateImportURL(in.URL, checkURL, &p)
 	req.Access = validateAccess(in.Access, "access", &p)
 	req.FolderID, req.FolderPath = validateFolder(in.FolderID, in.FolderPath, &p)
 	if in.Name != nil {
@@ -56,23 +59,14 @@ func accessList() string {
 	return strings.Join(s, ", ")
 }
 
-func validateImportURL(raw *string, p *Problems) string {
+func validateImportURL(raw *string, checkURL URLCheck, p *Problems) string {
 	if raw == nil || strings.TrimSpace(*raw) == "" {
 		p.Add("url", "REQUIRED", "url is required")
 		return ""
 	}
 	s := strings.TrimSpace(*raw)
-	if len(s) > MaxURLLength {
-		p.Add("url", "TOO_LONG", "url is %d bytes long; the limit is %d", len(s), MaxURLLength)
-		return ""
-	}
-	u, err := url.Parse(s)
-	if err != nil || !u.IsAbs() || u.Host == "" || u.Hostname() == "" {
-		p.Add("url", "INVALID_URL", "url must be an absolute http or https URL")
-		return ""
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		p.Add("url", "INVALID_SCHEME", "url scheme %q is not allowed; use http or https", u.Scheme)
+	if d := checkURL(s); d != nil {
+		*p = append(*p, *d)
 		return ""
 	}
 	return s

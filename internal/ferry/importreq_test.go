@@ -10,12 +10,27 @@ import (
 	_ "time/tzdata" // America/New_York for the DST case
 
 	"ferry/internal/ferry"
+	"ferry/internal/fetch"
 )
 
 // validateNow is the "now" every Validate case runs at.
 var validateNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func ptr[T any](v T) *T { return &v }
+
+// policyURLCheck checks URLs with the fetcher's default policy, as the
+// task engine does.
+func policyURLCheck(raw string) *ferry.Detail {
+	f, err := fetch.New(fetch.Config{})
+	if err != nil {
+		panic(err)
+	}
+	var fe *fetch.Error
+	if !errors.As(f.CheckURL(raw), &fe) {
+		return nil
+	}
+	return &ferry.Detail{In: "url", Code: string(fe.Code), Message: fe.Message}
+}
 
 // validImport returns an input that passes validation; cases change one
 // field at a time.
@@ -69,8 +84,8 @@ func TestImportInputValidate(t *testing.T) {
 		{"HostlessURL", func(in *ferry.ImportInput) { in.URL = ptr("https:///cat.png") }, []string{"url"}},
 		{"FTPScheme", func(in *ferry.ImportInput) { in.URL = ptr("ftp://example.com/cat.png") }, []string{"url"}},
 		{"HTTPScheme", func(in *ferry.ImportInput) { in.URL = ptr("http://example.com/cat.png") }, nil},
-		{"URLAtLimit", func(in *ferry.ImportInput) { in.URL = longURL(ferry.MaxURLLength) }, nil},
-		{"URLOverLimit", func(in *ferry.ImportInput) { in.URL = longURL(ferry.MaxURLLength + 1) }, []string{"url"}},
+		{"URLAtLimit", func(in *ferry.ImportInput) { in.URL = longURL(fetch.DefaultMaxURLLength) }, nil},
+		{"URLOverLimit", func(in *ferry.ImportInput) { in.URL = longURL(fetch.DefaultMaxURLLength + 1) }, []string{"url"}},
 		{"MissingAccess", func(in *ferry.ImportInput) { in.Access = nil }, []string{"access"}},
 		{"BadAccess", func(in *ferry.ImportInput) { in.Access = ptr("public_indexable") }, []string{"access"}},
 		{"FolderIDAndPath", func(in *ferry.ImportInput) { in.FolderID = ptr("12") }, []string{"folderId"}},
@@ -117,7 +132,7 @@ func TestImportInputValidate(t *testing.T) {
 			t.Parallel()
 			in := validImport()
 			tc.change(&in)
-			_, err := in.Validate(validateNow)
+			_, err := in.Validate(validateNow, policyURLCheck)
 			if got := problemFields(t, err); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("problems in %q, want %q (err: %v)", got, tc.want, err)
 			}
@@ -156,7 +171,7 @@ func TestImportInputValidateResult(t *testing.T) {
 			t.Parallel()
 			in := validImport()
 			tc.change(&in)
-			got, err := in.Validate(validateNow)
+			got, err := in.Validate(validateNow, policyURLCheck)
 			if err != nil {
 				t.Fatalf("Validate: %v", err)
 			}
@@ -195,7 +210,7 @@ func TestImportInputValidateTTLAcrossDST(t *testing.T) {
 			t.Parallel()
 			in := validImport()
 			in.TTL = &tc.ttl
-			if _, err := in.Validate(tc.now); err != nil {
+			if _, err := in.Validate(tc.now, policyURLCheck); err != nil {
 				t.Errorf("Validate(ttl %s at %v): %v, want it accepted", tc.ttl, tc.now, err)
 			}
 		})

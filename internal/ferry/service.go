@@ -12,9 +12,11 @@ import (
 
 // ImportService starts imports from URLs and reports on them.
 type ImportService interface {
-	// StartImport records a PENDING task and queues its work, atomically.
-	// Invalid if the request names a URL the fetch policy refuses or a
-	// folder that does not exist.
+	// CheckURL is the URLCheck of the fetch policy, for ImportInput.Validate.
+	CheckURL(url string) *Detail
+	// StartImport records a PENDING task for a validated request and
+	// queues its work, atomically. Invalid if the request names a folder
+	// that does not exist.
 	StartImport(ctx context.Context, portal PortalID, req ImportRequest) (Task, error)
 	// ImportStatus returns a portal's import task and, once it is
 	// COMPLETE, the resulting file. NotFound for unknown or foreign ids.

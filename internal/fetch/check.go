@@ -40,7 +40,7 @@ func (f *Fetcher) check(raw string) (*url.URL, *Error) {
 func (f *Fetcher) parse(raw string) (*url.URL, *Error) {
 	if len(raw) > f.cfg.MaxURLLength {
 		return nil, newError(CodeURLTooLong,
-			fmt.Sprintf("the URL is longer than the limit of %d characters", f.cfg.MaxURLLength), nil,
+			fmt.Sprintf("the URL is longer than the limit of %d bytes", f.cfg.MaxURLLength), nil,
 			KeyLength, strconv.Itoa(len(raw)), KeyLimit, strconv.Itoa(f.cfg.MaxURLLength))
 	}
 	if e := checkChars(raw); e != nil {

@@ -174,7 +174,7 @@ func TestCheckURLMessages(t *testing.T) {
 		{
 			name:    "TooLong",
 			url:     "https://example.com/" + strings.Repeat("x", 30),
-			message: "the URL is longer than the limit of 40 characters",
+			message: "the URL is longer than the limit of 40 bytes",
 			context: map[string]string{"length": "50", "limit": "40"},
 		},
 	}

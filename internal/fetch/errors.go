@@ -62,7 +62,7 @@ const (
 	KeyStatusCode    = "statusCode"    // the origin's final HTTP status
 	KeyBytesReceived = "bytesReceived" // body bytes received before the failure
 	KeyContentLength = "contentLength" // the origin's Content-Length
-	KeyLimit         = "limit"         // the limit that was exceeded (bytes, redirects, characters)
+	KeyLimit         = "limit"         // the limit that was exceeded (bytes or redirects)
 	KeyLength        = "length"        // the URL's length
 	KeyRedirects     = "redirects"     // redirects followed before the failure
 	KeyTimeout       = "timeout"       // the timeout that expired, e.g. "30s"

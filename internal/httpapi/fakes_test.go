@@ -76,6 +76,9 @@ type fakeImports struct {
 
 var _ ferry.ImportService = (*fakeImports)(nil)
 
+// CheckURL accepts every URL: the fetch policy is the task engine's.
+func (f *fakeImports) CheckURL(string) *ferry.Detail { return nil }
+
 func (f *fakeImports) StartImport(ctx context.Context, portal ferry.PortalID, req ferry.ImportRequest) (ferry.Task, error) {
 	if f.StartImportFunc == nil {
 		return ferry.Task{}, ferry.Errorf(ferry.NotFound, "no imports here")

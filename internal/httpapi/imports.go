@@ -16,7 +16,7 @@ func (s *server) handleImportFromURL(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	req, err := importInput(obj).Validate(s.opts.Clock.Now())
+	req, err := importInput(obj).Validate(s.opts.Clock.Now(), s.imports.CheckURL)
 	if err = obj.merge(err); err != nil {
 		writeError(w, r, s.log, err)
 		return

@@ -222,7 +222,7 @@ func (s *server) handleFerryImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	headers, expected := obj.stringMap("sourceHeaders"), obj.expected("expected")
-	req, err := importInput(obj).Validate(s.opts.Clock.Now())
+	req, err := importInput(obj).Validate(s.opts.Clock.Now(), s.imports.CheckURL)
 	req.SourceHeaders = ferry.ValidateSourceHeaders(headers, &obj.problems)
 	req.Expected = ferry.ValidateExpected(expected, &obj.problems)
 	if err = obj.merge(err); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -363,3 +364,53 @@ func TestMaintenance(t *testing.T) {
 		t.Errorf("TaskFinished calls=%v, want one CANCELED INTERRUPTED", finished)
 	}
 }
+
+// An import is validated with the fetch policy's codes, and StartImport
+// records the task and its job together or not at all.
+func TestStartImport(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, Config{})
+	// The engine enqueues in the store's own database.
+	db := mustOpen(t, filepath.Join(t.TempDir(), "one.db"))
+	driver := riversqlite.New(db)
+	if err := Migrate(ctx, driver); err != nil {
+		t.Fatal(err)
+	}
+	store := sqlite.NewStore(db)
+	e, err := New(driver, store, files.New(store, b.bucket, b.engine.log, nil), b.engine.fetcher, b.engine.log, Config{Workers: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := ferry.ImportInput{URL: ptr("ftp://example.com/cat.png"), Access: ptr("PRIVATE"), FolderPath: ptr("/x")}
+	_, err = in.Validate(b.now, e.CheckURL)
+	var fe *ferry.Error
+	if !errors.As(err, &fe) || len(fe.Details) != 1 || fe.Details[0].Code != string(fetch.CodeSchemeNotAllowed) {
+		t.Fatalf("Validate(ftp)=%v, want one %s problem", err, fetch.CodeSchemeNotAllowed)
+	}
+	_, err = e.StartImport(ctx, testPortal, ferry.ImportRequest{URL: "https://example.com/cat.png", FolderID: 999})
+	if ferry.KindOf(err) != ferry.Invalid {
+		t.Fatalf("StartImport(no such folder)=%v, want Invalid", err)
+	}
+	rivertest.RequireNotInserted(ctx, t, driver, &ImportArgs{}, nil)
+
+	in.URL = ptr("https://example.com/cat.png")
+	req, err := in.Validate(b.now, e.CheckURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := e.StartImport(ctx, testPortal, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := rivertest.RequireInserted(ctx, t, driver, &ImportArgs{}, nil)
+	if job.Args.TaskID != string(task.ID) || job.ID != task.JobID {
+		t.Errorf("job %d for task %s, want job %d for task %s", job.ID, job.Args.TaskID, task.JobID, task.ID)
+	}
+	got, err := store.FindTask(ctx, testPortal, task.ID)
+	if err != nil || got.Status != ferry.TaskPending {
+		t.Errorf("task=%+v, %v, want PENDING", got, err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -21,11 +21,10 @@ import (
 // it may use on this instance busy.
 const portalWait = 500 * time.Millisecond
 
-// StartImport implements ferry.ImportService.
+// StartImport implements ferry.ImportService. The request's URL passed
+// CheckURL when it was validated; the fetcher checks it, and every
+// redirect, again at fetch time.
 func (e *Engine) StartImport(ctx context.Context, portal ferry.PortalID, req ferry.ImportRequest) (ferry.Task, error) {
-	if err := e.fetcher.CheckURL(req.URL); err != nil {
-		return ferry.Task{}, urlProblem(err)
-	}
 	t := e.newTask(portal, ferry.TaskImport)
 	if err := e.sealHeaders(&t, &req); err != nil {
 		return ferry.Task{}, err
@@ -41,16 +40,14 @@ func (e *Engine) StartImport(ctx context.Context, portal ferry.PortalID, req fer
 	return t, nil
 }
 
-// urlProblem reports a URL the fetch policy refuses as a validation error
-// on the url field.
-func urlProblem(err error) error {
+// CheckURL implements ferry.ImportService with the fetch policy: a
+// refused URL is a problem with the url field, named by the fetcher's code.
+func (e *Engine) CheckURL(raw string) *ferry.Detail {
 	var fe *fetch.Error
-	if !errors.As(err, &fe) {
-		return err
+	if !errors.As(e.fetcher.CheckURL(raw), &fe) {
+		return nil
 	}
-	return &ferry.Error{Kind: ferry.Invalid, Message: fe.Message, Details: []ferry.Detail{{
-		Message: fe.Message, In: "url", Code: string(fe.Code), Context: stringsContext(fe.Context),
-	}}}
+	return &ferry.Detail{Message: fe.Message, In: "url", Code: string(fe.Code), Context: stringsContext(fe.Context)}
 }
 
 // ImportStatus implements ferry.ImportService.
