@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -43,6 +44,8 @@ type serveConfig struct {
 	maxUploadSize          int64
 	body                   httpapi.BodyLimits
 	images                 files.ImageLimits
+	partialMaxAge          time.Duration
+	blobsInDataDir         bool // the default blobs, which the data dir lock guards
 	importWorkers          int64
 	importWorkersPerPortal int64
 	importAttempts         int64
@@ -87,6 +90,7 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	e.size(&c.body.MinRate, "body-min-rate", 1024, "slowest a request body may arrive, in bytes (a `size` such as 1KiB) per second averaged over each --body-idle-timeout, before answering 408 (0: no limit)")
 	e.integer(&c.images.MaxPixels, "max-image-pixels", 4096*4096, "largest image, in pixels, that a signed URL's size resizes (read from its header before decoding)")
 	e.size(&c.images.Memory, "resize-memory", 256<<20, "most memory that image resizes may hold at once, a `size` such as 256MiB (or bytes)")
+	e.duration(&c.partialMaxAge, "partial-max-age", 15*time.Minute, "partial blobs (.tmp files, incomplete S3 uploads) untouched this long are deleted, at start-up and periodically")
 	var resizeWorkers int64
 	e.integer(&resizeWorkers, "resize-workers", 0, "image resizes running at once (default one less than the CPUs, at least 1)")
 	var uploadsPerToken int64
@@ -139,6 +143,7 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 		c.bootstrapPortal = n
 	}
 	if c.blobs == "" {
+		c.blobsInDataDir = true
 		abs, err := filepath.Abs(filepath.Join(c.dataDir, "blobs"))
 		if err != nil {
 			return c, err
@@ -207,6 +212,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			_, err := bucket.Exists(ctx, "readyz-probe")
 			return err
 		}})
+	go partialSweeper(cfg, bucket, log).Run(ctx, cfg.startSweepAge())
 	fileSvc := files.New(be.store, bucket, log, clock)
 	fileSvc.SetImageLimits(cfg.images)
 	emu := cfg.emulator.build(log, be, bucket, fileSvc, fetcher, emuClock) // nil without --emulator
@@ -348,4 +354,29 @@ func lockFile(path, what string) (func(), error) {
 		return nil, fmt.Errorf("%s is in use by another ferry serve (%v)", what, err)
 	}
 	return func() { f.Close() }, nil
+}
+
+// partialSweeper sweeps what interrupted writes leave in the blob storage
+// that cfg names.
+func partialSweeper(cfg serveConfig, bucket *blob.Bucket, log *slog.Logger) files.Partials {
+	p := files.Partials{Bucket: bucket, MinAge: cfg.partialMaxAge, Log: log}
+	if u, err := url.Parse(cfg.blobs); err == nil {
+		switch u.Scheme {
+		case "file":
+			p.Dir = u.Path
+		case "s3":
+			p.S3Bucket, p.S3Prefix = u.Host, u.Query().Get("prefix")
+		}
+	}
+	return p
+}
+
+// startSweepAge is how old a partial blob must be for the start-up sweep:
+// any age when the blobs are the data dir's own and the data dir lock
+// proves that no other process writes them, else --partial-max-age.
+func (c serveConfig) startSweepAge() time.Duration {
+	if _, pg := c.postgresURL(); c.blobsInDataDir && !pg {
+		return 0
+	}
+	return c.partialMaxAge
 }
