@@ -37,23 +37,30 @@ type fixture struct {
 
 func setup(tb testing.TB) *fixture {
 	tb.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "ferry.db"))
+	f, st := newFixture(tb, nil)
+	f.folder = fillFolder(tb, st)
+	return f
+}
+
+// newFixture is a signed-in console on an empty portal, on clock (nil:
+// the system clock).
+func newFixture(tb testing.TB, clock ferry.Clock) (*fixture, *sqlstore.Store) {
+	tb.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "ferry.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
 	st := sqlite.NewStore(db)
-	svc := files.New(st, memblob.OpenBucket(nil), slog.New(slog.DiscardHandler), nil)
+	svc := files.New(st, memblob.OpenBucket(nil), slog.New(slog.DiscardHandler), clock)
 	c, err := console.New(slog.New(slog.DiscardHandler), console.Services{Auth: ferry.StoreAuthenticator{Store: st}, Sessions: st, Files: svc},
-		console.Options{PublicURL: "http://ferry.test", FileURL: func(*ferry.File) string { return "" }})
+		console.Options{PublicURL: "http://ferry.test", FileURL: func(*ferry.File) string { return "" }, Clock: clock})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	f := &fixture{console: c, files: svc}
-	f.folder = fillFolder(tb, st)
 	f.cookie = signIn(tb, c, st)
-	return f
+	return f, st
 }
 
 // fillFolder puts bigFolder files in /big, in one transaction.
@@ -146,6 +153,25 @@ func TestBrowseTenThousand(t *testing.T) {
 	}
 	if code, _ = f.get(t, "/console/browse?path=/nowhere"); code != http.StatusNotFound {
 		t.Errorf("a missing folder: %d, want 404", code)
+	}
+}
+
+// TestSessionExpires checks that a session ends after SessionTTL, and
+// that the cookie alone never brings it back.
+func TestSessionExpires(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	f, _ := newFixture(t, ferry.ClockFunc(func() time.Time { return now }))
+	if code, _ := f.get(t, "/console/browse"); code != http.StatusOK {
+		t.Fatalf("browse right after sign-in: %d, want 200", code)
+	}
+	now = now.Add(console.SessionTTLDefault - time.Second)
+	if code, _ := f.get(t, "/console/browse"); code != http.StatusOK {
+		t.Fatalf("browse a second before expiry: %d, want 200", code)
+	}
+	now = now.Add(time.Second)
+	if code, _ := f.get(t, "/console/browse"); code != http.StatusSeeOther {
+		t.Fatalf("browse at expiry: %d, want 303 to the sign-in page", code)
 	}
 }
 

@@ -107,8 +107,8 @@ function uploadOne(form, file, list) {
   xhr.send(data);
 }
 
-// The task page polls the task's status until it ends, then reloads
-// once so that the page shows what can be done with the finished task.
+// The task page polls the task's status until it ends, and offers the
+// actions that fit its state: cancel while it runs, retry once canceled.
 function setUpTask() {
   const box = document.getElementById("task");
   if (!box || box.dataset.terminal === "true") return;
@@ -143,10 +143,11 @@ function setUpTask() {
       a.textContent = t.result.name;
       document.getElementById("task-result").replaceChildren(a);
     }
-    if (t.terminal) {
-      box.dataset.terminal = "true";
-      location.reload();
-    }
+    const cancel = document.getElementById("task-cancel");
+    const retry = document.getElementById("task-retry");
+    if (cancel) cancel.hidden = t.terminal;
+    if (retry) retry.hidden = !t.canRetry;
+    if (t.terminal) box.dataset.terminal = "true";
     return t.terminal;
   }, (msg) => set("task-status", "unknown (" + msg + "); retrying"));
 }

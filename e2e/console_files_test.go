@@ -1,0 +1,134 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// multipart posts a multipart form (fields in order, then a file part)
+// to the console.
+func (c *consoleClient) multipart(path string, fields [][2]string, fileName string, content []byte) (*http.Response, string) {
+	c.t.Helper()
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	for _, f := range fields {
+		w.WriteField(f[0], f[1])
+	}
+	if fileName != "" {
+		fw, _ := w.CreateFormFile("file", fileName)
+		fw.Write(content)
+	}
+	w.Close()
+	resp, err := c.http.Post(c.s.BaseURL+path, w.FormDataContentType(), &b)
+	if err != nil {
+		c.t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+// TestConsoleFileActions changes a file through the console's forms, the
+// way a browser without JavaScript sends them, and checks each change
+// through the API.
+func TestConsoleFileActions(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	c := newConsoleClient(t, s)
+	csrf := c.signIn(s.Token)
+	file := uploadFile(t, s, "/docs", "notes.txt", []byte("first version"), map[string]any{"access": "PRIVATE"})
+	id := fmt.Sprint(file["id"])
+	page := "/console/files/" + id
+	post := func(action string, form url.Values) {
+		t.Helper()
+		form.Set("csrf", csrf)
+		resp, body := c.post(page+"/"+action, form)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s %v: %d, want 303\n%s", action, form, resp.StatusCode, body)
+		}
+	}
+
+	post("update", url.Values{"name": {"renamed"}})
+	if resp, body := c.post("/console/folders", url.Values{"csrf": {csrf}, "name": {"archive"}, "parentPath": {"/"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create /archive: %d\n%s", resp.StatusCode, body)
+	}
+	post("update", url.Values{"folderPath": {"/archive"}})
+	post("update", url.Values{"access": {"PUBLIC_NOT_INDEXABLE"}})
+	post("update", url.Values{"expiresAt": {"2099-01-02T03:04"}})
+	got := getFile(t, s, id)
+	if got["path"] != "/archive/renamed.txt" || got["access"] != "PUBLIC_NOT_INDEXABLE" || got["expiresAt"] != float64(4071006240000) /* 2099-01-02T03:04Z */ {
+		t.Errorf("after the console's changes the file is %v", got)
+	}
+	post("update", url.Values{"clearExpires": {"1"}})
+	if got := getFile(t, s, id); got["expiresAt"] != nil {
+		t.Errorf("expiresAt=%v after clearing it, want none", got["expiresAt"])
+	}
+	resp, _ := c.post(page+"/update", url.Values{"csrf": {csrf}, "access": {"EVERYONE"}})
+	mustStatus(t, "a bad access level", resp, http.StatusBadRequest)
+	resp, _ = c.post(page+"/update", url.Values{"csrf": {csrf}, "name": {"a/b"}})
+	mustStatus(t, "a name with a slash", resp, http.StatusBadRequest)
+
+	// Replace: a plain form sends the CSRF token as its first part.
+	resp, _ = c.multipart(page+"/replace", nil, "v2.txt", []byte("second version"))
+	mustStatus(t, "replace without the CSRF token", resp, http.StatusForbidden)
+	resp, _ = c.multipart(page+"/replace", [][2]string{{"csrf", "wrong"}}, "v2.txt", []byte("second version"))
+	mustStatus(t, "replace with a wrong CSRF token", resp, http.StatusForbidden)
+	resp, body := c.multipart(page+"/replace", [][2]string{{"csrf", csrf}}, "v2.txt", []byte("second version"))
+	mustStatus(t, "replace", resp, http.StatusSeeOther)
+	if _, content := c.get(page + "/download"); content != "second version" {
+		t.Errorf("download after replace=%q, want the new content (%s)", content, body)
+	}
+	resp, _ = c.get(page + "/download")
+	if cd := resp.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment") || !strings.Contains(cd, "renamed.txt") {
+		t.Errorf("download Content-Disposition=%q, want an attachment named renamed.txt", cd)
+	}
+
+	// Upload through the console: the header carries the CSRF token.
+	up := func(header string) (*http.Response, string) {
+		var b bytes.Buffer
+		w := multipart.NewWriter(&b)
+		w.WriteField("folderPath", "/docs")
+		w.WriteField("access", "PRIVATE")
+		w.WriteField("duplicateValidationStrategy", "REJECT")
+		fw, _ := w.CreateFormFile("file", "dup.txt")
+		fw.Write([]byte("second version"))
+		w.Close()
+		req, _ := http.NewRequest("POST", s.BaseURL+"/console/upload", &b)
+		req.Header.Set("Content-Type", w.FormDataContentType())
+		req.Header.Set("Accept", "application/json")
+		if header != "" {
+			req.Header.Set("X-CSRF-Token", header)
+		}
+		resp, err := c.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		return resp, string(out)
+	}
+	resp, _ = up("")
+	mustStatus(t, "upload without the CSRF token", resp, http.StatusForbidden)
+	resp, body = up(csrf)
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "message") {
+		t.Errorf("upload of a duplicate with REJECT: %d %s, want 409 with a message", resp.StatusCode, body)
+	}
+
+	// Archive, then the GDPR delete, which wants the file's name typed.
+	post("archive", url.Values{})
+	if got := getFile(t, s, id); got["archived"] != true {
+		t.Errorf("archived=%v after archiving, want true", got["archived"])
+	}
+	resp, _ = c.post(page+"/delete", url.Values{"csrf": {csrf}, "confirm": {"not the name"}})
+	mustStatus(t, "delete with a wrong confirmation", resp, http.StatusBadRequest)
+	post("delete", url.Values{"confirm": {"renamed.txt"}})
+	if resp, _ := s.do("GET", filesPath+"/"+id, nil, s.Token); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET after the GDPR delete: %d, want 404", resp.StatusCode)
+	}
+}
