@@ -30,6 +30,7 @@ type importService interface {
 	ferry.ImportService
 	ferry.FolderTaskService
 	ferry.TaskService
+	ferry.WebhookService
 	workerPool
 	RunMaintenance(ctx context.Context) error
 }
@@ -84,7 +85,7 @@ func openPostgres(ctx context.Context, url string, log *slog.Logger) (*backend, 
 	return &backend{
 		store: store, sql: store, river: driver,
 		newImporter: func(content ferry.ContentStore, fetcher *fetch.Fetcher, cfg tasks.Config) (importService, error) {
-			return tasks.New(driver, store, content, fetcher, log, cfg)
+			return newEngine(driver, store, content, fetcher, log, cfg)
 		},
 		close: func() { db.Close() },
 	}, nil
@@ -132,8 +133,20 @@ func openSQLite(ctx context.Context, sf storeFlags, log *slog.Logger, lock bool)
 	return &backend{
 		store: store, sql: store, river: driver,
 		newImporter: func(content ferry.ContentStore, fetcher *fetch.Fetcher, cfg tasks.Config) (importService, error) {
-			return tasks.New(driver, store, content, fetcher, log, cfg)
+			return newEngine(driver, store, content, fetcher, log, cfg)
 		},
 		close: func() { db.Close(); unlock() },
 	}, nil
+}
+
+// newEngine starts the task engine on a store and its queue, and makes the
+// store enqueue each webhook delivery in the transaction that records it.
+func newEngine(driver riverdriver.Driver[*sql.Tx], store *sqlstore.Store, content ferry.ContentStore, fetcher *fetch.Fetcher,
+	log *slog.Logger, cfg tasks.Config) (importService, error) {
+	e, err := tasks.New(driver, store, content, fetcher, log, cfg)
+	if err != nil {
+		return nil, err
+	}
+	store.SetDeliveryHook(e.EnqueueDeliveries)
+	return e, nil
 }

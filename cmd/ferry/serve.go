@@ -51,6 +51,8 @@ type serveConfig struct {
 	importAttempts         int64
 	rescueAfter            time.Duration
 	taskRetention          time.Duration
+	webhookRetryBase       time.Duration
+	webhookDisableAfter    time.Duration
 	bootstrapToken         string
 	bootstrapPortal        int64
 	emulator               emulatorFlags
@@ -106,6 +108,8 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	e.integer(&c.importAttempts, "import-attempts", tasks.MaxAttemptsDefault, "attempts before a transient fetch failure cancels an import (0 takes the default)")
 	e.duration(&c.rescueAfter, "rescue-after", 0, "how long an import may run before it is treated as abandoned by a crashed instance and retried (default: fetch total timeout + 10% + 1m)")
 	e.duration(&c.taskRetention, "task-retention", tasks.TaskRetentionDefault, "how long finished tasks stay readable (0 takes the default)")
+	e.duration(&c.webhookRetryBase, "webhook-retry-base", tasks.WebhookRetryBaseDefault, "wait after a webhook delivery's first failure; it doubles with each further failure, up to an hour")
+	e.duration(&c.webhookDisableAfter, "webhook-disable-after", tasks.WebhookDisableAfterDefault, "how long a webhook endpoint may fail without a success before it is disabled (deliveries are retried as long)")
 	c.emulator.define(e)
 	// Not through envFlags: a default taken from the environment would be
 	// printed by --help.
@@ -221,7 +225,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	var render func(ferry.Event) ([]byte, error) // set once the public URL is known, before workers start
 	tcfg := tasks.Config{
+		RenderEvent: func(e ferry.Event) ([]byte, error) { return render(e) }, DeliveryAttempted: m.DeliveryAttempted,
+		WebhookRetryBase: cfg.webhookRetryBase, WebhookDisableAfter: cfg.webhookDisableAfter,
 		MaxAttempts: int(cfg.importAttempts), MaxBytes: cfg.fetch.MaxBytes, RescueAfter: cfg.rescueAfter,
 		TaskRetention: cfg.taskRetention, Ready: ready, TaskFinished: m.TaskFinished, Workers: int(cfg.importWorkers), WorkersPerPortal: int(cfg.importWorkersPerPortal),
 		Clock:  clock,
@@ -250,11 +257,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	opts := httpapi.Options{PublicURL: publicURL, MaxUploadBytes: cfg.maxUploadSize, Body: cfg.body, Ready: ready, ObserveRequest: m.ObserveRequest, Clock: clock, Console: con,
 		Tasks: imp, Stopping: ctx.Done()}
+	opts.Webhooks = imp
 	if err := cfg.emulator.wire(ctx, &opts, emu, imp); err != nil {
 		ln.Close()
 		return err
 	}
 	handler, err := httpapi.NewHandler(log, auth, fileSvc, imp, imp, opts)
+	if err == nil {
+		render, err = httpapi.EventRenderer(publicURL)
+	}
 	if err != nil {
 		ln.Close()
 		return err

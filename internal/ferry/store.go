@@ -108,4 +108,42 @@ type Store interface {
 	// PutSettingIfAbsent stores value under key unless the key exists, and
 	// returns the value that is stored afterwards.
 	PutSettingIfAbsent(ctx context.Context, key string, value []byte) ([]byte, error)
+
+	// ListEvents returns a page of a portal's events after f.After, in
+	// commit order, and whether more follow. Events are written by the
+	// store itself, in the transaction of the change they describe; an
+	// event's Seq is assigned so that no event with a lower Seq can commit
+	// later, so a reader that resumes after the last Seq it saw never
+	// misses one.
+	ListEvents(ctx context.Context, portal PortalID, f EventFilter) ([]Event, bool, error)
+	// FindEvent returns a portal's event by Seq, or NotFound.
+	FindEvent(ctx context.Context, portal PortalID, seq int64) (Event, error)
+	// DeleteEventsBefore deletes events of any portal that occurred before
+	// t and returns how many it deleted.
+	DeleteEventsBefore(ctx context.Context, t time.Time) (int, error)
+
+	// CreateWebhook saves a new subscription. Conflict if its id exists.
+	CreateWebhook(ctx context.Context, w *Webhook) error
+	// FindWebhook returns a portal's subscription, or NotFound.
+	FindWebhook(ctx context.Context, portal PortalID, id WebhookID) (Webhook, error)
+	// ListWebhooks returns a portal's subscriptions, oldest first.
+	ListWebhooks(ctx context.Context, portal PortalID) ([]Webhook, error)
+	// UpdateWebhook saves a subscription's mutable fields. Turning it from
+	// enabled to disabled emits a webhook.disabled event. NotFound if it
+	// does not exist.
+	UpdateWebhook(ctx context.Context, w *Webhook) error
+	// DeleteWebhook deletes a subscription and its deliveries. NotFound if
+	// it does not exist.
+	DeleteWebhook(ctx context.Context, portal PortalID, id WebhookID) error
+	// FindDelivery returns a portal's delivery, or NotFound.
+	FindDelivery(ctx context.Context, portal PortalID, id DeliveryID) (Delivery, error)
+	// ListDeliveries returns a page of a subscription's deliveries, newest
+	// first, and whether more follow.
+	ListDeliveries(ctx context.Context, portal PortalID, id WebhookID, f DeliveryFilter) ([]Delivery, bool, error)
+	// UpdateDelivery saves a delivery's state and attempts. NotFound if it
+	// no longer exists.
+	UpdateDelivery(ctx context.Context, d *Delivery) error
+	// Redeliver creates a new delivery of an existing delivery's event to
+	// the same subscription. NotFound if either no longer exists.
+	Redeliver(ctx context.Context, portal PortalID, id DeliveryID) (Delivery, error)
 }

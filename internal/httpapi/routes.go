@@ -19,6 +19,9 @@ func (s *server) addRoutes(mux *http.ServeMux) {
 		s.addAPIRoutes(mux, base)
 	}
 	s.addTaskRoutes(mux)
+	if s.opts.Webhooks != nil {
+		s.addWebhookRoutes(mux)
+	}
 	mux.HandleFunc("GET /hubfs/{portal}/{path...}", s.handleHostedFile)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

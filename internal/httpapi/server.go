@@ -49,6 +49,9 @@ type Options struct {
 	// Stopping, once closed, ends long-lived responses (event streams), so
 	// that a shutdown does not wait for them.
 	Stopping <-chan struct{}
+	// Webhooks, if set, serves the event feed and webhook subscriptions
+	// under /ferry/v1/; without it those routes are not there.
+	Webhooks ferry.WebhookService
 }
 
 type server struct {
@@ -65,9 +68,9 @@ type server struct {
 // NewHandler returns the HTTP handler for the whole API and file host.
 func NewHandler(log *slog.Logger, auth ferry.Authenticator, files ferry.FileService, imports ferry.ImportService,
 	folders ferry.FolderTaskService, opts Options) (http.Handler, error) {
-	base, err := url.Parse(strings.TrimRight(opts.PublicURL, "/"))
-	if err != nil || !base.IsAbs() {
-		return nil, ferry.Errorf(ferry.Invalid, "public URL %q is not an absolute URL", opts.PublicURL)
+	base, err := parseBase(opts.PublicURL)
+	if err != nil {
+		return nil, err
 	}
 	if opts.MaxJSONBytes == 0 {
 		opts.MaxJSONBytes = 1 << 20
@@ -85,6 +88,15 @@ func NewHandler(log *slog.Logger, auth ferry.Authenticator, files ferry.FileServ
 		h = withConsole(withBodyGuard(log, opts.Body, opts.Console), h)
 	}
 	return withCorrelation(withReadiness(opts.Ready, withRecover(log, opts.ObserveRequest, h))), nil
+}
+
+// parseBase parses the public URL that links start with.
+func parseBase(publicURL string) (*url.URL, error) {
+	base, err := url.Parse(strings.TrimRight(publicURL, "/"))
+	if err != nil || !base.IsAbs() {
+		return nil, ferry.Errorf(ferry.Invalid, "public URL %q is not an absolute URL", publicURL)
+	}
+	return base, nil
 }
 
 // link returns the absolute public URL of a path on this server. The path

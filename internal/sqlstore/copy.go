@@ -13,8 +13,9 @@ import (
 
 // tables are Ferry's tables, in the order CopyFrom copies them. River's
 // tables are not among them: its jobs belong to the queue of the database
-// they were written in.
-var tables = []string{"tokens", "folders", "files", "tasks", "task_events", "settings"}
+// they were written in, and so do webhook deliveries, which are its jobs'
+// records.
+var tables = []string{"tokens", "folders", "files", "tasks", "task_events", "settings", "event_counters", "events", "webhooks"}
 
 // dataTables are the tables whose rows make a database "used": one that a
 // copy must not be written into.

@@ -131,7 +131,12 @@ func (s *Store) insertFile(ctx context.Context, f *ferry.File, overwrite bool) (
 		return nil, ferry.Wrap(err, "insert file")
 	}
 	f.ID = ferry.FileID(id)
-	return replaced, nil
+	if replaced != nil {
+		if err := s.emitFile(ctx, ferry.EventFileArchived, *replaced); err != nil {
+			return nil, err
+		}
+	}
+	return replaced, s.emitFile(ctx, ferry.EventFileCreated, *f)
 }
 
 // freeName finds the first "name-N" that no live file in f's folder uses.
@@ -155,6 +160,10 @@ func (s *Store) freeName(ctx context.Context, f *ferry.File) (string, error) {
 func (s *Store) UpdateFile(ctx context.Context, f *ferry.File) error {
 	return s.writeTx(ctx, f.Portal, func(st ferry.Store) error {
 		tx := st.(*Store)
+		old, err := tx.FindFileByID(ctx, f.Portal, f.ID)
+		if err != nil {
+			return err
+		}
 		folder, err := tx.FindFolderByID(ctx, f.Portal, f.FolderID)
 		if err != nil {
 			return err
@@ -178,8 +187,21 @@ func (s *Store) UpdateFile(ctx context.Context, f *ferry.File) error {
 			return ferry.Errorf(ferry.NotFound, "file %s not found", f.ID)
 		}
 		f.FolderPath = folder.Path
-		return nil
+		return tx.emitFile(ctx, fileUpdateEvent(&old, f), *f)
 	})
+}
+
+// fileUpdateEvent says what an update of a file did: archive it, give it
+// new content (a replace, which creates the file anew under the same id) or
+// change its metadata.
+func fileUpdateEvent(old, f *ferry.File) ferry.EventType {
+	switch {
+	case f.Archived && !old.Archived:
+		return ferry.EventFileArchived
+	case f.BlobKey != old.BlobKey:
+		return ferry.EventFileCreated
+	}
+	return ferry.EventFileUpdated
 }
 
 // liveFile is the condition a file must meet to be found by path, by
@@ -203,14 +225,17 @@ func (s *Store) releaseExpiredName(ctx context.Context, f *ferry.File) error {
 
 // DeleteFile implements ferry.Store.
 func (s *Store) DeleteFile(ctx context.Context, portal ferry.PortalID, id ferry.FileID) error {
-	res, err := s.exec(ctx, `DELETE FROM files WHERE portal = ? AND id = ?`, int64(portal), int64(id))
-	if err != nil {
-		return ferry.Wrap(err, "delete file")
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ferry.Errorf(ferry.NotFound, "file %s not found", id)
-	}
-	return nil
+	return s.writeTx(ctx, portal, func(st ferry.Store) error {
+		tx := st.(*Store)
+		f, err := tx.FindFileByID(ctx, portal, id)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM files WHERE portal = ? AND id = ?`, int64(portal), int64(id)); err != nil {
+			return ferry.Wrap(err, "delete file")
+		}
+		return tx.emitFile(ctx, ferry.EventFileDeleted, f)
+	})
 }
 
 // ListExpiredFiles implements ferry.Store.

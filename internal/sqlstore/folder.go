@@ -107,8 +107,11 @@ func (s *Store) CreateFolder(ctx context.Context, portal ferry.PortalID, parent 
 			return &ferry.Error{Kind: ferry.Conflict, SubCategory: "FOLDER_EXISTS",
 				Message: "a folder named " + name + " exists already in " + p.Path, Context: map[string][]string{"path": {out.Path}}}
 		}
+		if err != nil {
+			return ferry.Wrap(err, "create folder")
+		}
 		out.ID = ferry.FolderID(id)
-		return ferry.Wrap(err, "create folder")
+		return st.(*Store).emitFolder(ctx, ferry.EventFolderCreated, out)
 	})
 	return out, err
 }
@@ -157,7 +160,7 @@ func (s *Store) MoveFolder(ctx context.Context, portal ferry.PortalID, id, paren
 		}
 		f.ParentID, f.Name, f.Path, f.UpdatedAt = parent, name, newPath, now
 		out = f
-		return nil
+		return tx.emitFolder(ctx, ferry.EventFolderUpdated, f)
 	})
 	return out, err
 }
@@ -173,6 +176,10 @@ func (s *Store) ArchiveFolder(ctx context.Context, portal ferry.PortalID, id fer
 		}
 		subtree := `SELECT id FROM folders WHERE portal = ? AND archived = FALSE AND (id = ? OR substr(path, 1, ?) = ?)`
 		args := []any{int64(portal), int64(id), chars(f.Path) + 1, f.Path + "/"}
+		emit, err := tx.archiveEvents(ctx, subtree, args, at)
+		if err != nil {
+			return err
+		}
 		res, err := tx.exec(ctx, `UPDATE files SET archived = TRUE, archived_at = ?, updated_at = ?
 			WHERE portal = ? AND archived = FALSE AND folder_id IN (`+subtree+`)`, append([]any{ms(at), ms(at), int64(portal)}, args...)...)
 		if err != nil {
@@ -182,9 +189,51 @@ func (s *Store) ArchiveFolder(ctx context.Context, portal ferry.PortalID, id fer
 		n = int(files)
 		_, err = tx.exec(ctx, `UPDATE folders SET archived = TRUE, archived_at = ?, updated_at = ?
 			WHERE portal = ? AND archived = FALSE AND (id = ? OR substr(path, 1, ?) = ?)`, append([]any{ms(at), ms(at)}, args...)...)
-		return ferry.Wrap(err, "archive folders")
+		if err != nil {
+			return ferry.Wrap(err, "archive folders")
+		}
+		return emit()
 	})
 	return n, err
+}
+
+// archiveEvents snapshots the folders and files that archiving a subtree
+// is about to archive, and returns a function that emits their events
+// once it has.
+func (s *Store) archiveEvents(ctx context.Context, subtree string, args []any, at time.Time) (func() error, error) {
+	rows, err := s.query(ctx, `SELECT `+folderColumns+` FROM folders WHERE id IN (`+subtree+`) ORDER BY path`, args...)
+	if err != nil {
+		return nil, ferry.Wrap(err, "list archived folders")
+	}
+	folders, err := collect(rows, scanFolder)
+	if err != nil {
+		return nil, err
+	}
+	rows, err = s.query(ctx, fileSelect+` WHERE f.portal = ? AND f.archived = FALSE AND f.folder_id IN (`+subtree+`) ORDER BY f.id`,
+		append([]any{args[0]}, args...)...)
+	if err != nil {
+		return nil, ferry.Wrap(err, "list archived files")
+	}
+	files, err := collect(rows, scanFile)
+	if err != nil {
+		return nil, err
+	}
+	at = at.UTC().Truncate(time.Millisecond)
+	return func() error {
+		for _, f := range files {
+			f.Archived, f.ArchivedAt, f.UpdatedAt = true, at, at
+			if err := s.emitFile(ctx, ferry.EventFileArchived, f); err != nil {
+				return err
+			}
+		}
+		for _, f := range folders {
+			f.Archived, f.ArchivedAt, f.UpdatedAt = true, at, at
+			if err := s.emitFolder(ctx, ferry.EventFolderArchived, f); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, nil
 }
 
 // notFoundOr returns err, or NotFound when err is nil (the root folder,

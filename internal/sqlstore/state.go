@@ -9,10 +9,13 @@ import (
 )
 
 // StateTables hold what the emulator resets and snapshots: everything a
-// portal has made through the API. Tokens and settings (the signing key)
-// are not among them. Keep every table with a portal column that the API
-// writes here, so that a reset leaves nothing behind.
-var StateTables = []string{"folders", "files", "tasks"}
+// portal has made through the API, and the events that tell of it. Tokens,
+// settings (the signing key) and webhook subscriptions, which configure
+// the emulator rather than record what it did, are not among them; nor are
+// webhook deliveries, whose work lives in the queue (a delivery of a
+// cleared event ends FAILED). Keep every other table with a portal column
+// that the API writes here, so that a reset leaves nothing behind.
+var StateTables = []string{"folders", "files", "tasks", "events", "event_counters"}
 
 // ClearState deletes the rows of every state table, of one portal or, for
 // portal 0, of all, in one transaction.

@@ -53,6 +53,7 @@ type Store struct {
 	tx    *sql.Tx // non-nil inside a transaction
 	d     Dialect
 	clock ferry.Clock
+	hook  DeliveryHook
 }
 
 var _ ferry.Store = (*Store)(nil)
@@ -109,7 +110,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx, st ferry.Store) er
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := fn(tx, &Store{db: s.db, q: tx, tx: tx, d: s.d, clock: s.clock}); err != nil {
+	if err := fn(tx, &Store{db: s.db, q: tx, tx: tx, d: s.d, clock: s.clock, hook: s.hook}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -122,16 +123,24 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx, st ferry.Store) er
 // Dialect.LockPortal).
 func (s *Store) writeTx(ctx context.Context, portal ferry.PortalID, fn func(ferry.Store) error) error {
 	return s.Atomic(ctx, func(st ferry.Store) error {
-		if s.d.LockPortal != "" {
-			// The lock's key is the portal folded into 32 bits under a
-			// namespace of Ferry's own; a collision only serialises more.
-			key := int32(int64(portal) ^ int64(portal)>>32)
-			if _, err := st.(*Store).exec(ctx, s.d.LockPortal, portalLockSpace, key); err != nil {
-				return ferry.Wrap(err, "lock portal")
-			}
+		if err := st.(*Store).lockPortal(ctx, portal); err != nil {
+			return err
 		}
 		return fn(st)
 	})
+}
+
+// lockPortal takes the portal's write lock in the current transaction; it
+// may be taken again in the same transaction.
+func (s *Store) lockPortal(ctx context.Context, portal ferry.PortalID) error {
+	if s.d.LockPortal == "" {
+		return nil
+	}
+	// The lock's key is the portal folded into 32 bits under a namespace
+	// of Ferry's own; a collision only serialises more.
+	key := int32(int64(portal) ^ int64(portal)>>32)
+	_, err := s.exec(ctx, s.d.LockPortal, portalLockSpace, key)
+	return ferry.Wrap(err, "lock portal")
 }
 
 // portalLockSpace is the namespace of Ferry's portal locks ("FRRY").

@@ -177,6 +177,10 @@ func (s *Store) saveTask(ctx context.Context, t *ferry.Task, typ string) error {
 	vals[12] = t.Version + 1
 	return s.Atomic(ctx, func(st ferry.Store) error {
 		tx := st.(*Store)
+		ends, err := tx.endsTask(ctx, t)
+		if err != nil {
+			return err
+		}
 		res, err := tx.exec(ctx, `UPDATE tasks SET kind = ?, status = ?, request = ?, attempts = ?, job_id = ?, source_url = ?, errors = ?,
 			file_id = ?, folder_id = ?, requested_at = ?, started_at = ?, completed_at = ?, version = ?, max_attempts = ?, next_attempt_at = ?,
 			last_error = ?, bytes_done = ?, bytes_total = ?, bytes_per_second = ?, sha256 = ?, sealed = ?, resume = ?
@@ -196,8 +200,28 @@ func (s *Store) saveTask(ctx context.Context, t *ferry.Task, typ string) error {
 			return err
 		}
 		t.Version++
+		if ends {
+			return tx.emitTask(ctx, snap)
+		}
 		return nil
 	})
+}
+
+// endsTask reports whether saving t ends the task: it is terminal and the
+// stored version is not. It first takes the portal lock that emit takes,
+// so that this writer takes its locks in the same order as every other.
+func (s *Store) endsTask(ctx context.Context, t *ferry.Task) (bool, error) {
+	if !t.Status.Terminal() {
+		return false, nil
+	}
+	if err := s.lockPortal(ctx, t.Portal); err != nil {
+		return false, err
+	}
+	old, err := s.FindTask(ctx, t.Portal, t.ID)
+	if ferry.KindOf(err) == ferry.NotFound {
+		return false, nil // the update reports it
+	}
+	return err == nil && !old.Status.Terminal(), err
 }
 
 // appendEvent records t, as it is after a change, as its event.

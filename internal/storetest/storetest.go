@@ -42,6 +42,8 @@ func Run(t *testing.T, open func(t *testing.T) ferry.Store) {
 	t.Run("TokenListAndDelete", func(t *testing.T) { t.Parallel(); testTokenListAndDelete(t, open) })
 	t.Run("Session", func(t *testing.T) { t.Parallel(); testSession(t, open) })
 	t.Run("ConcurrentWriters", func(t *testing.T) { t.Parallel(); testConcurrentWriters(t, open) })
+	t.Run("Events", func(t *testing.T) { t.Parallel(); testEvents(t, open) })
+	t.Run("Webhooks", func(t *testing.T) { t.Parallel(); testWebhooks(t, open) })
 }
 
 // The portals the suite works in.

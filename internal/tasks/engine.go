@@ -67,6 +67,23 @@ type Config struct {
 	// Gate, if set, decides each import attempt first: the emulator's
 	// import faults.
 	Gate Gate
+
+	// RenderEvent encodes an event as webhook deliveries send it. The
+	// server passes the event feed's encoder; the default is the plain
+	// JSON of ferry.Event, for tests.
+	RenderEvent func(ferry.Event) ([]byte, error)
+	// WebhookRetryBase is the wait after a delivery's first failed
+	// attempt; each further failure doubles it, up to an hour. Defaults
+	// to 5 seconds.
+	WebhookRetryBase time.Duration
+	// WebhookDisableAfter is how long a subscription may fail without a
+	// success before it is disabled, and how long each delivery is
+	// retried. Defaults to 72 hours.
+	WebhookDisableAfter time.Duration
+	// DeliveryAttempted, if set, is told of every delivery attempt: its
+	// outcome ("success" or "failure") and how long after its event it
+	// was made.
+	DeliveryAttempted func(outcome string, lag time.Duration)
 }
 
 // Defaults.
@@ -130,6 +147,11 @@ func newEngine(store Store, content ferry.ContentStore, fetcher *fetch.Fetcher, 
 	cfg.Clock = ferry.OrSystem(cfg.Clock)
 	cfg.Workers = cmp.Or(cfg.Workers, WorkersDefault)
 	cfg.WorkersPerPortal = cmp.Or(cfg.WorkersPerPortal, max(1, cfg.Workers/2))
+	cfg.WebhookRetryBase = cmp.Or(cfg.WebhookRetryBase, WebhookRetryBaseDefault)
+	cfg.WebhookDisableAfter = cmp.Or(cfg.WebhookDisableAfter, WebhookDisableAfterDefault)
+	if cfg.RenderEvent == nil {
+		cfg.RenderEvent = func(ev ferry.Event) ([]byte, error) { return json.Marshal(ev) }
+	}
 	timeout := fetcher.Config().TotalTimeout + max(5*time.Second, fetcher.Config().TotalTimeout/10)
 	cfg.RescueAfter = cmp.Or(cfg.RescueAfter, timeout+time.Minute)
 	if cfg.RescueAfter <= timeout {
@@ -145,6 +167,7 @@ func (e *Engine) workers() *river.Workers {
 	river.AddWorker(w, &importWorker{e: e})
 	river.AddWorker(w, &folderWorker{e: e})
 	river.AddWorker(w, &maintenanceWorker{e: e})
+	river.AddWorker(w, &deliveryWorker{e: e})
 	return w
 }
 

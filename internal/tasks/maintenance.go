@@ -51,6 +51,12 @@ func (w *maintenanceWorker) Work(ctx context.Context, _ *river.Job[MaintenanceAr
 	if n > 0 {
 		e.log.Info("deleted finished tasks past retention", "count", n)
 	}
+	if n, err = e.store.DeleteEventsBefore(ctx, e.cfg.Clock.Now().Add(-e.cfg.TaskRetention)); err != nil {
+		return err
+	}
+	if n > 0 {
+		e.log.Info("deleted events past retention", "count", n)
+	}
 	if n, err = e.content.ExpireFiles(ctx, e.cfg.Clock.Now()); err != nil {
 		return err
 	}

@@ -47,9 +47,14 @@ func TestDocumentValidates(t *testing.T) {
 // apiPrefix is where Ferry's document lists the Files API operations.
 const apiPrefix = "/files/v3/"
 
+// ferryTokenPrefix is where Ferry's own API lives, whose operations need a
+// token with HubSpot's scopes, as the Files API's do.
+const ferryTokenPrefix = "/ferry/v1/"
+
 // Every operation outside the Files API is Ferry's own, needs no token and
-// says so (but the emulator's control routes need a ferry.admin token); every Files API operation needs a bearer token with scopes from
-// HubSpot's vocabulary.
+// says so (but the emulator's control routes need a ferry.admin token);
+// every Files API and /ferry/v1/ operation needs a bearer token with scopes
+// from HubSpot's vocabulary.
 func TestExtensionsAndSecurity(t *testing.T) {
 	doc := loadFerry(t)
 	scheme := doc.Components.SecuritySchemes["bearerAuth"]

@@ -34,10 +34,15 @@ func (noFiles) FindFileByPath(context.Context, ferry.PortalID, string) (ferry.Fi
 	return ferry.File{}, ferry.Errorf(ferry.NotFound, "no files in this test")
 }
 
+// noWebhooks stands in for the webhook service, which no request
+// reaches without a token.
+type noWebhooks struct{ ferry.WebhookService }
+
 func newServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	h, err := httpapi.NewHandler(slog.New(slog.DiscardHandler), noTokens{}, noFiles{}, nil, nil,
-		httpapi.Options{PublicURL: "http://ferry.test", Control: http.NotFoundHandler()}) // the emulator's routes, behind auth
+		httpapi.Options{PublicURL: "http://ferry.test", Control: http.NotFoundHandler(), // the emulator's routes, behind auth
+			Webhooks: noWebhooks{}})
 	if err != nil {
 		t.Fatalf("NewHandler: %v", err)
 	}
@@ -49,7 +54,7 @@ func newServer(t *testing.T) *httptest.Server {
 // sample values for the path parameters of the document.
 var sample = map[string]string{
 	"fileId": "122692044085", "taskId": "AAAAEZ6whGI", "path": "library/cat.png",
-	"folderIdOrPath": "5", "portal": "1",
+	"folderIdOrPath": "5", "portal": "1", "webhookId": "wh_x", "deliveryId": "1",
 }
 
 // TestDocumentMatchesRoutes sends a request to every operation of the

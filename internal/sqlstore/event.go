@@ -1,0 +1,190 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"ferry/internal/ferry"
+)
+
+// DeliveryHook is told of new deliveries inside the transaction that wrote
+// them, so that it can enqueue their work in that same transaction: a
+// delivery exists if and only if its job does.
+type DeliveryHook func(ctx context.Context, tx *sql.Tx, ds []ferry.Delivery) error
+
+// SetDeliveryHook sets the hook that enqueues new deliveries. Without one,
+// deliveries are recorded but nothing works them.
+func (s *Store) SetDeliveryHook(h DeliveryHook) { s.hook = h }
+
+// eventData is the JSON snapshot that an event row keeps of what changed.
+type eventData struct {
+	File    *ferry.File    `json:"file,omitempty"`
+	Folder  *ferry.Folder  `json:"folder,omitempty"`
+	Task    *ferry.Task    `json:"task,omitempty"`
+	Webhook *ferry.Webhook `json:"webhook,omitempty"`
+}
+
+// emit writes an event into the current transaction, and a delivery for
+// each of the portal's enabled subscriptions that wants it.
+//
+// Sequence numbers come from the portal's row in event_counters, bumped in
+// this transaction: the row stays locked until the transaction ends, so a
+// second writer of the same portal waits for the first to commit (or roll
+// back) before it gets the next number. Numbers therefore become visible
+// in order and without gaps, which a plain sequence does not promise on
+// PostgreSQL: there, a transaction may take number 8, commit after one
+// that took 9, and a reader that already moved past 9 would never see 8.
+// The portal lock is taken first so that every writer takes the two locks
+// in the same order.
+func (s *Store) emit(ctx context.Context, portal ferry.PortalID, typ ferry.EventType, data eventData) error {
+	if s.tx == nil {
+		return errors.New("sqlstore: event written outside a transaction")
+	}
+	if err := s.lockPortal(ctx, portal); err != nil {
+		return err
+	}
+	body, err := json.Marshal(data)
+	if err != nil {
+		return ferry.Wrap(err, "encode event")
+	}
+	ev := ferry.Event{ID: ferry.NewEventID(), Type: typ, Portal: portal, OccurredAt: s.clock.Now().UTC().Truncate(time.Millisecond)}
+	err = s.queryRow(ctx, `INSERT INTO event_counters (portal, seq) VALUES (?, 1)
+		ON CONFLICT (portal) DO UPDATE SET seq = event_counters.seq + 1 RETURNING seq`, int64(portal)).Scan(&ev.Seq)
+	if err != nil {
+		return ferry.Wrap(err, "next event number")
+	}
+	_, err = s.exec(ctx, `INSERT INTO events (portal, seq, id, type, occurred_at, data) VALUES (?, ?, ?, ?, ?, ?)`,
+		int64(portal), ev.Seq, string(ev.ID), string(ev.Type), ms(ev.OccurredAt), string(body))
+	if err != nil {
+		return ferry.Wrap(err, "insert event")
+	}
+	return s.fanOut(ctx, &ev)
+}
+
+// fanOut records a delivery of ev for every subscription that wants it and
+// hands them to the hook.
+func (s *Store) fanOut(ctx context.Context, ev *ferry.Event) error {
+	hooks, err := s.ListWebhooks(ctx, ev.Portal)
+	if err != nil {
+		return err
+	}
+	var ds []ferry.Delivery
+	for _, w := range hooks {
+		if !w.Enabled || !w.Wants(ev.Type) {
+			continue
+		}
+		d := ferry.Delivery{Webhook: w.ID, Portal: ev.Portal, EventID: ev.ID, EventSeq: ev.Seq, EventType: ev.Type,
+			State: ferry.DeliveryPending, CreatedAt: ev.OccurredAt, UpdatedAt: ev.OccurredAt}
+		if err := s.insertDelivery(ctx, &d); err != nil {
+			return err
+		}
+		ds = append(ds, d)
+	}
+	if len(ds) == 0 || s.hook == nil {
+		return nil
+	}
+	return s.hook(ctx, s.tx, ds)
+}
+
+// emitFile, emitFolder and emitTask emit an event about one object.
+func (s *Store) emitFile(ctx context.Context, typ ferry.EventType, f ferry.File) error {
+	return s.emit(ctx, f.Portal, typ, eventData{File: &f})
+}
+
+func (s *Store) emitFolder(ctx context.Context, typ ferry.EventType, f ferry.Folder) error {
+	return s.emit(ctx, f.Portal, typ, eventData{Folder: &f})
+}
+
+// emitTask emits the event of a task that just ended, with its result.
+func (s *Store) emitTask(ctx context.Context, t ferry.Task) error {
+	t.Request, t.Sealed, t.Resume = nil, nil, nil // the request may hold sealed secrets
+	data := eventData{Task: &t}
+	if t.FileID != 0 {
+		if f, err := s.FindFileByID(ctx, t.Portal, t.FileID); err == nil {
+			data.File = &f
+		}
+	}
+	if t.FolderID != 0 {
+		if f, err := s.FindFolderByID(ctx, t.Portal, t.FolderID); err == nil {
+			data.Folder = &f
+		}
+	}
+	return s.emit(ctx, t.Portal, ferry.TaskEventType(&t), data)
+}
+
+const eventColumns = `portal, seq, id, type, occurred_at, data`
+
+func scanEvent(row interface{ Scan(...any) error }) (ferry.Event, error) {
+	var (
+		ev           ferry.Event
+		portal, at   int64
+		id, typ, raw string
+		data         eventData
+	)
+	if err := row.Scan(&portal, &ev.Seq, &id, &typ, &at, &raw); err != nil {
+		return ferry.Event{}, err
+	}
+	if err := json.Unmarshal([]byte(raw), &data); err != nil {
+		return ferry.Event{}, ferry.Wrap(err, "decode event")
+	}
+	ev.Portal, ev.ID, ev.Type, ev.OccurredAt = ferry.PortalID(portal), ferry.EventID(id), ferry.EventType(typ), fromMS(at)
+	ev.File, ev.Folder, ev.Task, ev.Webhook = data.File, data.Folder, data.Task, data.Webhook
+	return ev, nil
+}
+
+// ListEvents implements ferry.Store.
+func (s *Store) ListEvents(ctx context.Context, portal ferry.PortalID, f ferry.EventFilter) ([]ferry.Event, bool, error) {
+	q := `SELECT ` + eventColumns + ` FROM events WHERE portal = ? AND seq > ?`
+	args := []any{int64(portal), f.After}
+	if len(f.Types) > 0 {
+		q += ` AND type IN (?` + strings.Repeat(", ?", len(f.Types)-1) + `)`
+		for _, t := range f.Types {
+			args = append(args, string(t))
+		}
+	}
+	rows, err := s.query(ctx, q+` ORDER BY seq LIMIT ?`, append(args, f.Limit+1)...)
+	if err != nil {
+		return nil, false, ferry.Wrap(err, "list events")
+	}
+	return pageOf(collect(rows, scanEvent))(f.Limit)
+}
+
+// pageOf cuts a list read with LIMIT n+1 to n, and says whether more
+// followed.
+func pageOf[T any](items []T, err error) func(n int) ([]T, bool, error) {
+	return func(n int) ([]T, bool, error) {
+		if err != nil {
+			return nil, false, err
+		}
+		if len(items) > n {
+			return items[:n], true, nil
+		}
+		return items, false, nil
+	}
+}
+
+// FindEvent implements ferry.Store.
+func (s *Store) FindEvent(ctx context.Context, portal ferry.PortalID, seq int64) (ferry.Event, error) {
+	ev, err := scanEvent(s.queryRow(ctx, `SELECT `+eventColumns+` FROM events WHERE portal = ? AND seq = ?`, int64(portal), seq))
+	if err != nil {
+		return ferry.Event{}, notFound(err, "event")
+	}
+	return ev, nil
+}
+
+// DeleteEventsBefore implements ferry.Store.
+func (s *Store) DeleteEventsBefore(ctx context.Context, t time.Time) (int, error) {
+	res, err := s.exec(ctx, `DELETE FROM events WHERE occurred_at < ?`, ms(t))
+	if err != nil {
+		return 0, ferry.Wrap(err, "delete old events")
+	}
+	n, _ := res.RowsAffected()
+	if _, err := s.exec(ctx, `DELETE FROM webhook_deliveries WHERE created_at < ?`, ms(t)); err != nil {
+		return 0, ferry.Wrap(err, "delete old deliveries")
+	}
+	return int(n), nil
+}
