@@ -132,3 +132,36 @@ func TestConsoleFileActions(t *testing.T) {
 		t.Errorf("GET after the GDPR delete: %d, want 404", resp.StatusCode)
 	}
 }
+
+// TestConsoleFolderActions renames and archives a folder through the
+// console's forms and checks both through the API.
+func TestConsoleFolderActions(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	c := newConsoleClient(t, s)
+	csrf := c.signIn(s.Token)
+	uploadFile(t, s, "/old/inner", "a.txt", []byte("inside"), map[string]any{"access": "PRIVATE"})
+	resp, body := s.do("GET", "/files/v3/folders/old", nil, s.Token)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET folder /old: %d %s", resp.StatusCode, body)
+	}
+	id := fmt.Sprint(decodeJSON(t, body)["id"])
+	if resp, page := c.get("/console/folders/" + id); resp.StatusCode != http.StatusOK || !strings.Contains(page, `action="/console/folders/`+id+`/move"`) {
+		t.Fatalf("folder page: %d, want 200 with the move form", resp.StatusCode)
+	}
+	resp, _ = c.post("/console/folders/"+id+"/rename", url.Values{"csrf": {csrf}, "name": {"new"}})
+	mustStatus(t, "rename", resp, http.StatusSeeOther)
+	if resp, _ := s.do("GET", "/files/v3/files/stat/new/inner/a.txt", nil, s.Token); resp.StatusCode != http.StatusOK {
+		t.Errorf("after the rename /new/inner/a.txt: %d, want 200", resp.StatusCode)
+	}
+	resp, _ = c.post("/console/folders/"+id+"/move", url.Values{"csrf": {csrf}, "parentPath": {"/nowhere"}})
+	mustStatus(t, "move into a folder that does not exist", resp, http.StatusBadRequest)
+	resp, _ = c.post("/console/folders/"+id+"/archive", url.Values{"csrf": {csrf}})
+	mustStatus(t, "archive", resp, http.StatusSeeOther)
+	if resp.Header.Get("Location") != "/console/browse?done=archived" {
+		t.Errorf("archive leads to %q, want the parent folder", resp.Header.Get("Location"))
+	}
+	if resp, _ := s.do("GET", "/files/v3/files/stat/new/inner/a.txt", nil, s.Token); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("after archiving the folder its file answers %d, want 404", resp.StatusCode)
+	}
+}

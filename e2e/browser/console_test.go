@@ -224,13 +224,18 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 	t.Run("Narrow", func(t *testing.T) {
 		do(t, ctx, "a 360 px screen", chromedp.EmulateViewport(360, 740))
-		for _, page := range []struct{ name, path string }{{"narrow-browse", "/console/browse?path=/target/pics"}, {"narrow-upload", "/console/upload"}, {"narrow-import", "/console/import"}} {
+		for _, page := range []struct{ name, path string }{{"narrow-browse", "/console/browse?path=/target/pics"}, {"narrow-upload", "/console/upload"}, {"narrow-import", "/console/import"}, {"narrow-tasks", "/console/tasks"}} {
 			do(t, ctx, "open "+page.path, chromedp.Navigate(s.URL+page.path), chromedp.WaitVisible(chromedp.CSS("main")))
 			if w := run(t, ctx, "page width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 360 {
 				t.Errorf("%s is %d px wide at 360 px: it scrolls sideways", page.path, w)
 			}
 			screenshot(t, ctx, page.name)
 		}
+		do(t, ctx, "open a file", chromedp.Navigate(s.URL+"/console/browse?path=/target/pics"), clickLink("cat.png"))
+		if w := run(t, ctx, "page width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 360 {
+			t.Errorf("the file page is %d px wide at 360 px: it scrolls sideways", w)
+		}
+		screenshot(t, ctx, "narrow-file")
 		do(t, ctx, "back to a desktop screen", chromedp.EmulateViewport(1280, 900))
 	})
 	t.Run("Keyboard", func(t *testing.T) {

@@ -213,9 +213,17 @@ func run[T any](t *testing.T, ctx context.Context, what string, a chromedp.Actio
 	return v
 }
 
-// screenshot saves the page as NAME.png in the screenshot folder.
+// screenshot saves the page as NAME.png in the screenshot folder. It
+// first checks that every visible control on the page has a label.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
+	unlabelled := run(t, ctx, "labels", chromedp.Evaluate[[]string](`[...document.querySelectorAll('input, select, textarea, button')]
+		.filter(el => el.type !== 'hidden' && !el.hidden && el.offsetParent !== null)
+		.filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !(el.tagName === 'BUTTON' && el.textContent.trim()))
+		.map(el => el.outerHTML)`))
+	for _, el := range unlabelled {
+		t.Errorf("%s: a control without a label: %s", name, el)
+	}
 	dir := os.Getenv("FERRY_SCREENSHOTS")
 	if dir == "" {
 		dir = filepath.Join("..", "..", ".cache", "screenshots")
