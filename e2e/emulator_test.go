@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -448,5 +450,132 @@ func TestEmulatorImportFaultsHoldAndCancel(t *testing.T) {
 		if e["category"] != "FETCH_FAILED" || e["message"] != "The origin answered 503." || !strings.Contains(fmt.Sprint(e), "ORIGIN_SERVER_ERROR") {
 			t.Errorf("import %d error = %v", i, e)
 		}
+	}
+}
+
+// stateOf lists a portal's live files (id, path, MD5) and folders, and
+// what each hosting URL serves, for comparing whole states.
+func stateOf(t *testing.T, s *server) (files, folders []string) {
+	t.Helper()
+	for _, id := range searchAll(t, s, filesPath+"/search", nil) {
+		f := getFile(t, s, id)
+		resp, body := hostGet(t, s, f["url"].(string), nil)
+		if resp.StatusCode != http.StatusOK {
+			body = []byte(resp.Status) // error bodies carry a fresh correlationId
+		}
+		files = append(files, fmt.Sprintf("%s %s %s %s served=%q", f["id"], f["path"], f["access"], f["fileMd5"], body))
+	}
+	for _, id := range searchAll(t, s, foldersPath+"/search", nil) {
+		folders = append(folders, id+" "+getFolder(t, s, id)["path"].(string))
+	}
+	slices.Sort(files)
+	slices.Sort(folders)
+	return files, folders
+}
+
+func TestEmulatorSeedSnapshotRestore(t *testing.T) {
+	t.Parallel()
+	o := newOrigin(t)
+	o.serve("/remote.txt", "text/plain", []byte("fetched for the seed"))
+	s := startEmulator(t, "--allow-private-networks")
+	text := "seeded text"
+	seeded := control(t, s, "POST", "/_ferry/seed", map[string]any{
+		"folders": []string{"/fixtures/empty", "/fixtures/deep/er"},
+		"files": []map[string]any{
+			{"path": "/fixtures/a.txt", "text": text, "access": "PUBLIC_INDEXABLE"},
+			{"path": "/fixtures/b.bin", "content": base64.StdEncoding.EncodeToString([]byte{0, 1, 2, 3}), "access": "PUBLIC_NOT_INDEXABLE"},
+			{"path": "/fixtures/deep/remote.txt", "url": o.url("/remote.txt"), "access": "PUBLIC_INDEXABLE"},
+		},
+	}, http.StatusOK)
+	if n := len(seeded["files"].([]any)); n != 3 {
+		t.Fatalf("seed made %d files: %v", n, seeded)
+	}
+	first := seeded["files"].([]any)[0].(map[string]any)
+	if first["path"] != "/fixtures/a.txt" || first["md5"] != contentMD5([]byte(text)) || first["access"] != "PUBLIC_INDEXABLE" {
+		t.Errorf("seeded file = %v", first)
+	}
+	wantFiles, wantFolders := stateOf(t, s)
+	wantBlobs := blobFiles(t, s)
+	if len(wantFiles) != 3 || len(wantFolders) != 4 || len(wantBlobs) != 3 {
+		t.Fatalf("after seeding: files %v, folders %v, blobs %v", wantFiles, wantFolders, wantBlobs)
+	}
+	control(t, s, "POST", "/_ferry/snapshots/seeded", nil, http.StatusOK)
+
+	// A test's changes: a new file, a deleted one, a moved folder, a task.
+	uploadFile(t, s, "/fixtures", "new.txt", []byte("added by a test"), accessOpts("PUBLIC_INDEXABLE"))
+	if resp, b := s.do("DELETE", filesPath+"/"+first["id"].(string)+"/gdpr-delete", nil, s.Token); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("gdpr-delete: %d %s", resp.StatusCode, b)
+	}
+	id, _ := startImport(t, s, map[string]any{"url": o.url("/remote.txt"), "access": "PRIVATE", "folderPath": "/imported"})
+	waitTask(t, s, id, 20*time.Second, "COMPLETE")
+
+	start := time.Now()
+	control(t, s, "POST", "/_ferry/snapshots/seeded/restore", nil, http.StatusOK)
+	t.Logf("restore took %s", time.Since(start))
+	gotFiles, gotFolders := stateOf(t, s)
+	if !slices.Equal(gotFiles, wantFiles) || !slices.Equal(gotFolders, wantFolders) {
+		t.Errorf("after restore:\nfiles   %v\nfolders %v\nwant\nfiles   %v\nfolders %v", gotFiles, gotFolders, wantFiles, wantFolders)
+	}
+	if got := blobFiles(t, s); !slices.Equal(got, wantBlobs) {
+		t.Errorf("blobs after restore = %v, want %v", got, wantBlobs)
+	}
+	resp, b := s.do("GET", importPath+"/tasks/"+id+"/status", nil, s.Token)
+	wantError(t, "the task made after the snapshot", resp, b, http.StatusNotFound, "OBJECT_NOT_FOUND")
+
+	// Reset, then restore again: still exactly the seeded state.
+	control(t, s, "POST", "/_ferry/reset", nil, http.StatusNoContent)
+	control(t, s, "POST", "/_ferry/snapshots/seeded/restore", nil, http.StatusOK)
+	if gotFiles, gotFolders = stateOf(t, s); !slices.Equal(gotFiles, wantFiles) || !slices.Equal(gotFolders, wantFolders) {
+		t.Errorf("after reset and restore: %v %v", gotFiles, gotFolders)
+	}
+	list := control(t, s, "GET", "/_ferry/snapshots", nil, http.StatusOK)["results"].([]any)
+	if len(list) != 1 || list[0].(map[string]any)["name"] != "seeded" || list[0].(map[string]any)["files"] != float64(3) {
+		t.Errorf("snapshots = %v", list)
+	}
+	control(t, s, "DELETE", "/_ferry/snapshots/seeded", nil, http.StatusNoContent)
+	resp, b = s.do("POST", "/_ferry/snapshots/seeded/restore", nil, s.Token)
+	wantError(t, "restoring a deleted snapshot", resp, b, http.StatusNotFound, "OBJECT_NOT_FOUND")
+	resp, b = s.do("POST", "/_ferry/snapshots/"+strings.Repeat("x", 65), nil, s.Token)
+	wantError(t, "a snapshot name one past 64 characters", resp, b, http.StatusBadRequest, "VALIDATION_ERROR")
+
+	for _, bad := range []map[string]any{
+		{"files": []map[string]any{{"path": "/a.txt"}}},
+		{"files": []map[string]any{{"path": "/a.txt", "text": "x", "content": "eA=="}}},
+		{"files": []map[string]any{{"path": "a.txt", "text": "x"}}},
+		{"files": []map[string]any{{"path": "/a.txt", "content": "not base64!"}}},
+		{"files": []map[string]any{{"path": "/a.txt", "text": "x", "access": "OPEN"}}},
+		{"folders": []string{"/a/../b"}},
+		{"files": []map[string]any{{"path": "/a.txt", "url": "http://169.254.169.254/latest"}}},
+	} {
+		resp, b := s.do("POST", "/_ferry/seed", bad, s.Token)
+		wantError(t, fmt.Sprintf("seed %v", bad), resp, b, http.StatusBadRequest, "VALIDATION_ERROR")
+	}
+}
+
+func TestEmulatorSeedDirAtStart(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for p, body := range map[string]string{"docs/readme.txt": "read me", "docs/private/secret.txt": "hush", "top.txt": "top", ".hidden": "skip"} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755)
+		os.WriteFile(filepath.Join(dir, p), []byte(body), 0o644)
+	}
+	os.MkdirAll(filepath.Join(dir, "empty"), 0o755)
+	os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"files":[{"path":"/docs/private/secret.txt","access":"PRIVATE"}]}`), 0o644)
+	s := startEmulator(t, "--seed", dir)
+	files, folders := stateOf(t, s)
+	if len(files) != 3 || len(folders) != 3 {
+		t.Fatalf("seeded from a directory: files %v, folders %v", files, folders)
+	}
+	f := decodeJSON(t, func() []byte {
+		_, b := s.do("GET", filesPath+"/stat/"+url.PathEscape("/docs/private/secret.txt"), nil, s.Token)
+		return b
+	}())
+	if jstr(f, "file", "access") != "PRIVATE" {
+		t.Errorf("secret.txt = %v, want PRIVATE from the manifest", f)
+	}
+	// A restart on the same data does not seed twice.
+	s.restart()
+	if again, _ := stateOf(t, s); !slices.Equal(again, files) {
+		t.Errorf("after a restart: %v, want %v", again, files)
 	}
 }

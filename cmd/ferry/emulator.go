@@ -22,6 +22,7 @@ type emulatorFlags struct {
 	enabled     bool
 	readyFile   string
 	journalSize int64
+	seedDir     string
 }
 
 func (f *emulatorFlags) define(e *envFlags) {
@@ -30,6 +31,7 @@ func (f *emulatorFlags) define(e *envFlags) {
 	e.str(&f.readyFile, "ready-file", "",
 		`once listening, write {"url": ..., "addr": ...} to this file (and remove it at exit), so that a test harness can start Ferry on --addr 127.0.0.1:0`)
 	e.integer(&f.journalSize, "journal-size", 1000, "requests the emulator's request journal keeps (with --emulator)")
+	e.str(&f.seedDir, "seed", "", "with --emulator, load this directory tree at start-up if the database holds no files or folders: directories become folders, files become files (an optional manifest.json sets access per path)")
 }
 
 // clock returns the emulator's clock, or nil without --emulator.
@@ -61,9 +63,19 @@ func (f *emulatorFlags) wire(ctx context.Context, opts *httpapi.Options, emu *em
 		}
 	}
 	if emu == nil {
+		if f.seedDir != "" {
+			return fmt.Errorf("--seed needs --emulator")
+		}
 		return nil
 	}
 	emu.SetMaintain(imp.RunMaintenance)
+	if f.seedDir != "" {
+		res, err := emu.SeedDir(ctx, f.seedDir)
+		if err != nil {
+			return fmt.Errorf("--seed %s: %w", f.seedDir, err)
+		}
+		emu.Log().Info("seeded", "dir", f.seedDir, "folders", len(res.Folders), "files", len(res.Files))
+	}
 	opts.Control, opts.Outer, opts.Inner = emu.Handler(), emu.Outer, emu.Inner
 	emu.Log().Warn("emulator mode: /_ferry/ control routes are on; do not use this server for real data")
 	return nil

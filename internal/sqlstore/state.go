@@ -15,7 +15,7 @@ import (
 // webhook deliveries, whose work lives in the queue (a delivery of a
 // cleared event ends FAILED). Keep every other table with a portal column
 // that the API writes here, so that a reset leaves nothing behind.
-var StateTables = []string{"folders", "files", "tasks", "events", "event_counters"}
+var StateTables = []string{"folders", "files", "tasks", "task_events", "events", "event_counters"}
 
 // ClearState deletes the rows of every state table, of one portal or, for
 // portal 0, of all, in one transaction.
@@ -136,4 +136,11 @@ func (s *Store) RestoreState(ctx context.Context, saved *State) error {
 		}
 		return nil
 	})
+}
+
+// StateEmpty reports whether no portal has any folder or file.
+func (s *Store) StateEmpty(ctx context.Context) (bool, error) {
+	var n int64
+	err := s.queryRow(ctx, `SELECT (SELECT count(*) FROM folders) + (SELECT count(*) FROM files)`).Scan(&n)
+	return n == 0, err
 }

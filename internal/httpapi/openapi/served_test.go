@@ -54,7 +54,7 @@ func newServer(t *testing.T) *httptest.Server {
 // sample values for the path parameters of the document.
 var sample = map[string]string{
 	"fileId": "122692044085", "taskId": "AAAAEZ6whGI", "path": "library/cat.png",
-	"folderIdOrPath": "5", "portal": "1", "webhookId": "wh_x", "deliveryId": "1",
+	"folderIdOrPath": "5", "portal": "1", "webhookId": "wh_x", "deliveryId": "1", "name": "base",
 }
 
 // TestDocumentMatchesRoutes sends a request to every operation of the
