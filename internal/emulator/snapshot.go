@@ -101,20 +101,14 @@ func (e *Emulator) dropCopies(ctx context.Context, s *snapshot) error {
 // then the rows in one transaction, then every blob the restored state
 // does not use goes.
 func (e *Emulator) handleRestoreSnapshot(w http.ResponseWriter, r *http.Request) {
-	name, err := snapshotParam(r)
-	if err != nil {
-		e.fail(w, r, err)
-		return
-	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	snap := e.snapshots[name]
-	if snap == nil {
-		e.fail(w, r, ferry.Errorf(ferry.NotFound, "No snapshot is named %q.", name))
+	snap, ok := e.findSnapshot(w, r)
+	if !ok {
 		return
 	}
-	ctx := r.Context()
-	err = e.eachKey(ctx, snap.keys, func(ctx context.Context, k string) error {
+	ctx, name := r.Context(), snap.name
+	err := e.eachKey(ctx, snap.keys, func(ctx context.Context, k string) error {
 		return e.cfg.Bucket.Copy(ctx, k, copyPrefix(name)+k, nil)
 	})
 	if err == nil {
@@ -149,22 +143,32 @@ func (e *Emulator) handleListSnapshots(w http.ResponseWriter, r *http.Request) {
 
 // handleDeleteSnapshot serves DELETE /_ferry/snapshots/{name}.
 func (e *Emulator) handleDeleteSnapshot(w http.ResponseWriter, r *http.Request) {
-	name, err := snapshotParam(r)
-	if err != nil {
-		e.fail(w, r, err)
-		return
-	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	snap := e.snapshots[name]
-	if snap == nil {
-		e.fail(w, r, ferry.Errorf(ferry.NotFound, "No snapshot is named %q.", name))
+	snap, ok := e.findSnapshot(w, r)
+	if !ok {
 		return
 	}
 	if err := e.dropCopies(r.Context(), snap); err != nil {
 		e.fail(w, r, err)
 		return
 	}
-	delete(e.snapshots, name)
+	delete(e.snapshots, snap.name)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// findSnapshot returns the snapshot the path names, or answers 400 or 404.
+// The caller holds e.mu.
+func (e *Emulator) findSnapshot(w http.ResponseWriter, r *http.Request) (*snapshot, bool) {
+	name, err := snapshotParam(r)
+	if err != nil {
+		e.fail(w, r, err)
+		return nil, false
+	}
+	snap := e.snapshots[name]
+	if snap == nil {
+		e.fail(w, r, ferry.Errorf(ferry.NotFound, "No snapshot is named %q.", name))
+		return nil, false
+	}
+	return snap, true
 }
