@@ -38,7 +38,7 @@ func TestCLIClient(t *testing.T) {
 	o.serve("/pic.png", "image/png", png)
 	o.notFound("/gone")
 
-	out, errOut, code := ferryCLI(t, s, "import", "--wait", "--access", "PUBLIC_INDEXABLE", "--folder-path", "/cli", o.url("/pic.png"))
+	out, errOut, code := ferryCLI(t, s, "import", "--wait", "--json", "--access", "PUBLIC_INDEXABLE", "--folder-path", "/cli", o.url("/pic.png"))
 	if code != 0 {
 		t.Fatalf("import --wait exit=%d, stderr=%s", code, errOut)
 	}
@@ -53,7 +53,7 @@ func TestCLIClient(t *testing.T) {
 		t.Errorf("result.path=%q, want %q", got, want)
 	}
 
-	out, _, code = ferryCLI(t, s, "status", jstr(st, "taskId"))
+	out, _, code = ferryCLI(t, s, "status", jstr(st, "id"))
 	if code != 0 || !strings.Contains(out, `"COMPLETE"`) {
 		t.Errorf("status exit=%d out=%s, want COMPLETE", code, out)
 	}

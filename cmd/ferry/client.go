@@ -152,17 +152,27 @@ func (c *apiClient) send(ctx context.Context, method, path, contentType string, 
 
 // runImport handles "ferry import URL".
 func runImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cmd := newClientCmd("import", "[flags] URL", `Import a file from a URL through the server. Prints the task (its id is
-what ferry status takes); with --wait, waits until the task ends and prints it.`, getenv, stdout, stderr)
+	cmd := newClientCmd("import", "[flags] URL", `Import a file from a URL through the server and print the task's id.
+With --wait, follow the task until it ends: a live progress bar on a
+terminal (bytes, rate, time left; the countdown and reason while it waits
+to retry), plain lines otherwise, then one line with the result. With
+--json, print the final task as JSON instead. --header and --expect-* use
+Ferry's own import route (/ferry/v1/imports).`, getenv, stdout, stderr)
 	fs, c := cmd.fs, cmd.api
 	in := map[string]any{}
-	var folderPath, folderID, access, name string
+	var folderPath, folderID, access, name, md5, sha string
 	var wait bool
+	var headers headerFlags
+	size := int64(-1)
 	fs.StringVar(&folderPath, "folder-path", "/imports", "destination folder path (created if missing)")
 	fs.StringVar(&folderID, "folder-id", "", "destination folder id (instead of --folder-path)")
 	fs.StringVar(&access, "access", "PRIVATE", "access level: PUBLIC_INDEXABLE, PUBLIC_NOT_INDEXABLE, PRIVATE (reachable through ferry url), SENSITIVE, ...")
 	fs.StringVar(&name, "name", "", "file name (default: from the origin)")
-	fs.BoolVar(&wait, "wait", false, "wait until the task ends and print its final status")
+	fs.BoolVar(&wait, "wait", false, "follow the task until it ends, with its progress")
+	fs.Var(&headers, "header", `a request header for the origin, "Name: value" (repeatable); kept encrypted on the server and never shown`)
+	fs.Int64Var(&size, "expect-size", -1, "the file's size in bytes: anything else is refused and not stored")
+	fs.StringVar(&md5, "expect-md5", "", "the file's MD5 (hex): anything else is refused and not stored")
+	fs.StringVar(&sha, "expect-sha256", "", "the file's SHA-256 (hex): anything else is refused and not stored")
 	if err := cmd.parse(args, 1, 1); err != nil {
 		return err
 	}
@@ -175,65 +185,55 @@ what ferry status takes); with --wait, waits until the task ends and prints it.`
 	if name != "" {
 		in["name"] = name
 	}
+	path := "/files/v3/files/import-from-url/async"
+	expected := map[string]any{}
+	if size >= 0 {
+		expected["size"] = size
+	}
+	if md5 != "" {
+		expected["md5"] = md5
+	}
+	if sha != "" {
+		expected["sha256"] = sha
+	}
+	if len(expected) > 0 || len(headers) > 0 {
+		path, in["expected"], in["sourceHeaders"] = "/ferry/v1/imports", expected, headers.m()
+	}
 	body, _ := json.Marshal(in)
 	var loc struct {
 		ID string `json:"id"`
 	}
-	if err := c.do(ctx, "POST", "/files/v3/files/import-from-url/async", "application/json", bytes.NewReader(body), &loc); err != nil {
+	if err := c.do(ctx, "POST", path, "application/json", bytes.NewReader(body), &loc); err != nil {
 		return err
 	}
 	if !wait {
 		return printJSON(stdout, loc)
 	}
-	return c.waitTask(ctx, "/files/v3/files/import-from-url/async/tasks/"+url.PathEscape(loc.ID)+"/status", stdout)
-}
-
-// waitTask polls a task's status until it ends, prints it, and fails if
-// the task was canceled.
-func (c *apiClient) waitTask(ctx context.Context, path string, stdout io.Writer) error {
-	for delay := 100 * time.Millisecond; ; delay = min(delay*2, 2*time.Second) {
-		var st struct {
-			Status string `json:"status"`
-			Errors []struct {
-				Message     string `json:"message"`
-				SubCategory string `json:"subCategory"`
-				Errors      []struct {
-					SubCategory string `json:"subCategory"`
-				} `json:"errors"`
-			} `json:"errors"`
-		}
-		var raw json.RawMessage
-		if err := c.do(ctx, "GET", path, "", nil, &raw); err != nil {
-			return err
-		}
-		if err := json.Unmarshal(raw, &st); err != nil {
-			return err
-		}
-		switch st.Status {
-		case "COMPLETE":
-			return printJSON(stdout, raw)
-		case "CANCELED":
-			printJSON(stdout, raw)
-			err := errors.New("the task was canceled")
-			if len(st.Errors) > 0 {
-				e := st.Errors[0]
-				sub := e.SubCategory
-				if len(e.Errors) > 0 && e.Errors[0].SubCategory != "" {
-					sub = e.Errors[0].SubCategory
-				}
-				err = fmt.Errorf("the task was canceled: %s (%s)", e.Message, sub)
-				if h := fetchHint(sub); h != "" {
-					err = fmt.Errorf("%w\nhint: %s", err, h)
-				}
-			}
-			return codedError{err, exitCanceled}
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(delay):
-		}
+	if !cmd.out.json {
+		fmt.Fprintf(stdout, "task %s\n", loc.ID)
 	}
+	t, err := c.watchTask(ctx, loc.ID, stderr)
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("stopped watching; the import goes on (ferry tasks cancel %s stops it)", loc.ID)
+	}
+	if err != nil {
+		return err
+	}
+	if cmd.out.json {
+		printJSON(stdout, t.raw)
+	} else {
+		fmt.Fprintln(stdout, resultLine(t))
+	}
+	if t.Status != "COMPLETE" {
+		err := errors.New("the task was canceled")
+		if len(t.Errors) > 0 && len(t.Errors[0].Errors) > 0 {
+			if h := fetchHint(t.Errors[0].Errors[0].SubCategory); h != "" {
+				err = fmt.Errorf("%w\nhint: %s", err, h)
+			}
+		}
+		return codedError{err, exitCanceled}
+	}
+	return nil
 }
 
 // runStatus handles "ferry status TASK_ID".

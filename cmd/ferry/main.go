@@ -38,8 +38,9 @@ Server commands (run on the server's machine):
   token revoke HASH     delete a token
 
 Client commands (talk to a running server: --server/FERRY_SERVER, --token/FERRY_TOKEN):
-  import URL            import a file from a URL (--wait to wait for the result)
+  import URL            import a file from a URL (--wait follows it with a progress bar)
   status TASK_ID        print an import task's status
+  tasks                 list tasks; tasks cancel ID, tasks retry ID
   upload PATH...        upload files, or directories with -r
   ls [PATH]             list a folder's folders and files (default /)
   get ID|PATH           download a file (-o FILE, - for stdout)
@@ -79,6 +80,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runImport(ctx, args[1:], getenv, stdout, stderr)
 	case "status":
 		return runStatus(ctx, args[1:], getenv, stdout, stderr)
+	case "tasks":
+		return runTasks(ctx, args[1:], getenv, stdout, stderr)
 	case "upload":
 		return runUpload(ctx, args[1:], getenv, stdout, stderr)
 	case "ls":
