@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -314,4 +315,65 @@ func TestHardenAmplification(t *testing.T) {
 		}
 	}
 	checkHealthy(t, s)
+}
+
+// TestHardenLookAlikeNames: names and paths are NFC wherever they enter,
+// so a composed and a decomposed "é" are one name; bidirectional controls
+// and invisible format characters are refused with 400 where a caller
+// chose the name, and stripped from a part's file name.
+func TestHardenLookAlikeNames(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	const composed, decomposed, rlo = "\u00e9", "e\u0301", "\u202e"
+	a := uploadFile(t, s, "/n"+composed, composed+".txt", []byte("one"), accessOpts("PRIVATE"))
+	b := uploadFile(t, s, "/n"+decomposed, decomposed+".txt", []byte("two"), accessOpts("PRIVATE"))
+	if jstr(a, "parentFolderId") != jstr(b, "parentFolderId") {
+		t.Errorf("folders /n%q and /n%q are two folders, want one", composed, decomposed)
+	}
+	if jstr(a, "path") == jstr(b, "path") || jstr(b, "path") != "/n"+composed+"/"+composed+"-1.txt" {
+		t.Errorf("paths %q and %q: want the second renamed beside the first, in NFC", jstr(a, "path"), jstr(b, "path"))
+	}
+	resp, body := s.do("GET", filesPath+"/stat/n"+decomposed+"/"+decomposed+".txt", nil, s.Token)
+	if wantStatus(t, "stat by the decomposed path", resp, body, http.StatusOK) && jstr(decodeJSON(t, body)["file"].(map[string]any), "id") != jstr(a, "id") {
+		t.Errorf("stat by the decomposed path found %s, want file %s", body, jstr(a, "id"))
+	}
+	if got := searchAll(t, s, filesPath+"/search", url.Values{"name": {decomposed}}); len(got) != 2 {
+		t.Errorf("search name=%q: %d files, want 2", decomposed, len(got))
+	}
+
+	// A name the caller chose may not hide its direction or characters.
+	for _, c := range []struct {
+		what       string
+		method, p  string
+		body       any
+		parts      []formPart
+		wantStatus int
+	}{
+		{what: "upload fileName", method: "POST", p: filesPath, parts: []formPart{filePart("x.txt", "text/plain", []byte("x")),
+			fieldPart("folderPath", "/n"), fieldPart("fileName", "cod"+rlo+"txt.exe"), optionsPart(accessOpts("PRIVATE"))}},
+		{what: "upload folderPath", method: "POST", p: filesPath, parts: []formPart{filePart("x.txt", "text/plain", []byte("x")),
+			fieldPart("folderPath", "/a"+rlo+"b"), optionsPart(accessOpts("PRIVATE"))}},
+		{what: "folder name", method: "POST", p: foldersPath, body: map[string]any{"name": "a\u200bb", "parentFolderId": "0"}},
+		{what: "PATCH name", method: "PATCH", p: filesPath + "/" + jstr(a, "id"), body: map[string]any{"name": "x" + rlo}},
+		{what: "import name", method: "POST", p: importPath, body: map[string]any{"url": "https://example.com/a.txt", "access": "PRIVATE",
+			"folderPath": "/n", "name": "x\ufeffy"}},
+	} {
+		var resp *http.Response
+		var body []byte
+		if c.parts != nil {
+			resp, body = sendForm(t, s, c.method, c.p, s.Token, c.parts...)
+		} else {
+			resp, body = s.do(c.method, c.p, c.body, s.Token)
+		}
+		checkHubSpotError(t, c.what, resp, body, http.StatusBadRequest)
+	}
+	// A part's file name is not chosen: its invisible characters go.
+	raw := "--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ab" + rlo + "c.txt\"\r\nContent-Type: text/plain\r\n\r\nthree\r\n" +
+		"--XX\r\nContent-Disposition: form-data; name=\"folderPath\"\r\n\r\n/n\r\n" +
+		"--XX\r\nContent-Disposition: form-data; name=\"options\"\r\n\r\n{\"access\":\"PRIVATE\"}\r\n--XX--\r\n"
+	resp, body = s.doHeader("POST", filesPath, raw, s.Token, http.Header{"Content-Type": {"multipart/form-data; boundary=XX"}})
+	f := checkCreatedFile(t, s, "upload with U+202E in the part's file name", resp, body)
+	if jstr(f, "name") != "abc" {
+		t.Errorf("part file name with U+202E stored as %q, want %q", jstr(f, "name"), "abc")
+	}
 }

@@ -1,6 +1,8 @@
 package ferry
 
 import (
+	"golang.org/x/text/unicode/norm"
+
 	"path"
 	"strings"
 	"time"
@@ -167,13 +169,15 @@ type Folder struct {
 	UpdatedAt  time.Time
 }
 
-// CleanFolderPath normalises a folder path: it always starts with "/",
+// CleanFolderPath normalises a folder path: it is in NFC (NormalizeName),
+// always starts with "/",
 // never ends with one (except the root itself), and has no empty, "." or ".."
 // segments. It reports false for a path that cannot be cleaned safely.
 func CleanFolderPath(p string) (string, bool) {
 	if strings.ContainsAny(p, "\x00\\") || !utf8.ValidString(p) {
 		return "", false
 	}
+	p = NormalizeName(p)
 	segs := strings.Split(p, "/")
 	out := make([]string, 0, len(segs))
 	for _, s := range segs {
@@ -192,9 +196,10 @@ func CleanFolderPath(p string) (string, bool) {
 }
 
 // ValidName reports whether s can be a file or folder name: not empty, at
-// most 255 bytes, and free of slashes and control characters.
+// most 255 bytes, in NFC (see NormalizeName), and free of slashes, control
+// characters, bidirectional controls and invisible format characters.
 func ValidName(s string) bool {
-	if s == "" || len(s) > 255 || s == "." || s == ".." || !utf8.ValidString(s) {
+	if s == "" || len(s) > 255 || s == "." || s == ".." || !utf8.ValidString(s) || HasInvisible(s) || !norm.NFC.IsNormalString(s) {
 		return false
 	}
 	for _, r := range s {

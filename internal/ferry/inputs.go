@@ -159,10 +159,14 @@ func (in FolderUpdateInput) Validate() (FolderUpdate, error) {
 	return u, p.Err()
 }
 
-// validateName trims a file or folder name and checks it.
+// validateName trims a file or folder name, normalizes it to NFC and
+// checks it.
 func validateName(raw, in string, p *Problems) string {
-	n := strings.TrimSpace(raw)
-	if !ValidName(n) {
+	n := NormalizeName(strings.TrimSpace(raw))
+	switch {
+	case HasInvisible(n):
+		p.Add(in, "INVALID_CHARACTER", "%s must not contain bidirectional controls or invisible formatting characters (such as U+202E or U+200B)", in)
+	case !ValidName(n):
 		p.Add(in, "INVALID_NAME", "%s must be 1 to 255 bytes without slashes or control characters", in)
 	}
 	return n

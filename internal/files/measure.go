@@ -156,7 +156,10 @@ func kindOf(mt string) string {
 func chooseName(requested string, m ferry.Staged) (string, string) {
 	src := strings.TrimSpace(requested)
 	if src == "" {
+		// A part's file name or a URL's last segment is not the caller's
+		// choice of name: invisible characters are stripped, not refused.
 		src = strings.TrimSpace(path.Base(strings.ReplaceAll(m.FileName, "\\", "/")))
+		src = ferry.NormalizeName(ferry.StripInvisible(src))
 	}
 	if !ferry.ValidName(src) || src == "/" {
 		src = "file"

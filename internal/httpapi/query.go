@@ -32,15 +32,17 @@ func (q *query) list(name string) []string {
 	return out
 }
 
-// str returns a parameter's value. A NUL byte, which no name, path or
-// value in Ferry can hold and PostgreSQL cannot store, is a problem.
+// str returns a parameter's value, in NFC so that a name or path finds
+// what was stored under the same rule (ferry.NormalizeName). A NUL byte,
+// which no name, path or value in Ferry can hold and PostgreSQL cannot
+// store, is a problem.
 func (q *query) str(name string) string {
 	s := strings.TrimSpace(q.v.Get(name))
 	if strings.ContainsRune(s, 0) || !utf8.ValidString(s) {
 		q.problems.Add(name, "INVALID_CHARACTER", "%s must be valid UTF-8 without NUL bytes", name)
 		return ""
 	}
-	return s
+	return ferry.NormalizeName(s)
 }
 
 func (q *query) int64p(name string) *int64 {

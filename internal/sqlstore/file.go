@@ -45,7 +45,7 @@ func (s *Store) FindFileByID(ctx context.Context, portal ferry.PortalID, id ferr
 
 // FindFileByPath implements ferry.Store.
 func (s *Store) FindFileByPath(ctx context.Context, portal ferry.PortalID, p string) (ferry.File, error) {
-	dir, base := path.Split(p)
+	dir, base := path.Split(ferry.NormalizeName(p))
 	clean, ok := ferry.CleanFolderPath(dir)
 	if !ok || !ferry.ValidName(base) {
 		return ferry.File{}, ferry.Errorf(ferry.NotFound, "no file at %q", p)

@@ -27,15 +27,17 @@ func Migrate(ctx context.Context, db *sql.DB, migrations fs.FS, d Dialect) error
 			return fmt.Errorf("migration %s: %w", name, err)
 		}
 	}
+	// Steps written in Go run after the SQL files, once each, recorded
+	// the same way.
+	if err := applyStep(ctx, db, nameMigration, d, normalizeNames); err != nil {
+		return fmt.Errorf("migration %s: %w", nameMigration, err)
+	}
 	return nil
 }
 
-func applyMigration(ctx context.Context, db *sql.DB, migrations fs.FS, name string, d Dialect) error {
-	version := strings.TrimSuffix(name, ".sql")
-	body, err := fs.ReadFile(migrations, name)
-	if err != nil {
-		return err
-	}
+// applyStep runs fn in a transaction unless version is recorded, and
+// records it.
+func applyStep(ctx context.Context, db *sql.DB, version string, d Dialect, fn func(context.Context, *sql.Tx, Dialect) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -48,13 +50,24 @@ func applyMigration(ctx context.Context, db *sql.DB, migrations fs.FS, name stri
 	if n > 0 {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+	if err := fn(ctx, tx, d); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, rebind(d, `INSERT INTO schema_migrations (version) VALUES (?)`), version); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+func applyMigration(ctx context.Context, db *sql.DB, migrations fs.FS, name string, d Dialect) error {
+	body, err := fs.ReadFile(migrations, name)
+	if err != nil {
+		return err
+	}
+	return applyStep(ctx, db, strings.TrimSuffix(name, ".sql"), d, func(ctx context.Context, tx *sql.Tx, _ Dialect) error {
+		_, err := tx.ExecContext(ctx, string(body))
+		return err
+	})
 }
 
 func rebind(d Dialect, q string) string {
