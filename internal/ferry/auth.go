@@ -114,3 +114,17 @@ func CheckHidden(ctx context.Context, f *File, scopes []Scope) error {
 	}
 	return nil
 }
+
+type correlationKey struct{}
+
+// WithCorrelationID returns a context that carries the id of the request
+// being served, so that work it starts (a task, a fetch) can name it.
+func WithCorrelationID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, correlationKey{}, id)
+}
+
+// CorrelationID returns the id WithCorrelationID stored, or "".
+func CorrelationID(ctx context.Context) string {
+	id, _ := ctx.Value(correlationKey{}).(string)
+	return id
+}

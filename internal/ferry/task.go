@@ -30,20 +30,23 @@ const (
 
 // Task is an asynchronous operation and its outcome.
 type Task struct {
-	ID          TaskID
-	Portal      PortalID
-	Kind        TaskKind
-	Status      TaskStatus
-	Request     []byte // the validated request, as JSON
-	Attempts    int    // how many times a worker has started it
-	JobID       int64  // the queue's job that works the task
-	SourceURL   string // an import's final URL after redirects, credentials removed
-	Errors      []TaskError
-	FileID      FileID   // the result of a completed import
-	FolderID    FolderID // the result of a completed folder update
-	RequestedAt time.Time
-	StartedAt   time.Time // zero until a worker starts it
-	CompletedAt time.Time // zero until it is terminal
+	ID        TaskID
+	Portal    PortalID
+	Kind      TaskKind
+	Status    TaskStatus
+	Request   []byte // the validated request, as JSON
+	Attempts  int    // how many times a worker has started it
+	JobID     int64  // the queue's job that works the task
+	SourceURL string // an import's final URL after redirects, credentials removed
+	// CorrelationID is the id of the request that created the task: its
+	// log lines carry it, and imports send it to the origin.
+	CorrelationID string
+	Errors        []TaskError
+	FileID        FileID   // the result of a completed import
+	FolderID      FolderID // the result of a completed folder update
+	RequestedAt   time.Time
+	StartedAt     time.Time // zero until a worker starts it
+	CompletedAt   time.Time // zero until it is terminal
 
 	// Version counts the saved changes of the task. UpdateTask saves only
 	// over the version it was given, so that two writers (a worker and a

@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -11,8 +13,6 @@ import (
 
 	"ferry/internal/ferry"
 )
-
-type correlationKey struct{}
 
 type readinessKey struct{}
 
@@ -32,9 +32,32 @@ func withReadiness(rd *ferry.Readiness, next http.Handler) http.Handler {
 }
 
 // correlationID returns the request's correlation id.
-func correlationID(ctx context.Context) string {
-	id, _ := ctx.Value(correlationKey{}).(string)
-	return id
+func correlationID(ctx context.Context) string { return ferry.CorrelationID(ctx) }
+
+// requestFacts are what the access log reports but only the handlers
+// inside learn: the route pattern that matched and the caller's portal.
+type requestFacts struct {
+	route  string
+	portal ferry.PortalID
+}
+
+type factsKey struct{}
+
+// factsOf returns the request's facts holder, or a throwaway one.
+func factsOf(ctx context.Context) *requestFacts {
+	if f, ok := ctx.Value(factsKey{}).(*requestFacts); ok {
+		return f
+	}
+	return &requestFacts{}
+}
+
+// withRoute records the pattern that the mux matched, for the access log
+// and the metrics.
+func withRoute(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		factsOf(r.Context()).route = r.Pattern
+	})
 }
 
 // newUUID returns a random (version 4) UUID.
@@ -52,15 +75,18 @@ func withCorrelation(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := newUUID()
 		w.Header().Set("X-HubSpot-Correlation-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), correlationKey{}, id)))
+		ctx := context.WithValue(ferry.WithCorrelationID(r.Context(), id), factsKey{}, &requestFacts{})
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
-// statusRecorder remembers the status a handler wrote, for the access log.
+// statusRecorder remembers the status a handler wrote and counts the
+// bytes of the body, for the access log.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	wrote  bool
+	bytes  int64
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -74,7 +100,19 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	if !s.wrote {
 		s.status, s.wrote = http.StatusOK, true
 	}
-	return s.ResponseWriter.Write(b)
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += int64(n)
+	return n, err
+}
+
+// ReadFrom keeps io.Copy's fast path (sendfile) while counting.
+func (s *statusRecorder) ReadFrom(r io.Reader) (int64, error) {
+	if !s.wrote {
+		s.status, s.wrote = http.StatusOK, true
+	}
+	n, err := io.Copy(s.ResponseWriter, r)
+	s.bytes += n
+	return n, err
 }
 
 // Unwrap lets http.ResponseController reach the real writer.
@@ -102,10 +140,16 @@ func withRecover(log *slog.Logger, observe func(method, route string, code int, 
 		start := time.Now()
 		next.ServeHTTP(rec, r)
 		d := time.Since(start)
-		log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"duration", d, "correlationId", correlationID(r.Context()))
+		facts := factsOf(r.Context())
+		route := cmp.Or(facts.route, "unmatched")
+		level := slog.LevelInfo
+		if route == "GET /healthz" {
+			level = slog.LevelDebug // probes every few seconds would drown the rest
+		}
+		log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "status", rec.status, "bytes", rec.bytes,
+			"duration", d.Round(time.Microsecond), "portal", int64(facts.portal), "correlationId", correlationID(r.Context()))
 		if observe != nil {
-			observe(r.Method, r.Pattern, rec.status, d)
+			observe(r.Method, route, rec.status, d)
 		}
 	})
 }
@@ -153,6 +197,7 @@ func (s *server) requireScopes(scopes []ferry.Scope, next http.HandlerFunc) http
 			writeError(w, r, s.log, ferry.MissingScopes(scopes))
 			return
 		}
+		factsOf(r.Context()).portal = tok.Portal
 		next(w, r.WithContext(ferry.WithToken(r.Context(), tok)))
 	})
 }

@@ -83,7 +83,7 @@ func NewHandler(log *slog.Logger, auth ferry.Authenticator, files ferry.FileServ
 		uploads: uploadSlots{inUse: map[string]int{}}}
 	mux := http.NewServeMux()
 	s.addRoutes(mux)
-	var h http.Handler = withCleanPath(log, withBodyGuard(log, opts.Body, mux))
+	var h http.Handler = withCleanPath(log, withBodyGuard(log, opts.Body, withRoute(mux)))
 	if opts.Console != nil {
 		h = withConsole(withBodyGuard(log, opts.Body, opts.Console), h)
 	}
@@ -125,8 +125,10 @@ func withConsole(console, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch p := r.URL.Path; {
 		case p == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+			factsOf(r.Context()).route = "GET /"
 			http.Redirect(w, r, "/console/", http.StatusFound)
 		case p == "/console" || strings.HasPrefix(p, "/console/"):
+			factsOf(r.Context()).route = "/console/"
 			console.ServeHTTP(w, r)
 		default:
 			next.ServeHTTP(w, r)

@@ -11,7 +11,8 @@ import (
 )
 
 const taskColumns = `id, portal, kind, status, request, attempts, job_id, source_url, errors, file_id, folder_id, requested_at, started_at, completed_at,
-	version, max_attempts, next_attempt_at, last_error, bytes_done, bytes_total, bytes_per_second, sha256, sealed, resume`
+	version, max_attempts, next_attempt_at, last_error, bytes_done, bytes_total, bytes_per_second, sha256, sealed, resume,
+	correlation_id`
 
 // taskValues are the values of taskColumns after id and portal, in order.
 func taskValues(t *ferry.Task) ([]any, error) {
@@ -30,7 +31,7 @@ func taskValues(t *ferry.Task) ([]any, error) {
 	return []any{string(t.Kind), string(t.Status), t.Request, t.Attempts, t.JobID, t.SourceURL, string(errs),
 		int64(t.FileID), int64(t.FolderID), ms(t.RequestedAt), ms(t.StartedAt), ms(t.CompletedAt),
 		t.Version, t.MaxAttempts, ms(t.NextAttemptAt), last, t.Progress.BytesDone, t.Progress.BytesTotal, t.Progress.BytesPerSecond,
-		t.SHA256, sealedValue(t.Sealed), string(t.Resume)}, nil
+		t.SHA256, sealedValue(t.Sealed), string(t.Resume), t.CorrelationID}, nil
 }
 
 // sealedValue stores no sealed headers as NULL.
@@ -47,7 +48,7 @@ func (s *Store) CreateTask(ctx context.Context, t *ferry.Task) error {
 	if err != nil {
 		return err
 	}
-	marks := strings.TrimSuffix(strings.Repeat("?, ", 24), ", ")
+	marks := strings.TrimSuffix(strings.Repeat("?, ", 25), ", ")
 	_, err = s.exec(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (`+marks+`)`, append([]any{string(t.ID), int64(t.Portal)}, vals...)...)
 	if s.d.IsUnique(err) {
 		return ferry.Errorf(ferry.Conflict, "task %s exists already", t.ID)
@@ -65,7 +66,7 @@ func scanTask(row interface{ Scan(...any) error }) (ferry.Task, error) {
 		next                          int64
 	)
 	err := row.Scan(&tid, &p, &kind, &status, &t.Request, &t.Attempts, &t.JobID, &t.SourceURL, &errs, &fileID, &folderID, &requested, &started, &completed,
-		&t.Version, &t.MaxAttempts, &next, &last, &t.Progress.BytesDone, &t.Progress.BytesTotal, &t.Progress.BytesPerSecond, &t.SHA256, &t.Sealed, &resume)
+		&t.Version, &t.MaxAttempts, &next, &last, &t.Progress.BytesDone, &t.Progress.BytesTotal, &t.Progress.BytesPerSecond, &t.SHA256, &t.Sealed, &resume, &t.CorrelationID)
 	if err != nil {
 		return ferry.Task{}, err
 	}
@@ -183,8 +184,8 @@ func (s *Store) saveTask(ctx context.Context, t *ferry.Task, typ string) error {
 		}
 		res, err := tx.exec(ctx, `UPDATE tasks SET kind = ?, status = ?, request = ?, attempts = ?, job_id = ?, source_url = ?, errors = ?,
 			file_id = ?, folder_id = ?, requested_at = ?, started_at = ?, completed_at = ?, version = ?, max_attempts = ?, next_attempt_at = ?,
-			last_error = ?, bytes_done = ?, bytes_total = ?, bytes_per_second = ?, sha256 = ?, sealed = ?, resume = ?
-			WHERE id = ? AND portal = ? AND version = ?`, append(vals, string(t.ID), int64(t.Portal), t.Version)...)
+			last_error = ?, bytes_done = ?, bytes_total = ?, bytes_per_second = ?, sha256 = ?, sealed = ?, resume = ?,
+			correlation_id = ? WHERE id = ? AND portal = ? AND version = ?`, append(vals, string(t.ID), int64(t.Portal), t.Version)...)
 		if err != nil {
 			return ferry.Wrap(err, "update task")
 		}

@@ -173,7 +173,7 @@ func (e *Engine) workers() *river.Workers {
 
 func (e *Engine) riverConfig() *river.Config {
 	rc := &river.Config{
-		Logger:                      e.log.With("component", "river"),
+		Logger:                      riverLogger(e.log),
 		Workers:                     e.workers(),
 		JobTimeout:                  e.timeout,
 		RescueStuckJobsAfter:        e.cfg.RescueAfter,
@@ -217,8 +217,9 @@ func (e *Engine) Stop(ctx context.Context) error {
 func (e *Engine) now() time.Time { return e.cfg.Clock.Now().UTC().Truncate(time.Millisecond) }
 
 // newTask returns a PENDING task of kind, requested now.
-func (e *Engine) newTask(portal ferry.PortalID, kind ferry.TaskKind) ferry.Task {
-	t := ferry.Task{ID: ferry.NewTaskID(), Portal: portal, Kind: kind, Status: ferry.TaskPending, RequestedAt: e.now()}
+func (e *Engine) newTask(ctx context.Context, portal ferry.PortalID, kind ferry.TaskKind) ferry.Task {
+	t := ferry.Task{ID: ferry.NewTaskID(), Portal: portal, Kind: kind, Status: ferry.TaskPending, RequestedAt: e.now(),
+		CorrelationID: ferry.CorrelationID(ctx)}
 	if kind == ferry.TaskImport {
 		t.MaxAttempts, t.Progress.BytesTotal = e.cfg.MaxAttempts, -1
 	}
@@ -262,4 +263,33 @@ func (e *Engine) findTask(ctx context.Context, portal ferry.PortalID, id ferry.T
 		return ferry.Task{}, false, err
 	}
 	return t, t.Status == ferry.TaskComplete, nil
+}
+
+// riverLogger is the logger River gets: its own chatter (clients starting
+// and stopping, leader elections) only at warn and above, unless Ferry's
+// log level is debug.
+func riverLogger(log *slog.Logger) *slog.Logger {
+	log = log.With("component", "river")
+	if log.Enabled(context.Background(), slog.LevelDebug) {
+		return log
+	}
+	return slog.New(minLevel{Handler: log.Handler(), min: slog.LevelWarn})
+}
+
+// minLevel drops records below min.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{Handler: h.Handler.WithAttrs(as), min: h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{Handler: h.Handler.WithGroup(name), min: h.min}
 }

@@ -31,7 +31,7 @@ func (e *Engine) StartFolderUpdate(ctx context.Context, portal ferry.PortalID, i
 	if !errors.Is(err, errDryRun) {
 		return ferry.Task{}, err
 	}
-	t := e.newTask(portal, ferry.TaskFolderUpdate)
+	t := e.newTask(ctx, portal, ferry.TaskFolderUpdate)
 	t.FolderID = id
 	err = e.enqueue(ctx, &t, folderUpdateRequest{ID: id, Update: u}, nil)
 	return t, err

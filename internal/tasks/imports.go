@@ -25,7 +25,7 @@ const portalWait = 500 * time.Millisecond
 // CheckURL when it was validated; the fetcher checks it, and every
 // redirect, again at fetch time.
 func (e *Engine) StartImport(ctx context.Context, portal ferry.PortalID, req ferry.ImportRequest) (ferry.Task, error) {
-	t := e.newTask(portal, ferry.TaskImport)
+	t := e.newTask(ctx, portal, ferry.TaskImport)
 	if err := e.sealHeaders(&t, &req); err != nil {
 		return ferry.Task{}, err
 	}
@@ -118,7 +118,7 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 		return e.lost(t, errCanceledByUser)
 	case ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled):
 		// Shutting down: hand the job back for the next start.
-		e.log.Info("import interrupted by shutdown; it resumes at the next start", "task", t.ID)
+		e.log.Info("import interrupted by shutdown; it resumes at the next start", "task", t.ID, "correlationId", t.CorrelationID, "correlationId", t.CorrelationID)
 		return river.JobSnooze(0)
 	}
 	if delay, retry := e.retryDelay(err, t.Attempts); retry {
@@ -128,11 +128,11 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 		if uerr := e.store.UpdateTask(ctx, t); uerr != nil {
 			return e.lost(t, uerr)
 		}
-		e.log.Warn("import attempt failed; retrying", "task", t.ID, "attempt", t.Attempts, "in", delay, "err", err)
+		e.log.Warn("import attempt failed; retrying", "task", t.ID, "correlationId", t.CorrelationID, "attempt", t.Attempts, "in", delay, "err", err)
 		return river.JobSnooze(delay)
 	}
 	if delay, wait := e.outageDelay(ctx, err, t.Attempts); wait {
-		e.log.Warn("import waits for storage or a dependency; retrying", "task", t.ID, "attempt", t.Attempts, "in", delay, "err", err)
+		e.log.Warn("import waits for storage or a dependency; retrying", "task", t.ID, "correlationId", t.CorrelationID, "attempt", t.Attempts, "in", delay, "err", err)
 		return river.JobSnooze(delay)
 	}
 	return e.cancel(ctx, t, err)
@@ -182,7 +182,7 @@ func (e *Engine) runImport(ctx context.Context, stop context.CancelCauseFunc, t 
 		*t = prev
 		return err
 	}
-	e.log.Info("import complete", "task", t.ID, "portal", t.Portal, "file", t.FileID)
+	e.log.Info("import complete", "task", t.ID, "correlationId", t.CorrelationID, "portal", t.Portal, "file", t.FileID)
 	e.finished(t)
 	return nil
 }
@@ -190,7 +190,7 @@ func (e *Engine) runImport(ctx context.Context, stop context.CancelCauseFunc, t 
 // fetchAndStage fetches the URL and streams the body into blob storage,
 // counting the bytes through m.
 func (e *Engine) fetchAndStage(ctx context.Context, t *ferry.Task, req ferry.ImportRequest, header http.Header, m *meter) (ferry.Staged, *fetch.Response, error) {
-	resp, err := e.fetcher.FetchWith(ctx, req.URL, fetch.Options{Header: header})
+	resp, err := e.fetcher.FetchWith(ctx, req.URL, fetch.Options{Header: withCorrelation(header, t.CorrelationID)})
 	if err != nil {
 		return ferry.Staged{}, nil, err
 	}
@@ -298,4 +298,24 @@ func nameFromURL(raw string) string {
 		return ""
 	}
 	return base
+}
+
+// CorrelationHeader carries, to the origin of an import, the correlation
+// id of the request that created it, so that its logs can be joined with
+// Ferry's.
+const CorrelationHeader = "X-Ferry-Correlation-Id"
+
+// withCorrelation returns header (a copy) with CorrelationHeader set.
+func withCorrelation(header http.Header, id string) http.Header {
+	if id == "" {
+		return header
+	}
+	h := header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	if h.Get(CorrelationHeader) == "" { // a source header of the caller's own wins
+		h.Set(CorrelationHeader, id)
+	}
+	return h
 }

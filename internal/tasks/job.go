@@ -80,9 +80,9 @@ func (e *Engine) complete(ctx context.Context, st ferry.Store, t *ferry.Task) er
 func (e *Engine) cancel(ctx context.Context, t *ferry.Task, cause error) error {
 	te := taskError(cause, t.Attempts)
 	if te.Kind == ferry.Internal {
-		e.log.Error("task failed", "task", t.ID, "kind", t.Kind, "err", cause)
+		e.log.Error("task failed", "task", t.ID, "correlationId", t.CorrelationID, "kind", t.Kind, "err", cause)
 	} else {
-		e.log.Info("task canceled", "task", t.ID, "kind", t.Kind, "category", te.Kind.Category(), "subCategory", te.SubCategory)
+		e.log.Info("task canceled", "task", t.ID, "correlationId", t.CorrelationID, "kind", t.Kind, "category", te.Kind.Category(), "subCategory", te.SubCategory)
 	}
 	t.Status, t.Errors, t.CompletedAt = ferry.TaskCanceled, []ferry.TaskError{te}, e.now()
 	t.Sealed, t.NextAttemptAt = nil, time.Time{}
@@ -104,7 +104,7 @@ func (e *Engine) lost(t *ferry.Task, err error) error {
 			return err
 		}
 	}
-	e.log.Info("task stopped: it was canceled", "task", t.ID)
+	e.log.Info("task stopped: it was canceled", "task", t.ID, "correlationId", t.CorrelationID, "correlationId", t.CorrelationID)
 	return river.JobCancel(errCanceledByUser)
 }
 

@@ -89,7 +89,7 @@ func (e *Engine) reconcile(ctx context.Context) error {
 		if err := e.store.UpdateTask(ctx, &t); err != nil {
 			return err
 		}
-		e.log.Warn("task given up after its work was lost", "task", t.ID)
+		e.log.Warn("task given up after its work was lost", "task", t.ID, "correlationId", t.CorrelationID, "correlationId", t.CorrelationID)
 		e.finished(&t)
 	}
 	return nil

@@ -104,7 +104,7 @@ func (w *watcher) run(ctx context.Context) {
 			w.cancel(errCanceledByUser)
 			return
 		case err != nil && ctx.Err() == nil:
-			w.log.Warn("could not save import progress", "task", w.t.ID, "err", err)
+			w.log.Warn("could not save import progress", "task", w.t.ID, "correlationId", w.t.CorrelationID, "err", err)
 		}
 	}
 }
