@@ -43,7 +43,8 @@ func TestAccessLogAndCorrelation(t *testing.T) {
 	}
 	mu.Unlock()
 
-	logs := waitLog(t, s, "import complete")
+	waitLog(t, s, "import complete")
+	logs := waitLog(t, s, "correlationId="+missCID) // the line is written once the answer is sent
 	access := logLine(logs, "msg=request", "correlationId="+cid)
 	for _, want := range []string{"method=POST", `route="POST /files/v3/files/import-from-url/async"`, "status=202", "bytes=", "duration=", "portal=1", "level=INFO"} {
 		if !strings.Contains(access, want) {

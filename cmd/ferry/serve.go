@@ -217,10 +217,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}})
 	go partialSweeper(cfg, bucket, log).Run(ctx, cfg.startSweepAge())
+	m := metrics.New()
+	be.sql.SetErrorHook(m.DatabaseError)
+	m.WatchTasks(be.sql.TaskCounts)
 	fileSvc := files.New(be.store, bucket, log, clock)
 	fileSvc.SetImageLimits(cfg.images)
+	fileSvc.SetObserver(m)
 	emu := cfg.emulator.build(log, be, bucket, fileSvc, fetcher, emuClock) // nil without --emulator
-	m := metrics.New()
 	sealer, err := openSealer(cfg)
 	if err != nil {
 		return err
@@ -231,8 +234,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		WebhookRetryBase: cfg.webhookRetryBase, WebhookDisableAfter: cfg.webhookDisableAfter,
 		MaxAttempts: int(cfg.importAttempts), MaxBytes: cfg.fetch.MaxBytes, RescueAfter: cfg.rescueAfter,
 		TaskRetention: cfg.taskRetention, Ready: ready, TaskFinished: m.TaskFinished, Workers: int(cfg.importWorkers), WorkersPerPortal: int(cfg.importWorkersPerPortal),
-		Clock:  clock,
-		Sealer: sealer,
+		Clock:    clock,
+		Sealer:   sealer,
+		Observer: m,
 	}
 	if emu != nil {
 		tcfg.Gate = emu

@@ -29,14 +29,30 @@ type Service struct {
 	log    *slog.Logger
 	clock  ferry.Clock
 	images imageWork // bounds on resizing
+	obs    BlobObserver
 }
+
+// BlobObserver is told of blob storage work, for metrics. Its methods must
+// be cheap and safe for concurrent use.
+type BlobObserver interface {
+	BlobStored(n int64)  // a blob of n bytes was written
+	BlobError(op string) // a write, read or delete failed (a missing blob is not a failure)
+}
+
+type noBlobObserver struct{}
+
+func (noBlobObserver) BlobStored(int64) {}
+func (noBlobObserver) BlobError(string) {}
+
+// SetObserver makes s report blob storage work to o.
+func (s *Service) SetObserver(o BlobObserver) { s.obs = o }
 
 var _ ferry.FileService = (*Service)(nil)
 
 // New returns a Service on store and bucket that reads the time from clock
 // (nil: ferry.SystemClock).
 func New(store ferry.Store, bucket *blob.Bucket, log *slog.Logger, clock ferry.Clock) *Service {
-	return &Service{store: store, bucket: bucket, log: log, clock: ferry.OrSystem(clock), images: newImageWork(ImageLimits{})}
+	return &Service{store: store, bucket: bucket, log: log, clock: ferry.OrSystem(clock), images: newImageWork(ImageLimits{}), obs: noBlobObserver{}}
 }
 
 // Put stages c and commits it as p says: the one-call form of Stage and
@@ -124,6 +140,7 @@ func (s *Service) openKey(ctx context.Context, key string, id ferry.FileID) (*bl
 		return nil, ferry.Errorf(ferry.NotFound, "the content of file %s is gone", id)
 	}
 	if err != nil {
+		s.obs.BlobError("read")
 		return nil, ferry.Wrap(err, "open blob")
 	}
 	return r, nil
@@ -133,6 +150,7 @@ func (s *Service) openKey(ctx context.Context, key string, id ferry.FileID) (*bl
 func (s *Service) DeleteBlob(ctx context.Context, key string) error {
 	err := s.bucket.Delete(ctx, key)
 	if err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+		s.obs.BlobError("delete")
 		return ferry.Wrap(err, "delete blob")
 	}
 	return nil

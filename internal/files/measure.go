@@ -58,6 +58,7 @@ func (s *Service) write(ctx context.Context, c ferry.Content) (ferry.Staged, err
 	defer cancel() // a canceled context makes the blob writer discard
 	w, err := s.bucket.NewWriter(ctx, c.Key, &blob.WriterOptions{ContentType: "application/octet-stream"})
 	if err != nil {
+		s.obs.BlobError("write")
 		return ferry.Staged{}, ferry.Wrap(err, "open blob writer")
 	}
 	hash, sum256, head := md5.New(), sha256.New(), &headBuffer{}
@@ -77,8 +78,10 @@ func (s *Service) write(ctx context.Context, c ferry.Content) (ferry.Staged, err
 		return ferry.Staged{}, storageFull(err)
 	}
 	if err := w.Close(); err != nil {
+		s.obs.BlobError("write")
 		return ferry.Staged{}, storageFull(ferry.Wrap(err, "close blob writer"))
 	}
+	s.obs.BlobStored(n)
 	st := classify(head.b, c.FileName)
 	st.Key, st.FileName, st.Size, st.MD5 = c.Key, c.FileName, n, hex.EncodeToString(hash.Sum(nil))
 	st.SHA256 = hex.EncodeToString(sum256.Sum(nil))

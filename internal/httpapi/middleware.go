@@ -121,7 +121,7 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 // withRecover turns a panic into a logged internal error, so that one bad
 // request never takes the server down, and reports each request to the
 // log and to observe.
-func withRecover(log *slog.Logger, observe func(method, route string, code int, d time.Duration), next http.Handler) http.Handler {
+func withRecover(log *slog.Logger, observe func(method, route string, code int, bytes int64, d time.Duration), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
@@ -149,7 +149,7 @@ func withRecover(log *slog.Logger, observe func(method, route string, code int, 
 		log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "status", rec.status, "bytes", rec.bytes,
 			"duration", d.Round(time.Microsecond), "portal", int64(facts.portal), "correlationId", correlationID(r.Context()))
 		if observe != nil {
-			observe(r.Method, route, rec.status, d)
+			observe(r.Method, route, rec.status, rec.bytes, d)
 		}
 	})
 }

@@ -31,7 +31,7 @@ type Options struct {
 	Body BodyLimits
 	// ObserveRequest, if set, is told of every request: its route
 	// pattern, status code and duration.
-	ObserveRequest func(method, route string, code int, d time.Duration)
+	ObserveRequest func(method, route string, code int, bytes int64, d time.Duration)
 	// Console, if set, is the web console, served under /console/; GET /
 	// then redirects there.
 	Console http.Handler

@@ -54,6 +54,7 @@ type Store struct {
 	d     Dialect
 	clock ferry.Clock
 	hook  DeliveryHook
+	onErr func() // told of each failed statement; see SetErrorHook
 }
 
 var _ ferry.Store = (*Store)(nil)
@@ -71,12 +72,49 @@ func New(db *sql.DB, d Dialect) *Store {
 // It defaults to ferry.SystemClock.
 func (s *Store) SetClock(c ferry.Clock) { s.clock = ferry.OrSystem(c) }
 
+// SetErrorHook makes the store call fn for each statement that fails for
+// a reason other than no rows, a unique conflict or a canceled context:
+// the database errors an operator wants to see on a dashboard.
+func (s *Store) SetErrorHook(fn func()) { s.onErr = fn }
+
+// failed reports err to the error hook when it is a real failure.
+func (s *Store) failed(err error) {
+	if err == nil || s.onErr == nil || errors.Is(err, sql.ErrNoRows) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, context.DeadlineExceeded) || s.d.IsUnique(err) {
+		return
+	}
+	s.onErr()
+}
+
 func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return s.q.ExecContext(ctx, s.d.Rebind(q), args...)
+	res, err := s.q.ExecContext(ctx, s.d.Rebind(q), args...)
+	s.failed(err)
+	return res, err
 }
 
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return s.q.QueryContext(ctx, s.d.Rebind(q), args...)
+	rows, err := s.q.QueryContext(ctx, s.d.Rebind(q), args...)
+	s.failed(err)
+	return rows, err
+}
+
+// TaskCounts returns how many tasks there are in each status.
+func (s *Store) TaskCounts(ctx context.Context) (map[string]int64, error) {
+	rows, err := s.query(ctx, `SELECT status, COUNT(*) FROM tasks GROUP BY status`)
+	if err != nil {
+		return nil, ferry.Wrap(err, "count tasks")
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var st string
+		var n int64
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, ferry.Wrap(err, "count tasks")
+		}
+		out[st] = n
+	}
+	return out, ferry.Wrap(rows.Err(), "count tasks")
 }
 
 func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
@@ -110,7 +148,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx, st ferry.Store) er
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := fn(tx, &Store{db: s.db, q: tx, tx: tx, d: s.d, clock: s.clock, hook: s.hook}); err != nil {
+	if err := fn(tx, &Store{db: s.db, q: tx, tx: tx, d: s.d, clock: s.clock, hook: s.hook, onErr: s.onErr}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

@@ -84,6 +84,32 @@ type Config struct {
 	// outcome ("success" or "failure") and how long after its event it
 	// was made.
 	DeliveryAttempted func(outcome string, lag time.Duration)
+	// Observer, if set, is told what the engine does, for metrics.
+	Observer Observer
+}
+
+// Observer is told what the engine does, for metrics. Its methods must be
+// cheap and safe for concurrent use.
+type Observer interface {
+	ImportStarted() (done func())                      // an import attempt runs until done
+	BytesFetched(n int64)                              // body bytes one attempt read
+	FetchFailed(code string)                           // an attempt failed with this fetch error code
+	TaskDuration(kind, status string, d time.Duration) // a task ended, d after its request
+}
+
+type noObserver struct{}
+
+func (noObserver) ImportStarted() func()                      { return func() {} }
+func (noObserver) BytesFetched(int64)                         {}
+func (noObserver) FetchFailed(string)                         {}
+func (noObserver) TaskDuration(string, string, time.Duration) {}
+
+// obs returns the configured Observer, or one that ignores everything.
+func (e *Engine) obs() Observer {
+	if e.cfg.Observer == nil {
+		return noObserver{}
+	}
+	return e.cfg.Observer
 }
 
 // Defaults.

@@ -110,7 +110,12 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	}
 	actx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
+	done := e.obs().ImportStarted()
 	err = e.runImport(actx, stop, t, req, header)
+	done()
+	if fe := (*fetch.Error)(nil); errors.As(err, &fe) {
+		e.obs().FetchFailed(string(fe.Code))
+	}
 	switch {
 	case err == nil:
 		return nil
@@ -163,6 +168,7 @@ func (e *Engine) runImport(ctx context.Context, stop context.CancelCauseFunc, t 
 	wt := watch(ctx, e.store, e.log, t, m, stop)
 	staged, resp, err := e.fetchAndStage(ctx, t, req, header, m)
 	wt.stop()
+	e.obs().BytesFetched(m.n.Load())
 	if err != nil {
 		return err
 	}

@@ -120,6 +120,9 @@ func (e *Engine) changed(ctx context.Context, t *ferry.Task) bool {
 
 // finished reports a terminal task to the configured hook.
 func (e *Engine) finished(t *ferry.Task) {
+	if !t.CompletedAt.IsZero() {
+		e.obs().TaskDuration(string(t.Kind), string(t.Status), t.CompletedAt.Sub(t.RequestedAt))
+	}
 	if e.cfg.TaskFinished == nil {
 		return
 	}
