@@ -143,7 +143,7 @@ func withRecover(log *slog.Logger, observe func(method, route string, code int, 
 		facts := factsOf(r.Context())
 		route := cmp.Or(facts.route, "unmatched")
 		level := slog.LevelInfo
-		if route == "GET /healthz" {
+		if route == "GET /healthz" || route == "GET /readyz" {
 			level = slog.LevelDebug // probes every few seconds would drown the rest
 		}
 		log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "status", rec.status, "bytes", rec.bytes,
