@@ -12,6 +12,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"ferry/internal/ferry"
 )
 
 // clientCmd is one client subcommand: its flags, the API client and the
@@ -254,7 +256,7 @@ func (c *clientCmd) printListing(p string, folders []*remoteFolder, files []*rem
 			fmt.Fprintf(w, "%-12s %10s  %-20s %-22s %s/\n", fo.ID, "-", "", "", fo.Name)
 		}
 		for _, f := range files {
-			fmt.Fprintf(w, "%-12s %10s  %-20s %-22s %s\n", f.ID, humanBytes(f.Size), shortTime(f.UpdatedAt), f.Access, f.fileName())
+			fmt.Fprintf(w, "%-12s %10s  %-20s %-22s %s\n", f.ID, ferry.HumanSize(f.Size), shortTime(f.UpdatedAt), f.Access, f.fileName())
 		}
 	})
 }
@@ -299,7 +301,7 @@ current directory unless -o says otherwise; -o - writes it to standard output.`,
 		return err
 	}
 	return c.out.result(map[string]any{"savedTo": dest, "bytes": n, "file": f.raw}, func(w io.Writer) {
-		fmt.Fprintf(w, "%s -> %s (%s)\n", f.Path, dest, humanBytes(n))
+		fmt.Fprintf(w, "%s -> %s (%s)\n", f.Path, dest, ferry.HumanSize(n))
 	})
 }
 

@@ -12,6 +12,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"ferry/internal/ferry"
 )
 
 // ferryTask is the part of Ferry's task view (GET /ferry/v1/tasks/{id})
@@ -253,9 +255,9 @@ func progressText(t ferryTask) string {
 	if pr.BytesDone == 0 && pr.BytesTotal == nil {
 		return fmt.Sprintf("connecting to the origin (attempt %d of %d)", t.Attempts, t.MaxAttempts)
 	}
-	rate := humanBytes(pr.BytesPerSecond) + "/s"
+	rate := ferry.HumanSize(pr.BytesPerSecond) + "/s"
 	if pr.BytesTotal == nil {
-		return fmt.Sprintf("%s  %s", humanBytes(pr.BytesDone), rate)
+		return fmt.Sprintf("%s  %s", ferry.HumanSize(pr.BytesDone), rate)
 	}
 	total := *pr.BytesTotal
 	frac := 1.0
@@ -269,7 +271,7 @@ func progressText(t ferryTask) string {
 		eta = (time.Duration(float64(total-pr.BytesDone)/float64(pr.BytesPerSecond)) * time.Second).Round(time.Second).String()
 	}
 	return fmt.Sprintf("[%s%s] %3.0f%%  %s / %s  %s  ETA %s", strings.Repeat("=", fill), strings.Repeat(" ", width-fill),
-		frac*100, humanBytes(pr.BytesDone), humanBytes(total), rate, eta)
+		frac*100, ferry.HumanSize(pr.BytesDone), ferry.HumanSize(total), rate, eta)
 }
 
 func parseWire(s string) time.Time {
@@ -280,7 +282,7 @@ func parseWire(s string) time.Time {
 // resultLine is the one line "ferry import --wait" ends with.
 func resultLine(t ferryTask) string {
 	if t.Status == "COMPLETE" && t.Result != nil {
-		return fmt.Sprintf("COMPLETE %s (%s, sha256 %s)", t.Result.Path, humanBytes(t.Result.Size), t.Result.SHA256)
+		return fmt.Sprintf("COMPLETE %s (%s, sha256 %s)", t.Result.Path, ferry.HumanSize(t.Result.Size), t.Result.SHA256)
 	}
 	if len(t.Errors) > 0 {
 		sub := ""

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"ferry/internal/ferry"
 )
 
 // uploadJob is one local file and the folder it goes to.
@@ -96,7 +98,7 @@ func (c *clientCmd) reportUpload(jobs []uploadJob, results []json.RawMessage, er
 		if !strings.HasSuffix(f.Access, "INDEXABLE") {
 			link = "(" + strings.ToLower(f.Access) + ": ferry url " + f.ID + " prints a link)"
 		}
-		fmt.Fprintf(c.out.stdout, "%-12s %10s  %s  %s\n", f.ID, humanBytes(f.Size), f.Path, link)
+		fmt.Fprintf(c.out.stdout, "%-12s %10s  %s  %s\n", f.ID, ferry.HumanSize(f.Size), f.Path, link)
 	}
 	if c.out.json {
 		if err := printJSON(c.out.stdout, uploaded); err != nil {
@@ -252,7 +254,7 @@ func (b *progressBar) draw(force bool) {
 	fill := int(frac * width)
 	rate := float64(done) / max(time.Since(b.start).Seconds(), 0.001)
 	fmt.Fprintf(b.w, "\r[%s%s] %3.0f%%  %s / %s  %s/s  %d/%d files ", strings.Repeat("=", fill), strings.Repeat(" ", width-fill),
-		frac*100, humanBytes(done), humanBytes(b.total), humanBytes(int64(rate)), b.filesDone.Load(), b.files)
+		frac*100, ferry.HumanSize(done), ferry.HumanSize(b.total), ferry.HumanSize(int64(rate)), b.filesDone.Load(), b.files)
 	b.drawn = true
 }
 

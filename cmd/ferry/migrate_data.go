@@ -12,14 +12,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"gocloud.dev/blob"
-	"gocloud.dev/gcerrors"
 
+	"ferry/internal/ferry"
+	"ferry/internal/files"
 	"ferry/internal/sqlite"
 	"ferry/internal/sqlstore"
 	"ferry/internal/tasks"
@@ -194,7 +193,8 @@ func runMigrateData(ctx context.Context, args []string, getenv func(string) stri
 		return fmt.Errorf("open destination blob storage: %w", err)
 	}
 	defer dstBucket.Close()
-	bs, err := copyBlobs(ctx, srcBucket, dstBucket, strings.HasPrefix(c.fromBlob, "file://"), int(c.parallel), progress)
+	bs, err := files.CopyBucket(ctx, srcBucket, dstBucket, files.CopyOptions{
+		Parallel: int(c.parallel), SkipTemp: strings.HasPrefix(c.fromBlob, "file://"), Progress: blobProgress(progress)})
 	if err != nil {
 		return err
 	}
@@ -233,7 +233,7 @@ func runMigrateData(ctx context.Context, args []string, getenv func(string) stri
 		}
 		fmt.Fprintln(stdout)
 	}
-	fmt.Fprintf(stdout, "  %-9s %d (%s), of which %d were already there\n", "blobs", bs.objects, humanBytes(bs.bytes), bs.skipped)
+	fmt.Fprintf(stdout, "  %-9s %d (%s), of which %d were already there\n", "blobs", bs.Objects, ferry.HumanSize(bs.Bytes), bs.Skipped)
 	fmt.Fprintln(stdout, "Start ferry serve with --database and --blobs set to the destination, and the same --public-url as before.")
 	return nil
 }
@@ -267,153 +267,16 @@ func sameFile(a, b string) bool {
 	return errA == nil && errB == nil && absA == absB
 }
 
-// fileblobTemp matches the temporary files that fileblob leaves beside a
-// key (KEY.<hex time>.tmp) when a write is interrupted; with no_tmp_dir,
-// as serve's default storage has, List returns them.
-var fileblobTemp = regexp.MustCompile(`\.[0-9a-f]+\.tmp$`)
-
-// blobStats counts the blobs a copy has seen.
-type blobStats struct {
-	objects, bytes, skipped int64
-}
-
-// copyBlobs copies every blob of src to dst under the same key, parallel
-// at a time, and reports progress every few seconds. skipTemp leaves out
-// fileblob's temporary files.
-func copyBlobs(ctx context.Context, src, dst *blob.Bucket, skipTemp bool, parallel int, progress func(string, ...any)) (blobStats, error) {
-	list := func(fn func(*blob.ListObject) error) error {
-		it := src.List(nil)
-		for {
-			obj, err := it.Next(ctx)
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if err != nil {
-				return fmt.Errorf("list source blobs: %w", err)
-			}
-			if obj.IsDir || skipTemp && fileblobTemp.MatchString(obj.Key) {
-				continue
-			}
-			if err := fn(obj); err != nil {
-				return err
-			}
+// blobProgress reports a blob copy's progress in words.
+func blobProgress(progress func(string, ...any)) func(done, total files.CopyStats, finished bool) {
+	return func(done, total files.CopyStats, finished bool) {
+		switch {
+		case finished:
+			progress("blobs: %d of %d (%s), %d already there", done.Objects, total.Objects, ferry.HumanSize(done.Bytes), done.Skipped)
+		case done.Objects == 0:
+			progress("copying %d blobs (%s)", total.Objects, ferry.HumanSize(total.Bytes))
+		default:
+			progress("blobs: %d of %d (%s of %s)", done.Objects, total.Objects, ferry.HumanSize(done.Bytes), ferry.HumanSize(total.Bytes))
 		}
 	}
-	var total blobStats
-	err := list(func(obj *blob.ListObject) error {
-		total.objects++
-		total.bytes += obj.Size
-		return nil
-	})
-	if err != nil {
-		return blobStats{}, err
-	}
-	progress("copying %d blobs (%s)", total.objects, humanBytes(total.bytes))
-
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		mu         sync.Mutex
-		done       blobStats
-		lastReport = time.Now()
-		keys       = make(chan string)
-		wg         sync.WaitGroup
-	)
-	for range parallel {
-		wg.Go(func() {
-			for key := range keys {
-				n, skipped, err := copyBlob(ctx, src, dst, key)
-				if err != nil {
-					cancel(fmt.Errorf("copy blob %s: %w", key, err))
-					continue
-				}
-				mu.Lock()
-				done.objects++
-				done.bytes += n
-				if skipped {
-					done.skipped++
-				}
-				if time.Since(lastReport) >= 2*time.Second {
-					lastReport = time.Now()
-					progress("blobs: %d of %d (%s of %s)", done.objects, total.objects, humanBytes(done.bytes), humanBytes(total.bytes))
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	err = list(func(obj *blob.ListObject) error {
-		select {
-		case keys <- obj.Key:
-			return nil
-		case <-ctx.Done():
-			return context.Cause(ctx)
-		}
-	})
-	close(keys)
-	wg.Wait()
-	if cause := context.Cause(ctx); cause != nil {
-		return done, cause
-	}
-	if err != nil {
-		return done, err
-	}
-	progress("blobs: %d of %d (%s), %d already there", done.objects, total.objects, humanBytes(done.bytes), done.skipped)
-	return done, nil
-}
-
-// copyBlob streams one blob from src to dst with its content type and
-// checks the size that dst reports afterwards. A blob that dst already
-// holds with the same size and content type is left alone (skipped).
-func copyBlob(ctx context.Context, src, dst *blob.Bucket, key string) (n int64, skipped bool, err error) {
-	r, err := src.NewReader(ctx, key, nil)
-	if err != nil {
-		return 0, false, err
-	}
-	defer r.Close()
-	a, err := dst.Attributes(ctx, key)
-	switch {
-	case err == nil && a.Size == r.Size() && a.ContentType == r.ContentType():
-		return a.Size, true, nil
-	case err != nil && gcerrors.Code(err) != gcerrors.NotFound:
-		return 0, false, err
-	}
-	wctx, abort := context.WithCancel(ctx) // canceling it before Close abandons the write
-	defer abort()
-	w, err := dst.NewWriter(wctx, key, &blob.WriterOptions{ContentType: r.ContentType()})
-	if err != nil {
-		return 0, false, err
-	}
-	n, err = io.Copy(w, r)
-	if err == nil && n != r.Size() {
-		err = fmt.Errorf("read %d bytes, the source says %d", n, r.Size())
-	}
-	if err != nil {
-		abort()
-		w.Close()
-		return 0, false, err
-	}
-	if err := w.Close(); err != nil {
-		return 0, false, err
-	}
-	if a, err = dst.Attributes(ctx, key); err != nil {
-		return 0, false, fmt.Errorf("check the copy: %w", err)
-	}
-	if a.Size != n {
-		return 0, false, fmt.Errorf("the destination holds %d bytes, want %d", a.Size, n)
-	}
-	return n, false, nil
-}
-
-// humanBytes formats a byte count for people.
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

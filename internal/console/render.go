@@ -19,7 +19,7 @@ import (
 type pages map[string]*template.Template
 
 var funcs = template.FuncMap{
-	"size":     humanSize,
+	"size":     ferry.HumanSize,
 	"time":     func(t time.Time) string { return formatTime(t) },
 	"query":    urlQueryEscape,
 	"browse":   browseURL,
@@ -141,19 +141,6 @@ func crumbs(path string) []crumb {
 		out = append(out, crumb{Name: seg, Path: p})
 	}
 	return out
-}
-
-func humanSize(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 func formatTime(t time.Time) string {

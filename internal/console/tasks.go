@@ -90,13 +90,13 @@ func describeProgress(p ferry.Progress) (string, string) {
 	if p.BytesDone == 0 && p.BytesTotal <= 0 {
 		return "—", "—"
 	}
-	done := humanSize(p.BytesDone)
+	done := ferry.HumanSize(p.BytesDone)
 	if p.BytesTotal > 0 {
-		done += " of " + humanSize(p.BytesTotal) + " (" + strconv.FormatInt(p.BytesDone*100/p.BytesTotal, 10) + "%)"
+		done += " of " + ferry.HumanSize(p.BytesTotal) + " (" + strconv.FormatInt(p.BytesDone*100/p.BytesTotal, 10) + "%)"
 	}
 	rate := "—"
 	if p.BytesPerSecond > 0 {
-		rate = humanSize(p.BytesPerSecond) + "/s"
+		rate = ferry.HumanSize(p.BytesPerSecond) + "/s"
 	}
 	return done, rate
 }

@@ -1,12 +1,13 @@
 package ferry
 
 import (
-	"golang.org/x/text/unicode/norm"
-
+	"fmt"
 	"path"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Access is a file's visibility, one of HubSpot's eight values.
@@ -136,6 +137,21 @@ func (f *File) CheckLive(now time.Time) error {
 		return nil
 	}
 	return Errorf(NotFound, "file %s is archived or expired", f.ID)
+}
+
+// HumanSize formats a byte count for people, in binary units: "512 B",
+// "1.5 MiB".
+func HumanSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // JoinName joins a name and an extension with a dot.
