@@ -579,3 +579,64 @@ func TestEmulatorSeedDirAtStart(t *testing.T) {
 		t.Errorf("after a restart: %v, want %v", again, files)
 	}
 }
+
+func TestRateLimitsAsHubSpotSignalsThem(t *testing.T) {
+	t.Parallel()
+	s := startEmulator(t, "--rate-limit", "3/10s,7/day")
+	other := s.createToken(2, "files")
+	search := filesPath + "/search"
+	for i := range 3 {
+		resp, b := s.do("GET", search, nil, s.Token)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("call %d: %d %s", i+1, resp.StatusCode, b)
+		}
+		for h, want := range map[string]string{"Max": "3", "Remaining": fmt.Sprint(2 - i), "Interval-Milliseconds": "10000",
+			"Daily": "7", "Daily-Remaining": fmt.Sprint(6 - i)} {
+			if got := resp.Header.Get("X-HubSpot-RateLimit-" + h); got != want {
+				t.Errorf("call %d: X-HubSpot-RateLimit-%s = %q, want %q", i+1, h, got, want)
+			}
+		}
+	}
+	resp, b := s.do("GET", search, nil, s.Token)
+	body := decodeJSON(t, b)
+	if resp.StatusCode != http.StatusTooManyRequests || body["status"] != "error" || body["errorType"] != "RATE_LIMIT" ||
+		body["policyName"] != "TEN_SECONDLY_ROLLING" || body["message"] != "You have reached your ten_secondly_rolling limit." ||
+		body["correlationId"] != resp.Header.Get("X-HubSpot-Correlation-Id") || body["groupName"] == nil {
+		t.Errorf("fourth call in ten seconds: %d %s", resp.StatusCode, b)
+	}
+	if got := resp.Header.Get("X-HubSpot-RateLimit-Remaining"); got != "0" {
+		t.Errorf("429's X-HubSpot-RateLimit-Remaining = %q, want 0", got)
+	}
+	// Another portal has its own quota.
+	if resp, _ := s.do("GET", search, nil, other); resp.StatusCode != http.StatusOK || resp.Header.Get("X-HubSpot-RateLimit-Remaining") != "2" {
+		t.Errorf("portal 2's first call: %d, remaining %q", resp.StatusCode, resp.Header.Get("X-HubSpot-RateLimit-Remaining"))
+	}
+	// The window reads the emulator's clock: eleven seconds on, calls fit again, until the daily quota.
+	control(t, s, "POST", "/_ferry/clock", map[string]any{"advance": "PT11S"}, http.StatusOK)
+	for i := range 4 {
+		resp, b := s.do("GET", search, nil, s.Token)
+		if i < 3 && resp.StatusCode != http.StatusOK {
+			t.Fatalf("call %d after the jump: %d %s", i+1, resp.StatusCode, b)
+		}
+		if i == 3 && resp.StatusCode != http.StatusTooManyRequests {
+			t.Errorf("past the window again: %d", resp.StatusCode)
+		}
+	}
+	control(t, s, "POST", "/_ferry/clock", map[string]any{"advance": "PT11S"}, http.StatusOK)
+	if resp, b := s.do("GET", search, nil, s.Token); resp.StatusCode != http.StatusOK || resp.Header.Get("X-HubSpot-RateLimit-Daily-Remaining") != "0" {
+		t.Errorf("seventh call of the day: %d %s, want the last one allowed", resp.StatusCode, b)
+	}
+	resp, b = s.do("GET", search, nil, s.Token)
+	if body := decodeJSON(t, b); resp.StatusCode != 429 || body["policyName"] != "DAILY" || body["message"] != "You have reached your daily limit." {
+		t.Errorf("eighth call of the day: %d %s, want DAILY", resp.StatusCode, b)
+	}
+	control(t, s, "POST", "/_ferry/clock", map[string]any{"advance": "P1D"}, http.StatusOK)
+	if resp, _ := s.do("GET", search, nil, s.Token); resp.StatusCode != http.StatusOK {
+		t.Errorf("next day: %d", resp.StatusCode)
+	}
+	// Without --rate-limit there are no quotas and no headers.
+	plain := startServer(t)
+	if resp, _ := plain.do("GET", search, nil, plain.Token); resp.Header.Get("X-HubSpot-RateLimit-Max") != "" {
+		t.Errorf("without --rate-limit: headers %v", resp.Header)
+	}
+}

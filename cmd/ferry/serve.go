@@ -26,6 +26,7 @@ import (
 	"ferry/internal/files"
 	"ferry/internal/httpapi"
 	"ferry/internal/metrics"
+	"ferry/internal/ratelimit"
 	"ferry/internal/seal"
 	"ferry/internal/tasks"
 )
@@ -56,6 +57,7 @@ type serveConfig struct {
 	bootstrapToken         string
 	bootstrapPortal        int64
 	emulator               emulatorFlags
+	rateLimit              ratelimit.Limits
 	secretKey              string
 }
 
@@ -111,6 +113,9 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	e.duration(&c.webhookRetryBase, "webhook-retry-base", tasks.WebhookRetryBaseDefault, "wait after a webhook delivery's first failure; it doubles with each further failure, up to an hour")
 	e.duration(&c.webhookDisableAfter, "webhook-disable-after", tasks.WebhookDisableAfterDefault, "how long a webhook endpoint may fail without a success before it is disabled (deliveries are retried as long)")
 	c.emulator.define(e)
+	var rateLimit string
+	e.str(&rateLimit, "rate-limit", "none",
+		"per-portal API quotas, signalled as HubSpot does (X-HubSpot-RateLimit-* headers, 429): none, free, starter, professional, enterprise, or quotas such as 100/10s,250000/day,10/s")
 	// Not through envFlags: a default taken from the environment would be
 	// printed by --help.
 	fs.StringVar(&c.secretKey, "secret-key", "", "key that encrypts imports' source headers at rest; every instance sharing a database needs the same one (env FERRY_SECRET_KEY; default: a key file in the data dir)")
@@ -123,6 +128,10 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	}
 	if fs.NArg() > 0 {
 		return c, usagef("unexpected arguments: %v", fs.Args())
+	}
+	var err error
+	if c.rateLimit, err = ratelimit.Parse(rateLimit); err != nil {
+		return c, usagef("--rate-limit: %v", err)
 	}
 	c.fetch.MaxRedirects = int(redirects)
 	c.body.UploadsPerToken = int(uploadsPerToken)
@@ -261,6 +270,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	opts := httpapi.Options{PublicURL: publicURL, MaxUploadBytes: cfg.maxUploadSize, Body: cfg.body, Ready: ready, ObserveRequest: m.ObserveRequest, Clock: clock, Console: con,
 		Tasks: imp, Stopping: ctx.Done()}
+	opts.RateLimit = ratelimit.New(cfg.rateLimit, clock)
 	opts.Webhooks = imp
 	if err := cfg.emulator.wire(ctx, &opts, emu, imp); err != nil {
 		ln.Close()

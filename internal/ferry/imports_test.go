@@ -22,7 +22,8 @@ var allowedInternal = map[string][]string{
 	"internal/files":           {"internal/ferry"},
 	"internal/sqlite":          {"internal/sqlstore"},
 	"internal/postgres":        {"internal/sqlstore"},
-	"internal/httpapi":         {"internal/ferry", "internal/httpapi/openapi"},
+	"internal/httpapi":         {"internal/ferry", "internal/httpapi/openapi", "internal/ratelimit"},
+	"internal/ratelimit":       {"internal/ferry"},
 	"internal/console":         {"internal/ferry"},
 	// The importer turns the fetcher's failures into task errors; fetch
 	// itself knows nothing of Ferry.

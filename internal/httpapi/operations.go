@@ -91,6 +91,9 @@ func (s *server) withOperation(method, path string, scopes []ferry.Scope, h http
 		if s.opts.Inner != nil {
 			in = s.opts.Inner(op, in)
 		}
+		if s.opts.RateLimit != nil {
+			in = s.rateLimited(in)
+		}
 		var next http.Handler = s.requireScopes(scopes, in.ServeHTTP)
 		if s.opts.Outer != nil {
 			next = s.opts.Outer(op, next)

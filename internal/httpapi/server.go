@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"ferry/internal/ferry"
+	"ferry/internal/ratelimit"
 )
 
 // Options configures the handler.
@@ -40,6 +41,9 @@ type Options struct {
 	// request's context (ferry.TokenFrom). The emulator's journal and
 	// faults use them.
 	Outer, Inner Wrapper
+	// RateLimit, if set, counts each Files API call against its portal's
+	// quotas, HubSpot-style: headers on every answer, 429 over a quota.
+	RateLimit *ratelimit.Limiter
 	// Control, if set, serves /_ferry/ to tokens with the ferry.admin
 	// scope: the emulator's control routes. Without it, /_ferry/ is 404.
 	Control http.Handler
