@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 		skipReason = "browser tests: skipped with -short (they boot the binary and a browser)"
 		os.Exit(m.Run())
 	}
-	if code := setUp(); code >= 0 {
+	if code := setUp(m); code >= 0 {
 		os.Exit(code)
 	}
 	dir, err := os.MkdirTemp("", "ferry-browser-")
@@ -61,9 +61,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// setUp finds Chromium. It returns an exit code when the tests cannot
-// run (0 after printing why they skip), or -1 to go on.
-func setUp() int {
+// setUp finds Chromium. It returns -1 to go on, or an exit code when the
+// tests cannot run: a failure if Chromium is required, else the result of
+// running them all to skip, each saying why.
+func setUp(m *testing.M) int {
 	for _, name := range []string{os.Getenv("FERRY_CHROMIUM"), "chromium", "chromium-browser", "google-chrome", "headless-shell"} {
 		if name == "" {
 			continue
@@ -77,8 +78,9 @@ func setUp() int {
 		fmt.Fprintln(os.Stderr, "browser: FERRY_REQUIRE_BROWSER=1 but no chromium on PATH (apt-get install chromium)")
 		return 1
 	}
-	fmt.Println("browser: skipping the browser tests: no chromium on PATH (apt-get install chromium, or set FERRY_CHROMIUM)")
-	return 0
+	skipReason = "browser tests: no chromium on PATH (apt-get install chromium, or set FERRY_CHROMIUM)"
+	fmt.Println("browser: skipping:", skipReason)
+	return m.Run()
 }
 
 // server is one ferry serve on a fresh data dir, with a bootstrap token
