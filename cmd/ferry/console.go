@@ -15,7 +15,7 @@ import (
 func newConsole(log *slog.Logger, auth ferry.Authenticator, be *backend, fileSvc *files.Service, imp importerService,
 	publicURL string, maxUpload int64, clock ferry.Clock) (*console.Console, error) {
 	base := strings.TrimRight(publicURL, "/")
-	return console.New(log, console.Services{Auth: auth, Sessions: be.sql, Files: fileSvc, Imports: imp, Folders: imp, Tasks: imp},
+	return console.New(log, console.Services{Auth: auth, Sessions: be.sql, Files: fileSvc, Imports: imp, Folders: imp, Tasks: imp, Webhooks: imp},
 		console.Options{PublicURL: base, MaxUploadBytes: maxUpload, Clock: clock,
 			FileURL: func(f *ferry.File) string { return httpapi.FileURL(base, f) },
 			SignedURL: func(key []byte, f *ferry.File, exp time.Time, size string) string {
@@ -28,4 +28,5 @@ type importerService interface {
 	ferry.ImportService
 	ferry.FolderTaskService
 	ferry.TaskService
+	ferry.WebhookService
 }

@@ -3,6 +3,7 @@ package browser
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
@@ -11,7 +12,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -221,6 +224,60 @@ func TestConsoleInBrowser(t *testing.T) {
 			t.Errorf("search results=%q, want /imports/logo.png", got)
 		}
 		screenshot(t, ctx, "search")
+	})
+	t.Run("Webhooks", func(t *testing.T) {
+		var mu sync.Mutex
+		var got []string // the event types delivered, in order
+		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var ev struct{ Type string }
+			json.NewDecoder(r.Body).Decode(&ev)
+			mu.Lock()
+			got = append(got, ev.Type)
+			mu.Unlock()
+		}))
+		defer hook.Close()
+		delivered := func() []string {
+			mu.Lock()
+			defer mu.Unlock()
+			return slices.Clone(got)
+		}
+		do(t, ctx, "subscribe", chromedp.Navigate(s.URL+"/console/webhooks"),
+			chromedp.SetValue(chromedp.CSS("#wh-url"), hook.URL+"/hook"), chromedp.SetValue(chromedp.CSS("#wh-desc"), "browser test"),
+			chromedp.Click(chromedp.CSS(`input[name=events][value="folder.created"]`)), submitForm("#wh-url"))
+		if secret := run(t, ctx, "secret", chromedp.Value(chromedp.CSS("#wh-secret"))); !strings.HasPrefix(secret, "whsec_") {
+			t.Fatalf("the new subscription's secret is %q, want whsec_...", secret)
+		}
+		screenshot(t, ctx, "webhook-created")
+		// The secret is shown in the answer to the POST; the subscription's own page is in the breadcrumbs.
+		hookPage := run(t, ctx, "subscription page", chromedp.Evaluate[string](`document.querySelector('.crumbs a[aria-current]').href`))
+		do(t, ctx, "create a folder", chromedp.Navigate(s.URL+"/console/browse"),
+			chromedp.SendKeys(chromedp.CSS("#newfolder"), "hooked"), submitForm("#newfolder"))
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			do(t, ctx, "open the subscription", chromedp.Navigate(hookPage), chromedp.WaitVisible(chromedp.CSS("h1")))
+			state := run(t, ctx, "deliveries", chromedp.Evaluate[string](`(document.querySelector('#deliveries .d-state') || {}).textContent || ''`))
+			if state == "SUCCEEDED" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the delivery is %q after 30 s, want SUCCEEDED (receiver got %v)", state, delivered())
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		screenshot(t, ctx, "webhook")
+		do(t, ctx, "redeliver", submitForm(`#deliveries button`))
+		deadline = time.Now().Add(30 * time.Second)
+		for len(delivered()) < 2 && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if d := delivered(); len(d) != 2 || d[0] != "folder.created" || d[1] != "folder.created" {
+			t.Errorf("the receiver got %v, want folder.created twice (delivered, then redelivered)", d)
+		}
+		do(t, ctx, "the event feed", chromedp.Navigate(s.URL+"/console/events?type=folder.created"), chromedp.WaitVisible(chromedp.CSS("#events")))
+		if feed := run(t, ctx, "events", chromedp.Text(chromedp.CSS("#events tbody"))); !strings.Contains(feed, "/hooked") || !strings.Contains(feed, "/pics") {
+			t.Errorf("folder.created events=%q, want /pics and /hooked among them", feed)
+		}
+		screenshot(t, ctx, "events")
 	})
 	t.Run("Narrow", func(t *testing.T) {
 		do(t, ctx, "a 360 px screen", chromedp.EmulateViewport(360, 740))

@@ -33,7 +33,8 @@ type Services struct {
 	Files    ferry.FileService
 	Imports  ferry.ImportService
 	Folders  ferry.FolderTaskService
-	Tasks    ferry.TaskService // Ferry's task API: list, get, cancel, retry
+	Tasks    ferry.TaskService    // Ferry's task API: list, get, cancel, retry
+	Webhooks ferry.WebhookService // the event feed and subscriptions; nil: no such pages
 }
 
 // Options tunes the console.

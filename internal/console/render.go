@@ -26,7 +26,12 @@ var funcs = template.FuncMap{
 	"crumbs":   crumbs,
 	"join":     func(sep string, s []string) string { return strings.Join(s, sep) },
 	"accesses": func() []ferry.Access { return ferry.Accesses },
-	"add":      func(a, b int) int { return a + b },
+	"last": func(a []ferry.DeliveryAttempt) *ferry.DeliveryAttempt {
+		if len(a) == 0 {
+			return nil
+		}
+		return &a[len(a)-1]
+	},
 }
 
 func parsePages() (pages, error) {
@@ -37,10 +42,10 @@ func parsePages() (pages, error) {
 	p := pages{}
 	for _, n := range names {
 		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if base == "layout" {
+		if base == "layout" || base == "partials" {
 			continue
 		}
-		t, err := template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+		t, err := template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("console template %s: %w", n, err)
 		}
@@ -52,16 +57,17 @@ func parsePages() (pages, error) {
 // view is what every page template gets: the visitor (nil on the sign-in
 // page), which navigation entry is current, and the page's own data.
 type view struct {
-	V    *visitor
-	Nav  string
-	Done string // a notice about what the last action did
-	D    any
+	V     *visitor
+	Hooks bool // the server has the event feed and webhooks
+	Nav   string
+	Done  string // a notice about what the last action did
+	D     any
 }
 
 // render writes a page. It renders into a buffer first, so that a
 // template error becomes a clean 500 rather than half a page.
 func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
-	v := view{V: visitorFrom(r.Context()), Nav: name, Done: notices[r.URL.Query().Get("done")], D: data}
+	v := view{V: visitorFrom(r.Context()), Hooks: c.svc.Webhooks != nil, Nav: name, Done: notices[r.URL.Query().Get("done")], D: data}
 	var buf bytes.Buffer
 	if err := c.pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
 		c.log.Error("console template", "page", name, "err", err)
@@ -77,7 +83,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 // the query names one, so that no link can put words on the page.
 var notices = map[string]string{
 	"created": "Folder created.", "renamed": "Renamed.", "archived": "Archived.", "updated": "Saved.",
-	"replaced": "Content replaced.", "canceled": "Task canceled.", "deleted": "Deleted for good.", "signedout": "Signed out.",
+	"replaced": "Content replaced.", "canceled": "Task canceled.", "redelivered": "Delivery queued again.", "deleted": "Deleted for good.", "signedout": "Signed out.",
 }
 
 // fail answers a failed request: a page for a person, JSON for the

@@ -46,6 +46,16 @@ func (c *Console) addRoutes() {
 	m.Handle("POST /console/tasks/{id}/retry", c.page(write, c.handleRetryTask))
 	m.Handle("GET /console/tasks/{id}/status", c.page(read, c.handleTaskStatus))
 	m.Handle("GET /console/search", c.page(read, c.handleSearch))
+	if c.svc.Webhooks != nil {
+		m.Handle("GET /console/events", c.page(read, c.handleEvents))
+		m.Handle("GET /console/webhooks", c.page(read, c.handleWebhooks))
+		m.Handle("POST /console/webhooks", c.page(write, c.handleCreateWebhook))
+		m.Handle("GET /console/webhooks/{id}", c.page(read, c.handleWebhook))
+		m.Handle("POST /console/webhooks/{id}/update", c.page(write, c.handleUpdateWebhook))
+		m.Handle("POST /console/webhooks/{id}/rotate", c.page(write, c.handleRotateSecret))
+		m.Handle("POST /console/webhooks/{id}/delete", c.page(write, c.handleDeleteWebhook))
+		m.Handle("POST /console/webhooks/{id}/deliveries/{did}/redeliver", c.page(write, c.handleRedeliver))
+	}
 	m.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, ferry.Errorf(ferry.NotFound, "There is no console page at %s.", r.URL.Path))
 	})
