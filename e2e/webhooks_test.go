@@ -330,3 +330,144 @@ func TestEmulatorResetClearsEvents(t *testing.T) {
 		t.Errorf("a reset removed the subscription: %s", b)
 	}
 }
+
+// TestWebhookDeliveriesSurviveKill9: events whose deliveries are still
+// pending when Ferry is killed are all delivered after it restarts.
+func TestWebhookDeliveriesSurviveKill9(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t)
+	rc.answer(func(int) int { return http.StatusServiceUnavailable })
+	// A delivery that was running at the kill is rescued after
+	// --rescue-after, which must exceed the longest import.
+	s := startServer(t, append(webhookFlags, "--fetch-total-timeout", "5s", "--rescue-after", "15s")...)
+	_, secret := subscribe(t, s, s.Token, map[string]any{"url": rc.URL()})
+	rc.setSecrets(secret)
+	for i := range 10 {
+		createFolder(t, s, map[string]any{"name": fmt.Sprintf("k%d", i)})
+	}
+	want := eventIDs(feed(t, s, s.Token, 100, ""))
+	time.Sleep(300 * time.Millisecond) // let some attempts fail first
+	s.kill9()
+	rc.answer(func(int) int { return http.StatusOK })
+	s.restart()
+	rc.waitFor(want, 90*time.Second)
+	if got, _, _, _ := rc.snapshot(); len(got) != len(want) {
+		t.Errorf("received %d events, want %d", len(got), len(want))
+	}
+}
+
+// TestWebhookGoneDisables: an endpoint that answers 410 Gone is disabled
+// at once, with a webhook.disabled event; one that keeps failing is
+// disabled after --webhook-disable-after. Redelivery sends an event again.
+func TestWebhookGoneDisables(t *testing.T) {
+	t.Parallel()
+	gone := newReceiver(t)
+	gone.answer(func(int) int { return http.StatusGone })
+	failing := newReceiver(t)
+	failing.answer(func(int) int { return http.StatusInternalServerError })
+	s := startServer(t, append(webhookFlags, "--webhook-disable-after", "2s")...)
+	goneID, _ := subscribe(t, s, s.Token, map[string]any{"url": gone.URL(), "events": []string{"folder.created"}})
+	failID, _ := subscribe(t, s, s.Token, map[string]any{"url": failing.URL(), "events": []string{"folder.created"}})
+	createFolder(t, s, map[string]any{"name": "first"})
+
+	waitDisabled := func(id string) map[string]any {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			resp, b := s.do("GET", "/ferry/v1/webhooks/"+id, nil, s.Token)
+			wantStatus(t, "get", resp, b, http.StatusOK)
+			m := decodeJSON(t, b)
+			if m["enabled"] == false {
+				return m
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("subscription %s still enabled: %s", id, b)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	if m := waitDisabled(goneID); !strings.Contains(jstr(m, "disabledReason"), "410") {
+		t.Errorf("disabledReason=%q, want it to name the 410", jstr(m, "disabledReason"))
+	}
+	if m := waitDisabled(failID); jstr(m, "disabledReason") == "" || jstr(m, "failingSince") == "" {
+		t.Errorf("the failing subscription=%v, want a reason and failingSince", m)
+	}
+	disabled := feed(t, s, s.Token, 100, "&type=webhook.disabled")
+	ids := []string{}
+	for _, e := range disabled {
+		ids = append(ids, jstr(e, "data", "id"))
+		if strings.Contains(fmt.Sprint(e), "whsec_") || jget(e, "data", "secret") != nil {
+			t.Errorf("webhook.disabled shows a secret: %v", e)
+		}
+	}
+	sort.Strings(ids)
+	want := []string{goneID, failID}
+	sort.Strings(want)
+	if !slices.Equal(ids, want) {
+		t.Errorf("webhook.disabled events for %v, want %v", ids, want)
+	}
+
+	// Enabled again and repaired, it gets a redelivery of the event.
+	failing.answer(func(int) int { return http.StatusOK })
+	resp, b := s.do("PATCH", "/ferry/v1/webhooks/"+failID, map[string]any{"enabled": true}, s.Token)
+	if wantStatus(t, "enable", resp, b, http.StatusOK) && (jget(decodeJSON(t, b), "disabledReason") != nil || jget(decodeJSON(t, b), "failingSince") != nil) {
+		t.Errorf("enabled again, it still shows its failure: %s", b)
+	}
+	ds := settledDeliveries(t, s, failID)
+	if len(ds) != 1 || jstr(ds[0], "state") != "FAILED" {
+		t.Fatalf("deliveries=%v, want one FAILED", ds)
+	}
+	resp, b = s.do("POST", "/ferry/v1/webhooks/"+failID+"/deliveries/"+jstr(ds[0], "id")+"/redeliver", nil, s.Token)
+	wantStatus(t, "redeliver", resp, b, http.StatusAccepted)
+	failing.setSecrets() // any signature; the other tests verify them
+	failing.waitFor([]string{jstr(ds[0], "eventId")}, 30*time.Second)
+	resp, b = s.do("POST", "/ferry/v1/webhooks/"+goneID+"/deliveries/"+jstr(ds[0], "id")+"/redeliver", nil, s.Token)
+	wantStatus(t, "redeliver another subscription's delivery", resp, b, http.StatusNotFound)
+}
+
+// TestWebhooksTwoInstances: two instances on one database deliver every
+// event, and (nearly) each once: the receiver counts duplicates.
+func TestWebhooksTwoInstances(t *testing.T) {
+	t.Parallel()
+	skipShort(t)
+	if ok, missing := haveCluster(); !ok {
+		t.Skipf("set FERRY_TEST_POSTGRES_URL and FERRY_TEST_S3_URL to run the two-instance test (%s is not set; .ci/run sets both)", missing)
+	}
+	rc := newReceiver(t)
+	st := newPostgresS3Storage(t)
+	// Instances that share a database share the key that seals the
+	// signing secrets.
+	flags := append([]string{"--secret-key", "e2e-cluster-" + randomHex(t, 16)}, webhookFlags...)
+	a := startServerOn(t, st, flags...)
+	b := startServerOn(t, st, flags...)
+	id, secret := subscribe(t, a, a.Token, map[string]any{"url": rc.URL()})
+	rc.setSecrets(secret)
+	const n = 100
+	var wg sync.WaitGroup
+	for i, s := range []*server{a, b} {
+		wg.Go(func() {
+			for j := range n / 2 {
+				resp, body := s.do("POST", foldersPath, map[string]any{"name": fmt.Sprintf("i%d-%d", i, j)}, a.Token)
+				wantStatus(t, "create folder", resp, body, http.StatusCreated)
+			}
+		})
+	}
+	wg.Wait()
+	want := eventIDs(feed(t, b, a.Token, 1000, ""))
+	if len(want) != n {
+		t.Fatalf("feed holds %d events, want %d", len(want), n)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			resp, b := a.do("GET", "/ferry/v1/webhooks/"+id+"/deliveries?limit=100", nil, a.Token)
+			t.Logf("deliveries: %d %s", resp.StatusCode, b)
+		}
+	})
+	rc.waitFor(want, 60*time.Second)
+	time.Sleep(time.Second) // a late duplicate would arrive now
+	got, dups, _, _ := rc.snapshot()
+	if len(got) != n || dups*100 >= n {
+		t.Errorf("received %d events with %d duplicates, want %d and under 1%%", len(got), dups, n)
+	}
+	t.Logf("two instances: %d events, %d duplicates", len(got), dups)
+}

@@ -57,7 +57,7 @@ func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryArgs])
 	if err != nil || d.State != ferry.DeliveryPending {
 		return err
 	}
-	hook, err := w.e.store.FindWebhook(ctx, portal, d.Webhook)
+	hook, err := w.e.findWebhook(ctx, w.e.store, portal, d.Webhook)
 	if ferry.KindOf(err) == ferry.NotFound {
 		return nil
 	} else if err != nil {
@@ -193,16 +193,11 @@ func retryDelay(base time.Duration, n int) time.Duration {
 // changeHook changes a subscription as it is now in the store, not as this
 // worker read it, so that a client's change in between is kept.
 func (w *deliveryWorker) changeHook(ctx context.Context, hook *ferry.Webhook, change func(*ferry.Webhook)) error {
-	return w.e.store.Atomic(ctx, func(st ferry.Store) error {
-		cur, err := st.FindWebhook(ctx, hook.Portal, hook.ID)
-		if err != nil {
-			return err
-		}
-		change(&cur)
-		cur.UpdatedAt = w.e.now()
+	cur, err := w.e.changeWebhook(ctx, hook.Portal, hook.ID, func(h *ferry.Webhook) error { change(h); return nil })
+	if err == nil {
 		*hook = cur
-		return st.UpdateWebhook(ctx, &cur)
-	})
+	}
+	return err
 }
 
 // finish records a delivery's final state.

@@ -36,7 +36,8 @@ func (e *Engine) CreateWebhook(ctx context.Context, portal ferry.PortalID, in fe
 			return &ferry.Error{Kind: ferry.Conflict, SubCategory: "TOO_MANY_WEBHOOKS",
 				Message: fmt.Sprintf("a portal may have at most %d webhook subscriptions; delete one first", ferry.MaxWebhooksPerPortal)}
 		}
-		return st.CreateWebhook(ctx, &w)
+		sealed := e.sealed(w)
+		return st.CreateWebhook(ctx, &sealed)
 	})
 	return w, err
 }
@@ -77,16 +78,52 @@ func (e *Engine) changeWebhook(ctx context.Context, portal ferry.PortalID, id fe
 	var w ferry.Webhook
 	err := e.store.Atomic(ctx, func(st ferry.Store) error {
 		var err error
-		if w, err = st.FindWebhook(ctx, portal, id); err != nil {
+		if w, err = e.findWebhook(ctx, st, portal, id); err != nil {
 			return err
 		}
 		w.UpdatedAt = e.now()
 		if err := change(&w); err != nil {
 			return err
 		}
-		return st.UpdateWebhook(ctx, &w)
+		sealed := e.sealed(w)
+		return st.UpdateWebhook(ctx, &sealed)
 	})
 	return w, err
+}
+
+// The contexts that bind a sealed secret to its subscription and role.
+func secretContext(id ferry.WebhookID) string    { return "webhook secret " + string(id) }
+func oldSecretContext(id ferry.WebhookID) string { return "webhook old secret " + string(id) }
+
+// sealed returns w with its secrets sealed for storage under the server's
+// secret key, so that the database alone cannot sign deliveries. Without
+// a key (tests of this package), they are stored as they are.
+func (e *Engine) sealed(w ferry.Webhook) ferry.Webhook {
+	if e.cfg.Sealer == nil {
+		return w
+	}
+	w.Secret = e.cfg.Sealer.Seal(w.Secret, secretContext(w.ID))
+	if len(w.OldSecret) > 0 {
+		w.OldSecret = e.cfg.Sealer.Seal(w.OldSecret, oldSecretContext(w.ID))
+	}
+	return w
+}
+
+// findWebhook reads a subscription and opens its secrets.
+func (e *Engine) findWebhook(ctx context.Context, st ferry.Store, portal ferry.PortalID, id ferry.WebhookID) (ferry.Webhook, error) {
+	w, err := st.FindWebhook(ctx, portal, id)
+	if err != nil || e.cfg.Sealer == nil {
+		return w, err
+	}
+	if w.Secret, err = e.cfg.Sealer.Open(w.Secret, secretContext(id)); err != nil {
+		return ferry.Webhook{}, ferry.Wrap(err, "open webhook secret")
+	}
+	if len(w.OldSecret) > 0 {
+		if w.OldSecret, err = e.cfg.Sealer.Open(w.OldSecret, oldSecretContext(id)); err != nil {
+			return ferry.Webhook{}, ferry.Wrap(err, "open webhook secret")
+		}
+	}
+	return w, nil
 }
 
 // DeleteWebhook implements ferry.WebhookService.
