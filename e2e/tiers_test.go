@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -28,8 +29,23 @@ var tiers = []tier{
 		func() bool { return os.Getenv("FERRY_TEST_S3_URL") != "" }},
 	{"end-to-end suite on PostgreSQL and S3", "FERRY_E2E_BACKEND=postgres-s3 (with both variables above)",
 		func() bool { return e2eBackend == backendPostgresS3 }},
+	{"web console browser tests (e2e/browser)", "install Chromium, or set FERRY_CHROMIUM=/path/to/chromium",
+		haveChromium},
 	{"response validation against HubSpot's OpenAPI documents", "restore testdata/hubspot or set FERRY_SPEC_DIR",
 		func() bool { return testing.Short() || len(apiSpecs) == len(specFiles) }},
+}
+
+// haveChromium mirrors how e2e/browser finds a browser.
+func haveChromium() bool {
+	for _, name := range []string{os.Getenv("FERRY_CHROMIUM"), "chromium", "chromium-browser", "google-chrome", "headless-shell"} {
+		if name == "" {
+			continue
+		}
+		if _, err := exec.LookPath(name); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // reportSkippedTiers writes which tiers this run skips, and how to turn
