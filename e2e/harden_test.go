@@ -377,3 +377,35 @@ func TestHardenLookAlikeNames(t *testing.T) {
 		t.Errorf("part file name with U+202E stored as %q, want %q", jstr(f, "name"), "abc")
 	}
 }
+
+// TestHardenArchiveRetention: archived and overwritten files keep their
+// content for --archive-retention, then maintenance deletes it; GDPR
+// delete does not wait.
+func TestHardenArchiveRetention(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--archive-retention", "1s")
+	before := blobFiles(t, s)
+	var live map[string]any
+	for i := range 6 {
+		live = uploadFile(t, s, "/keep", "a.txt", textBody(fmt.Sprint("v", i), 100), map[string]any{"access": "PRIVATE", "overwrite": true})
+	}
+	gone := uploadFile(t, s, "/keep", "b.txt", []byte("b"), accessOpts("PRIVATE"))
+	resp, b := s.do("DELETE", filesPath+"/"+jstr(gone, "id"), nil, s.Token)
+	wantStatus(t, "archive b.txt", resp, b, http.StatusNoContent)
+	if n := len(newBlobs(before, blobFiles(t, s))); n != 7 {
+		t.Fatalf("before retention: %d blobs, want 7 (6 versions of a.txt and b.txt)", n)
+	}
+	gdpr := uploadFile(t, s, "/keep", "c.txt", []byte("c"), accessOpts("PRIVATE"))
+	resp, b = s.do("DELETE", filesPath+"/"+jstr(gdpr, "id")+"/gdpr-delete", nil, s.Token)
+	wantStatus(t, "GDPR delete c.txt", resp, b, http.StatusNoContent)
+	if n := len(newBlobs(before, blobFiles(t, s))); n != 7 {
+		t.Errorf("after GDPR delete: %d blobs, want 7 (its content gone at once)", n)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	s.restart() // maintenance runs at start, and every minute after
+	waitFor(t, 60*time.Second, "archived content past retention to be deleted", func() bool {
+		return len(newBlobs(before, blobFiles(t, s))) == 1
+	})
+	resp, b = s.do("GET", filesPath+"/"+jstr(live, "id")+"/download", nil, s.Token)
+	wantStatus(t, "download the live a.txt", resp, b, http.StatusOK)
+}

@@ -46,6 +46,7 @@ type serveConfig struct {
 	body                   httpapi.BodyLimits
 	images                 files.ImageLimits
 	partialMaxAge          time.Duration
+	archiveRetention       time.Duration
 	blobsInDataDir         bool // the default blobs, which the data dir lock guards
 	importWorkers          int64
 	importWorkersPerPortal int64
@@ -94,6 +95,7 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	e.size(&c.body.MinRate, "body-min-rate", 1024, "slowest a request body may arrive, in bytes (a `size` such as 1KiB) per second averaged over each --body-idle-timeout, before answering 408 (0: no limit)")
 	e.integer(&c.images.MaxPixels, "max-image-pixels", 4096*4096, "largest image, in pixels, that a signed URL's size resizes (read from its header before decoding)")
 	e.size(&c.images.Memory, "resize-memory", 256<<20, "most memory that image resizes may hold at once, a `size` such as 256MiB (or bytes)")
+	e.duration(&c.archiveRetention, "archive-retention", tasks.ArchiveRetentionDefault, "how long archived and overwritten files keep their content before it is deleted (GDPR delete is immediate)")
 	e.duration(&c.partialMaxAge, "partial-max-age", 15*time.Minute, "partial blobs (.tmp files, incomplete S3 uploads) untouched this long are deleted, at start-up and periodically")
 	var resizeWorkers int64
 	e.integer(&resizeWorkers, "resize-workers", 0, "image resizes running at once (default one less than the CPUs, at least 1)")
@@ -242,7 +244,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		RenderEvent: func(e ferry.Event) ([]byte, error) { return render(e) }, DeliveryAttempted: m.DeliveryAttempted,
 		WebhookRetryBase: cfg.webhookRetryBase, WebhookDisableAfter: cfg.webhookDisableAfter,
 		MaxAttempts: int(cfg.importAttempts), MaxBytes: cfg.fetch.MaxBytes, RescueAfter: cfg.rescueAfter,
-		TaskRetention: cfg.taskRetention, Ready: ready, TaskFinished: m.TaskFinished, Workers: int(cfg.importWorkers), WorkersPerPortal: int(cfg.importWorkersPerPortal),
+		TaskRetention: cfg.taskRetention, Ready: ready, ArchiveRetention: cfg.archiveRetention, TaskFinished: m.TaskFinished, Workers: int(cfg.importWorkers), WorkersPerPortal: int(cfg.importWorkersPerPortal),
 		Clock:    clock,
 		Sealer:   sealer,
 		Observer: m,

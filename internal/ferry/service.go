@@ -134,6 +134,9 @@ type ContentStore interface {
 	// ExpireFiles deletes, content and all, the files whose expiry is at
 	// or before now, and returns how many.
 	ExpireFiles(ctx context.Context, now time.Time) (int, error)
+	// PurgeArchived deletes, content and all, the files archived at or
+	// before t, and returns how many.
+	PurgeArchived(ctx context.Context, t time.Time) (int, error)
 }
 
 // Staged is content in blob storage that is not yet a file.

@@ -58,6 +58,10 @@ type Store interface {
 	// ListExpiredFiles returns up to limit live files of any portal whose
 	// expiry is at or before t.
 	ListExpiredFiles(ctx context.Context, t time.Time, limit int) ([]File, error)
+	// ListArchivedFiles returns up to limit archived files of any portal
+	// (archived by DELETE, or replaced by an overwriting upload) archived
+	// at or before t.
+	ListArchivedFiles(ctx context.Context, t time.Time, limit int) ([]File, error)
 
 	// CreateFolder creates a folder in a live parent (0: the root).
 	// Conflict if the parent has a live folder of that name; NotFound if

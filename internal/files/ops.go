@@ -201,9 +201,20 @@ func (s *Service) delete(ctx context.Context, f ferry.File) error {
 
 // ExpireFiles implements ferry.ContentStore.
 func (s *Service) ExpireFiles(ctx context.Context, now time.Time) (int, error) {
+	return s.deleteListed(ctx, func() ([]ferry.File, error) { return s.store.ListExpiredFiles(ctx, now, 100) })
+}
+
+// PurgeArchived implements ferry.ContentStore.
+func (s *Service) PurgeArchived(ctx context.Context, t time.Time) (int, error) {
+	return s.deleteListed(ctx, func() ([]ferry.File, error) { return s.store.ListArchivedFiles(ctx, t, 100) })
+}
+
+// deleteListed deletes, content and all, the files list returns, batch
+// after batch until it returns none.
+func (s *Service) deleteListed(ctx context.Context, list func() ([]ferry.File, error)) (int, error) {
 	n := 0
 	for {
-		batch, err := s.store.ListExpiredFiles(ctx, now, 100)
+		batch, err := list()
 		if err != nil || len(batch) == 0 {
 			return n, err
 		}

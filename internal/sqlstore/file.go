@@ -247,6 +247,15 @@ func (s *Store) ListExpiredFiles(ctx context.Context, t time.Time, limit int) ([
 	return collect(rows, scanFile)
 }
 
+// ListArchivedFiles implements ferry.Store.
+func (s *Store) ListArchivedFiles(ctx context.Context, t time.Time, limit int) ([]ferry.File, error) {
+	rows, err := s.query(ctx, fileSelect+` WHERE f.archived = TRUE AND f.archived_at <= ? ORDER BY f.archived_at LIMIT ?`, ms(t), limit)
+	if err != nil {
+		return nil, ferry.Wrap(err, "list archived files")
+	}
+	return collect(rows, scanFile)
+}
+
 func (s *Store) archiveFile(ctx context.Context, f *ferry.File, at time.Time) error {
 	_, err := s.exec(ctx, `UPDATE files SET archived = TRUE, archived_at = ?, updated_at = ? WHERE id = ?`,
 		at.UnixMilli(), at.UnixMilli(), int64(f.ID))

@@ -54,6 +54,9 @@ type Config struct {
 	// WorkersPerPortal is how many of those one portal may use at once.
 	// Defaults to half of Workers (at least one).
 	WorkersPerPortal int
+	// ArchiveRetention is how long archived and overwritten files keep
+	// their content before maintenance deletes them. Defaults to 30 days.
+	ArchiveRetention time.Duration
 	// Ready, if set, tells an import that failed internally whether a
 	// dependency is down, in which case it waits and retries instead of
 	// failing for good.
@@ -116,7 +119,9 @@ func (e *Engine) obs() Observer {
 const (
 	MaxAttemptsDefault   = 4
 	TaskRetentionDefault = 7 * 24 * time.Hour
-	WorkersDefault       = 10
+	// ArchiveRetentionDefault is how long archived content is kept.
+	ArchiveRetentionDefault = 30 * 24 * time.Hour
+	WorkersDefault          = 10
 )
 
 // Engine runs tasks on a River client. It implements
@@ -170,6 +175,7 @@ func newEngine(store Store, content ferry.ContentStore, fetcher *fetch.Fetcher, 
 	cfg.MaxAttempts = cmp.Or(cfg.MaxAttempts, MaxAttemptsDefault)
 	cfg.MaxBytes = cmp.Or(cfg.MaxBytes, fetcher.Config().MaxBytes)
 	cfg.TaskRetention = cmp.Or(cfg.TaskRetention, TaskRetentionDefault)
+	cfg.ArchiveRetention = cmp.Or(cfg.ArchiveRetention, ArchiveRetentionDefault)
 	cfg.Clock = ferry.OrSystem(cfg.Clock)
 	cfg.Workers = cmp.Or(cfg.Workers, WorkersDefault)
 	cfg.WorkersPerPortal = cmp.Or(cfg.WorkersPerPortal, max(1, cfg.Workers/2))

@@ -63,6 +63,12 @@ func (w *maintenanceWorker) Work(ctx context.Context, _ *river.Job[MaintenanceAr
 	if n > 0 {
 		e.log.Info("deleted expired files", "count", n)
 	}
+	if n, err = e.content.PurgeArchived(ctx, e.cfg.Clock.Now().Add(-e.cfg.ArchiveRetention)); err != nil {
+		return err
+	}
+	if n > 0 {
+		e.log.Info("deleted archived files past retention", "count", n)
+	}
 	return e.reconcile(ctx)
 }
 
