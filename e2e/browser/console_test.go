@@ -104,8 +104,15 @@ func TestConsoleInBrowser(t *testing.T) {
 			chromedp.SetUploadFiles(chromedp.CSS("#up-files"), []string{filepath.Join(files, "cat.png"), filepath.Join(files, scriptName)}),
 			chromedp.Click(chromedp.CSS("#upload button[type=submit]")))
 		waitJS(t, ctx, "both uploads to finish", `document.querySelectorAll('#uploads li[data-done="true"]').length === 2`)
-		if bars := run(t, ctx, "progress bars", chromedp.Evaluate[[]int](`[...document.querySelectorAll('#uploads progress')].map(p => p.value)`)); len(bars) != 2 || bars[0] != 100 || bars[1] != 100 {
-			t.Errorf("progress bars=%v, want two at 100", bars)
+		run(t, ctx, "drop a file", chromedp.Evaluate[bool](`(() => {
+			const dt = new DataTransfer();
+			dt.items.add(new File(['dropped, not picked'], 'dropped.txt', {type: 'text/plain'}));
+			document.getElementById('drop').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+			return true;
+		})()`))
+		waitJS(t, ctx, "the dropped file's upload to finish", `document.querySelectorAll('#uploads li[data-done="true"]').length === 3`)
+		if bars := run(t, ctx, "progress bars", chromedp.Evaluate[[]int](`[...document.querySelectorAll('#uploads progress')].map(p => p.value)`)); !slices.Equal(bars, []int{100, 100, 100}) {
+			t.Errorf("progress bars=%v, want three at 100", bars)
 		}
 		screenshot(t, ctx, "upload")
 	})
@@ -113,8 +120,8 @@ func TestConsoleInBrowser(t *testing.T) {
 		do(t, ctx, "browse into pics", chromedp.Navigate(s.URL+"/console/browse"),
 			clickCSS(`a[href="/console/browse?path=%2Fpics"]`), chromedp.WaitVisible(chromedp.CSS("table.listing")))
 		names := run(t, ctx, "file names", chromedp.Evaluate[[]string](`[...document.querySelectorAll('table.listing tbody a')].map(a => a.textContent)`))
-		if strings.Join(names, "|") != "<script>alert(1)<script>.html|cat.png" {
-			t.Errorf("listing=%q, want the two uploads by name", names)
+		if strings.Join(names, "|") != "<script>alert(1)<script>.html|cat.png|dropped.txt" {
+			t.Errorf("listing=%q, want the three uploads by name", names)
 		}
 		screenshot(t, ctx, "browse")
 	})
