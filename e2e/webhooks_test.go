@@ -3,6 +3,8 @@ package e2e
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
 	"slices"
 	"sort"
 	"strconv"
@@ -470,4 +472,69 @@ func TestWebhooksTwoInstances(t *testing.T) {
 		t.Errorf("received %d events with %d duplicates, want %d and under 1%%", len(got), dups, n)
 	}
 	t.Logf("two instances: %d events, %d duplicates", len(got), dups)
+}
+
+// TestCLIEventsAndWebhooks drives "ferry webhooks ..." and "ferry events
+// tail" through the binary.
+func TestCLIEventsAndWebhooks(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t)
+	s := startServer(t, webhookFlags...)
+	var created struct{ ID, Secret string }
+	cliJSON(t, s, &created, "webhooks", "create", rc.URL(), "--events", "folder.created,file.created", "--description", "cli")
+	if !strings.HasPrefix(created.Secret, "whsec_") {
+		t.Fatalf("webhooks create printed secret %q", created.Secret)
+	}
+	rc.setSecrets(created.Secret)
+	out, stderr, code := ferryCLI(t, s, "webhooks", "list")
+	if code != 0 || !strings.Contains(out, created.ID) || !strings.Contains(out, "folder.created,file.created") || strings.Contains(out, "whsec_") {
+		t.Errorf("webhooks list: exit=%d out=%q stderr=%q", code, out, stderr)
+	}
+
+	// tail from the end prints only what happens after it starts.
+	createFolder(t, s, map[string]any{"name": "before"})
+	tail := exec.Command(ferryBin, "events", "tail", "--json", "--interval", "100ms")
+	tail.Env = append(ferryFreeEnv(), "FERRY_SERVER="+s.BaseURL, "FERRY_TOKEN="+s.Token)
+	var tailOut syncBuffer
+	tail.Stdout = &tailOut
+	if err := tail.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer tail.Process.Kill()
+	time.Sleep(time.Second) // let it reach the end of the feed
+	createFolder(t, s, map[string]any{"name": "after"})
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(tailOut.String(), `"/after"`) && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	tail.Process.Signal(os.Interrupt)
+	tail.Wait()
+	lines := strings.Split(strings.TrimSpace(tailOut.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], `"folder.created"`) || !strings.Contains(lines[0], `"/after"`) {
+		t.Errorf("events tail printed %q, want only the folder created after it started", lines)
+	}
+	out, _, code = ferryCLI(t, s, "events", "tail", "--after", "0", "--once", "--type", "folder.created")
+	if code != 0 || strings.Count(out, "folder.created") != 2 || !strings.Contains(out, "/before") {
+		t.Errorf("events tail --after 0 --once: exit=%d out=%q", code, out)
+	}
+
+	rc.waitFor(eventIDs(feed(t, s, s.Token, 100, "")), 30*time.Second)
+	settledDeliveries(t, s, created.ID)
+	out, _, code = ferryCLI(t, s, "webhooks", "deliveries", created.ID)
+	if code != 0 || strings.Count(out, "SUCCEEDED") != 2 {
+		t.Errorf("webhooks deliveries: exit=%d out=%q, want two SUCCEEDED", code, out)
+	}
+	var rotated struct{ Secret string }
+	cliJSON(t, s, &rotated, "webhooks", "rotate-secret", created.ID)
+	if rotated.Secret == created.Secret || !strings.HasPrefix(rotated.Secret, "whsec_") {
+		t.Errorf("rotate-secret printed %q", rotated.Secret)
+	}
+	out, _, code = ferryCLI(t, s, "webhooks", "update", created.ID, "--disable")
+	if code != 0 || !strings.Contains(out, "disabled") {
+		t.Errorf("webhooks update --disable: exit=%d out=%q", code, out)
+	}
+	wantExit(t, s, 5, []string{"scheme"}, "webhooks", "update", created.ID, "--url", "ftp://example.com/")
+	wantExit(t, s, 0, nil, "webhooks", "delete", created.ID)
+	wantExit(t, s, 4, nil, "webhooks", "delete", created.ID)
+	wantExit(t, s, 2, nil, "webhooks", "frobnicate")
 }

@@ -47,6 +47,9 @@ Client commands (talk to a running server: --server/FERRY_SERVER, --token/FERRY_
   rm ID|PATH...         archive files (and folders with -r)
   mv SRC DST            move or rename a file
   url ID|PATH           print a link to a file (a signed one for private files)
+  events tail           follow the portal's event feed
+  webhooks ...          manage webhook subscriptions: list, create, update, delete,
+                        rotate-secret, deliveries, redeliver
 
   version               print the version, commit and Go version (also --version)
   help                  show this help
@@ -94,6 +97,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runMv(ctx, args[1:], getenv, stdout, stderr)
 	case "url":
 		return runURL(ctx, args[1:], getenv, stdout, stderr)
+	case "events":
+		return runEvents(ctx, args[1:], getenv, stdout, stderr)
+	case "webhooks":
+		return runWebhooks(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		return runVersion(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
