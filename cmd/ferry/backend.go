@@ -133,6 +133,7 @@ func openSQLite(ctx context.Context, sf storeFlags, log *slog.Logger, lock bool)
 	return &backend{
 		store: store, sql: store, river: driver,
 		newImporter: func(content ferry.ContentStore, fetcher *fetch.Fetcher, cfg tasks.Config) (importService, error) {
+			cfg.Exclusive = lock // the lock proves that no other server works these jobs
 			return newEngine(driver, store, content, fetcher, log, cfg)
 		},
 		close: func() { db.Close(); unlock() },

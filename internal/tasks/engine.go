@@ -67,6 +67,11 @@ type Config struct {
 	// Sealer encrypts imports' source headers at rest. Without one,
 	// imports with source headers are refused.
 	Sealer *seal.Sealer
+	// Exclusive says that no other process can be working this queue's
+	// jobs (the embedded database, under the data-dir lock): Start then
+	// requeues at once the jobs a stopped process left running, instead
+	// of waiting RescueAfter for River's rescuer.
+	Exclusive bool
 	// Gate, if set, decides each import attempt first: the emulator's
 	// import faults.
 	Gate Gate
@@ -128,6 +133,7 @@ const (
 // ferry.ImportService and ferry.FolderTaskService.
 type Engine struct {
 	client  *river.Client[*sql.Tx]
+	driver  riverdriver.Driver[*sql.Tx]
 	store   Store
 	content ferry.ContentStore
 	fetcher *fetch.Fetcher
@@ -163,6 +169,7 @@ func New(driver riverdriver.Driver[*sql.Tx], store Store, content ferry.ContentS
 	if err != nil {
 		return nil, err
 	}
+	e.driver = driver
 	e.client, err = river.NewClient(driver, e.riverConfig())
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
@@ -232,6 +239,11 @@ func jobAttempts(taskAttempts int) int { return taskAttempts + 2 }
 func (e *Engine) Start(ctx context.Context) error {
 	if e.cfg.Workers < 0 {
 		return nil
+	}
+	if e.cfg.Exclusive {
+		if err := e.requeueInterrupted(ctx); err != nil {
+			return err
+		}
 	}
 	return e.client.Start(ctx)
 }
