@@ -165,3 +165,25 @@ func TestConsoleFolderActions(t *testing.T) {
 		t.Errorf("after archiving the folder its file answers %d, want 404", resp.StatusCode)
 	}
 }
+
+// TestConsoleUploadWithoutScript sends the upload form as a browser
+// without JavaScript does: the CSRF token as its first part, one file,
+// and the answer leads to the new file's page.
+func TestConsoleUploadWithoutScript(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	c := newConsoleClient(t, s)
+	csrf := c.signIn(s.Token)
+	fields := [][2]string{{"csrf", csrf}, {"folderPath", "/plain"}, {"access", "PRIVATE"}, {"duplicateValidationStrategy", "NONE"},
+		{"duplicateValidationScope", "ENTIRE_PORTAL"}, {"overwrite", "false"}}
+	resp, body := c.multipart("/console/upload", fields, "plain.txt", []byte("sent by a form"))
+	mustStatus(t, "upload by form", resp, http.StatusSeeOther)
+	if loc := resp.Header.Get("Location"); !strings.HasPrefix(loc, "/console/files/") {
+		t.Fatalf("upload by form leads to %q, want the file's page\n%s", loc, body)
+	}
+	if resp, _ := s.do("GET", "/files/v3/files/stat/plain/plain.txt", nil, s.Token); resp.StatusCode != http.StatusOK {
+		t.Errorf("the uploaded file is not in the API: %d", resp.StatusCode)
+	}
+	resp, _ = c.multipart("/console/upload", fields[1:], "plain.txt", []byte("no token"))
+	mustStatus(t, "upload by form without the token", resp, http.StatusForbidden)
+}

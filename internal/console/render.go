@@ -83,7 +83,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 // the query names one, so that no link can put words on the page.
 var notices = map[string]string{
 	"created": "Folder created.", "renamed": "Renamed.", "archived": "Archived.", "updated": "Saved.",
-	"replaced": "Content replaced.", "canceled": "Task canceled.", "redelivered": "Delivery queued again.", "deleted": "Deleted for good.", "signedout": "Signed out.",
+	"replaced": "Content replaced.", "canceled": "Task canceled.", "redelivered": "Delivery queued again.", "uploaded": "Uploaded.", "deleted": "Deleted for good.", "signedout": "Signed out.",
 }
 
 // fail answers a failed request: a page for a person, JSON for the

@@ -193,6 +193,11 @@ func (c *Console) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	if _, err := c.svc.Sessions.DeleteExpiredSessions(r.Context(), now); err != nil {
 		c.log.Warn("delete expired console sessions", "err", err)
 	}
+	if old, err := r.Cookie(sessionCookie); err == nil { // a new sign-in replaces the old session
+		if err := c.svc.Sessions.DeleteSession(r.Context(), ferry.HashToken(old.Value)); err != nil {
+			c.log.Warn("delete replaced console session", "err", err)
+		}
+	}
 	id := randomID()
 	s := ferry.Session{Hash: ferry.HashToken(id), TokenHash: tok.Hash, CreatedAt: now, ExpiresAt: now.Add(c.opts.SessionTTL)}
 	if err := c.svc.Sessions.CreateSession(r.Context(), s); err != nil {

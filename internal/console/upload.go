@@ -110,7 +110,8 @@ func (c *Console) handleUploadForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleUpload serves POST /console/upload: one file per request, so
-// that the page can show one progress bar per file. It answers JSON.
+// that the page can show one progress bar per file. The page's script
+// gets JSON; the plain form is sent on to the new file's page.
 func (c *Console) handleUpload(w http.ResponseWriter, r *http.Request) {
 	form, err := c.readMultipart(r)
 	if err != nil {
@@ -125,6 +126,10 @@ func (c *Console) handleUpload(w http.ResponseWriter, r *http.Request) {
 	f, err := c.svc.Files.Upload(r.Context(), visitorFrom(r.Context()).Portal(), in) // it owns the staged file now
 	if err != nil {
 		c.fail(w, r, err)
+		return
+	}
+	if !wantsJSON(r) { // the form sent without the script: one file, then its page
+		redirectDone(w, r, "/console/files/"+f.ID.String(), "uploaded")
 		return
 	}
 	writeJSON(w, map[string]any{"id": f.ID.String(), "name": f.FileName(), "path": f.Path(), "url": "/console/files/" + f.ID.String()})
