@@ -39,7 +39,9 @@ func TestHardenFullDisk(t *testing.T) {
 	blobs := filepath.Join(dir, "blobs")
 	s := startServer(t, "--blobs", "file://"+blobs+"?create_dir=1&no_tmp_dir=1", "--allow-private-networks")
 	filler := filepath.Join(dir, "filler")
-	if err := os.WriteFile(filler, make([]byte, 3<<20), 0o600); err != nil {
+	// Leave half a MiB: less than the 1 MiB file, whatever else storage
+	// writes beside it.
+	if err := os.WriteFile(filler, make([]byte, 3<<20+512<<10), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	content := textBody("full", 1<<20)

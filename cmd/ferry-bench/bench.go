@@ -42,31 +42,31 @@ type result struct {
 // bench is one run of the command: its work dir, the binary, the origin
 // server that imports fetch from, and the Ferry servers it started.
 type bench struct {
-	cfg       config
-	log       io.Writer
-	dir       string
-	removeDir bool
-	ferryBin  string
-	curl      string
-	origin    *proc
-	originBy  string // what serves the origin files
-	stops     []func()
-	argv      string
-	terms     map[string][]string // search terms by database
-	pgRate    float64             // one PostgreSQL instance's small imports/s, for the cluster row
+	cfg      config
+	log      io.Writer
+	dir      string
+	ferryBin string
+	curl     string
+	origin   *proc
+	originBy string // what serves the origin files
+	stops    []func()
+	argv     string
+	terms    map[string][]string // search terms by database
+	pgRate   float64             // one PostgreSQL instance's small imports/s, for the cluster row
 }
 
 func newBench(ctx context.Context, cfg config, log io.Writer) (*bench, error) {
 	b := &bench{cfg: cfg, log: log, dir: cfg.dir, argv: strings.Join(os.Args[1:], " "), terms: map[string][]string{}}
-	if b.dir == "" {
-		d, err := os.MkdirTemp("", "ferry-bench-")
-		if err != nil {
+	if b.dir != "" {
+		if err := os.MkdirAll(b.dir, 0o700); err != nil {
 			return nil, err
 		}
-		b.dir, b.removeDir = d, true
-	} else if err := os.MkdirAll(b.dir, 0o700); err != nil {
+	}
+	d, err := os.MkdirTemp(b.dir, "ferry-bench-")
+	if err != nil {
 		return nil, err
 	}
+	b.dir = d
 	ok := false
 	defer func() {
 		if !ok {
@@ -110,9 +110,7 @@ func (b *bench) close() {
 		b.stops[i]()
 	}
 	b.stops = nil
-	if b.removeDir {
-		os.RemoveAll(b.dir)
-	}
+	os.RemoveAll(b.dir)
 }
 
 // onClose runs fn when the bench ends, before the work dir goes.
@@ -297,7 +295,7 @@ func (b *bench) seededFerry(db, searchRow, dataDir string, seed func() ([]string
 		b.terms[db] = terms
 	}
 	flags = append(flags, "--import-workers", fmt.Sprint(b.cfg.smallAtOnce))
-	srv, err := startFerry(b.ferryBin, "ferry ("+db+")", dataDir, flags...)
+	srv, err := b.startFerry("ferry ("+db+")", dataDir, flags...)
 	if err != nil {
 		return nil, err
 	}

@@ -32,7 +32,7 @@ func (b *bench) clusterRow(ctx context.Context) result {
 	defer drop()
 	var srvs []*ferryServer
 	for i := range 2 {
-		srv, err := startFerry(b.ferryBin, fmt.Sprintf("ferry cluster %d", i), b.path(fmt.Sprintf("ferry-cluster-%d", i)),
+		srv, err := b.startFerry(fmt.Sprintf("ferry cluster %d", i), b.path(fmt.Sprintf("ferry-cluster-%d", i)),
 			"--database", url, "--blobs", b.cfg.s3, "--import-workers", fmt.Sprint(b.cfg.smallAtOnce))
 		if err != nil {
 			r.err = err

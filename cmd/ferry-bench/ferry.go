@@ -27,7 +27,9 @@ var listeningRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
 // startFerry starts the binary on dataDir with the given extra flags and
 // a bootstrap token for portal 1.
-func startFerry(bin, name, dataDir string, flags ...string) (*ferryServer, error) {
+func (b *bench) startFerry(name, dataDir string, flags ...string) (*ferryServer, error) {
+	bin := b.ferryBin
+	flags = append(flags, b.cfg.ferryFlags...)
 	token := "ferry-bench-" + fmt.Sprint(time.Now().UnixNano())
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--allow-private-networks"}, flags...)
 	cmd := exec.Command(bin, args...)

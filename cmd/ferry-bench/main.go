@@ -59,6 +59,7 @@ type config struct {
 	s3          string
 	cluster     int
 	rows        map[string]bool
+	ferryFlags  []string
 	noNginx     bool
 	noCurl      bool
 	verbose     bool
@@ -71,7 +72,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	var rows string
 	var big, small, host int64
 	fs.StringVar(&c.ferryBin, "ferry", "", "ferry binary to measure (default: go build ./cmd/ferry into the work dir)")
-	fs.StringVar(&c.dir, "dir", "", "work directory for data, origin files and downloads (default: a new temporary directory, removed at the end)")
+	fs.StringVar(&c.dir, "dir", "", "where to make the run's work directory (data, origin files, downloads), which is removed at the end (default: the system's temporary directory)")
 	fs.BoolVar(&c.quick, "quick", false, "small sizes and short runs, for a result in seconds; explicit size flags still win")
 	fs.IntVar(&c.pairs, "pairs", 3, "interleaved Ferry/ceiling pairs per row; the median of each side is shown")
 	fs.DurationVar(&c.duration, "duration", 5*time.Second, "length of each run of a request-rate row")
@@ -86,6 +87,8 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.s3, "s3", getenv("FERRY_BENCH_S3_URL"), "gocloud s3:// blob URL for the two-instance row ($FERRY_BENCH_S3_URL)")
 	fs.IntVar(&c.cluster, "cluster", 10_000, "small imports shared by two instances on PostgreSQL and S3 (needs --postgres and --s3; 0 skips)")
 	fs.StringVar(&rows, "rows", "", "comma-separated rows to run (default all): "+strings.Join(rowNames, ","))
+	var ferryFlags string
+	fs.StringVar(&ferryFlags, "ferry-flags", "", "extra flags for every ferry serve, space-separated (such as \"--metrics-addr 127.0.0.1:6060\" to take profiles during a run)")
 	fs.BoolVar(&c.noNginx, "no-nginx", false, "do not use nginx even if it is installed")
 	fs.BoolVar(&c.noCurl, "no-curl", false, "do not use curl even if it is installed")
 	fs.BoolVar(&c.verbose, "v", false, "print every run as it happens")
@@ -95,6 +98,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
+	c.ferryFlags = strings.Fields(ferryFlags)
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	c.bigSize, c.smallSize, c.hostSize = big, small, host

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -83,7 +84,7 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	e.str(&c.publicURL, "public-url", "", "externally visible base URL for links and file URLs (default http://<addr>)")
 	e.str(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	e.str(&c.logFormat, "log-format", "text", "log format: text or json")
-	e.str(&c.metricsAddr, "metrics-addr", "", "address to serve Prometheus metrics on at /metrics (default: off)")
+	e.str(&c.metricsAddr, "metrics-addr", "", "address to serve Prometheus metrics on at /metrics, and Go profiles at /debug/pprof/ (default: off)")
 	e.boolean(&c.fetch.AllowPrivateNetworks, "allow-private-networks", false,
 		"let imports reach loopback, private and other non-public addresses (any port, unless --fetch-ports is set); for local use and tests only")
 	e.list(&c.fetch.Allow, "fetch-allow", "import destinations allowed despite the address policy: CIDR, IP or host name, each with an optional :port")
@@ -216,7 +217,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 	warnIfNoToken(ctx, log, be.store, cfg.storeFlags)
-	bucket, err := blob.OpenBucket(ctx, cfg.blobs)
+	bucket, err := blob.OpenBucket(ctx, withoutSidecars(cfg.blobs))
 	if err != nil {
 		return fmt.Errorf("open blob storage: %w", err)
 	}
@@ -297,6 +298,21 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	return serve(ctx, log, ln, handler, imp, publicURL, cfg.emulator.readyFile)
 }
 
+// withoutSidecars adds metadata=skip to a file:// blob URL that does not
+// choose: Ferry keeps each file's type and MD5 in its database, so
+// fileblob's .attrs sidecar, for which it would hash every byte a second
+// time, is waste.
+func withoutSidecars(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "file" || u.Query().Has("metadata") {
+		return raw
+	}
+	q := u.Query()
+	q.Set("metadata", "skip")
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 // serve runs the HTTP server and the import workers until ctx ends, then
 // shuts both down: requests in flight finish, running imports go back to
 // the queue for the next start.
@@ -348,8 +364,9 @@ func openSealer(cfg serveConfig) (*seal.Sealer, error) {
 	return s, nil
 }
 
-// serveMetrics serves /metrics on a listener of its own, so that metrics
-// are never exposed on the public address by accident.
+// serveMetrics serves /metrics, and Go's profiles under /debug/pprof/, on
+// a listener of its own, so that neither is ever exposed on the public
+// address by accident.
 func serveMetrics(log *slog.Logger, addr string, m *metrics.Metrics) (func(), error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -357,6 +374,9 @@ func serveMetrics(log *slog.Logger, addr string, m *metrics.Metrics) (func(), er
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
+	// Go's profiler, for finding where time goes (ferry-bench, BENCHMARKS.md).
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	log.Info("serving metrics", "addr", ln.Addr().String())

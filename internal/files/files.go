@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"syscall"
 	"time"
 
@@ -129,10 +130,31 @@ func (s *Service) discard(st *ferry.Staged) {
 	}
 }
 
-// Open implements ferry.FileService.
+// Open implements ferry.FileService. A blob in a local file is read
+// straight from the file, so that net/http can send it with sendfile.
 func (s *Service) Open(ctx context.Context, f ferry.File) (io.ReadSeekCloser, error) {
-	return s.openKey(ctx, f.BlobKey, f.ID)
+	r, err := s.openKey(ctx, f.BlobKey, f.ID)
+	if err != nil {
+		return nil, err
+	}
+	var under io.Reader
+	if r.As(&under) {
+		if file, ok := under.(*os.File); ok {
+			return localBlob{File: file, r: r}, nil
+		}
+	}
+	return r, nil
 }
+
+// localBlob is a blob read from its local file (fileblob). The file's
+// SyscallConn is what lets net/http use sendfile; closing closes the blob
+// reader, which owns the file.
+type localBlob struct {
+	*os.File
+	r *blob.Reader
+}
+
+func (l localBlob) Close() error { return l.r.Close() }
 
 func (s *Service) openKey(ctx context.Context, key string, id ferry.FileID) (*blob.Reader, error) {
 	r, err := s.bucket.NewReader(ctx, key, nil)

@@ -66,7 +66,7 @@ func (s *Service) write(ctx context.Context, c ferry.Content) (ferry.Staged, err
 	if c.MaxBytes > 0 {
 		body = io.LimitReader(body, c.MaxBytes+1)
 	}
-	n, err := io.Copy(io.MultiWriter(w, hash, sum256, head), body)
+	n, err := copyHashed(w, body, io.MultiWriter(hash, sum256), head)
 	if err == nil && c.MaxBytes > 0 && n > c.MaxBytes {
 		err = &ferry.Error{Kind: ferry.TooLarge, SubCategory: "TOO_LARGE",
 			Message: fmt.Sprintf("the file is larger than the limit of %d bytes", c.MaxBytes),

@@ -118,6 +118,14 @@ func (s *statusRecorder) ReadFrom(r io.Reader) (int64, error) {
 // Unwrap lets http.ResponseController reach the real writer.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
+// readFrom copies src to w through w's ReadFrom if it has one.
+func readFrom(w http.ResponseWriter, src io.Reader) (int64, error) {
+	if rf, ok := w.(io.ReaderFrom); ok {
+		return rf.ReadFrom(src)
+	}
+	return io.Copy(struct{ io.Writer }{w}, src)
+}
+
 // withRecover turns a panic into a logged internal error, so that one bad
 // request never takes the server down, and reports each request to the
 // log and to observe.
@@ -231,6 +239,15 @@ func (n *noRedirect) Write(b []byte) (int, error) {
 		return len(b), nil
 	}
 	return n.ResponseWriter.Write(b)
+}
+
+// ReadFrom keeps the real writer's ReadFrom reachable, so that a file
+// served from local disk goes out with sendfile.
+func (n *noRedirect) ReadFrom(src io.Reader) (int64, error) {
+	if n.blocked {
+		return io.Copy(io.Discard, src)
+	}
+	return readFrom(n.ResponseWriter, src)
 }
 
 // Unwrap lets http.ResponseController reach the real writer.

@@ -41,11 +41,14 @@ func DSN(path string) string {
 // Open opens (creating if needed) the database file at path and applies
 // Ferry's migrations. River's own tables are migrated by the tasks.
 func Open(ctx context.Context, path string) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", DSN(path))
+	db, err := sql.Open(driverName, DSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(MaxOpenConns)
+	// Keep every connection open: database/sql keeps two idle by default,
+	// and a reopened connection has lost its prepared statements.
+	db.SetMaxIdleConns(MaxOpenConns)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -68,7 +71,11 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 
 // NewStore returns the Ferry store on a database that Open returned.
 func NewStore(db *sql.DB) *sqlstore.Store {
-	return sqlstore.New(db, sqlstore.Dialect{IsUnique: isUnique, LastID: lastID, SetLastID: setLastID})
+	return sqlstore.New(db, sqlstore.Dialect{IsUnique: isUnique, LastID: lastID, SetLastID: setLastID,
+		FileNameIndex: &sqlstore.NameIndex{
+			Cond:  `f.id IN (SELECT rowid FROM files_name_trigram WHERE name_fold LIKE ?)`,
+			Probe: `SELECT count(*) FROM (SELECT 1 FROM files_name_trigram WHERE name_fold LIKE ? LIMIT ?)`,
+		}})
 }
 
 // lastID returns the table's AUTOINCREMENT counter: the highest id it has

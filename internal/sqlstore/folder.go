@@ -64,6 +64,11 @@ func (s *Store) EnsureFolder(ctx context.Context, portal ferry.PortalID, p strin
 	if !ok {
 		return ferry.Folder{}, ferry.Invalidf("folderPath", "folder path %q is not valid", p)
 	}
+	// Most calls name a folder that exists: find it without the portal's
+	// write lock, which only creating needs.
+	if f, err := s.FindFolderByPath(ctx, portal, clean); ferry.KindOf(err) != ferry.NotFound {
+		return f, err
+	}
 	var out ferry.Folder
 	err := s.writeTx(ctx, portal, func(st ferry.Store) error {
 		cur := rootFolder(portal)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"ferry/internal/ferry"
 )
@@ -60,6 +61,27 @@ func contains(w *where, col, s string) {
 	}
 	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(fold(s))
 	w.add(col+` LIKE ? ESCAPE '\'`, "%"+esc+"%")
+}
+
+// nameIndexFew is how many matches in the whole name index still make a
+// term rare enough to search through the index.
+const nameIndexFew = 200
+
+// indexedContains is contains, narrowed through the dialect's substring
+// index when the term can use one (three characters or more, for
+// trigrams, and none of LIKE's wildcards) and is rare. If the probe
+// fails, the search goes on without the index: the answer is the same.
+func (s *Store) indexedContains(ctx context.Context, w *where, col, term string) {
+	contains(w, col, term)
+	ix, t := s.d.FileNameIndex, fold(term)
+	if ix == nil || utf8.RuneCountInString(t) < 3 || strings.ContainsAny(t, `%_\`) {
+		return
+	}
+	var n int
+	if err := s.queryRow(ctx, ix.Probe, "%"+t+"%", nameIndexFew).Scan(&n); err != nil || n >= nameIndexFew {
+		return
+	}
+	w.add(ix.Cond, "%"+t+"%")
 }
 
 // orderBy turns sort keys into an ORDER BY clause over the given columns,
@@ -137,7 +159,7 @@ func (s *Store) SearchFiles(ctx context.Context, portal ferry.PortalID, ff ferry
 		w.add("f.expires_at > 0")
 		between(w, "f.expires_at", ff.ExpiresAt, asMS)
 	}
-	contains(w, "f.name_fold", ff.Name)
+	s.indexedContains(ctx, w, "f.name_fold", ff.Name)
 	if ff.Path != "" {
 		w.add("("+filePathExpr+" = ? OR COALESCE(fo.path, '/') = ?)", ff.Path, ff.Path)
 	}

@@ -39,10 +39,27 @@ type Dialect struct {
 	// out, even to a row deleted since (0 if it knows none). Without it,
 	// CopyFrom takes the highest id in the table.
 	LastID func(ctx context.Context, tx *sql.Tx, table string) (int64, error)
+	// FileNameIndex, if set, narrows substring searches of file names
+	// through an index that the database's planner cannot weigh by itself
+	// (SQLite's FTS5 trigram table).
+	FileNameIndex *NameIndex
 	// SetLastID makes the table hand out ids above last from now on, after
 	// CopyFrom has written rows with their ids. Nil if the database does
 	// that by itself.
 	SetLastID func(ctx context.Context, tx *sql.Tx, table string, last int64) error
+}
+
+// NameIndex is a substring index on files.name_fold. Search keeps its own
+// LIKE for the exact answer, so the index may match more than it should.
+type NameIndex struct {
+	// Cond is a condition on files f with one "?", a LIKE pattern
+	// "%term%", that only rows the index matches meet.
+	Cond string
+	// Probe is a query with two "?", the pattern and a limit, that counts
+	// the rows the index matches, up to the limit. Cond is used only for
+	// a term the index matches few rows of: a common term is found sooner
+	// by reading rows in order than by collecting every match first.
+	Probe string
 }
 
 // Store implements ferry.Store on a database/sql database whose schema the

@@ -287,3 +287,22 @@ func testSearchNameIgnoresCase(t *testing.T, open func(t *testing.T) ferry.Store
 		}
 	}
 }
+
+// A name search finds a file by its name of the moment: after a rename
+// (the old name no longer matches) and not after a delete, however the
+// store indexes names.
+func testSearchNameFollowsChanges(t *testing.T, open func(t *testing.T) ferry.Store) {
+	ctx := context.Background()
+	st := open(t)
+	f, _ := mustInsertFile(t, st, newFile(portalA, 0, "quarterly-report", "pdf", "m1", 1), false)
+	gone, _ := mustInsertFile(t, st, newFile(portalA, 0, "quarterly-draft", "pdf", "m2", 1), false)
+	f.Name = "annual-summary"
+	mustNoErr(t, st.UpdateFile(ctx, &f), "UpdateFile")
+	mustNoErr(t, st.DeleteFile(ctx, portalA, gone.ID), "DeleteFile")
+	for q, want := range map[string][]string{"quarterly": {}, "annual": {"annual-summary.pdf"}, "SUMMARY": {"annual-summary.pdf"}, "mary": {"annual-summary.pdf"}} {
+		got, _, err := st.SearchFiles(ctx, portalA, ferry.FileFilter{Name: q})
+		if names := fileNames(got); err != nil || !reflect.DeepEqual(names, want) {
+			t.Errorf("SearchFiles(name %q)=%q, %v, want %q", q, names, err, want)
+		}
+	}
+}

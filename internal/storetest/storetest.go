@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) ferry.Store) {
 	t.Run("DeleteFile", func(t *testing.T) { t.Parallel(); testDeleteFile(t, open) })
 	t.Run("SearchFiles", func(t *testing.T) { t.Parallel(); testSearchFiles(t, open) })
 	t.Run("SearchNameIgnoresCase", func(t *testing.T) { t.Parallel(); testSearchNameIgnoresCase(t, open) })
+	t.Run("SearchNameFollowsChanges", func(t *testing.T) { t.Parallel(); testSearchNameFollowsChanges(t, open) })
 	t.Run("ListExpiredFiles", func(t *testing.T) { t.Parallel(); testListExpiredFiles(t, open) })
 	t.Run("CreateFolder", func(t *testing.T) { t.Parallel(); testCreateFolder(t, open) })
 	t.Run("FindFolderByPath", func(t *testing.T) { t.Parallel(); testFindFolderByPath(t, open) })
