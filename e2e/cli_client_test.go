@@ -392,3 +392,53 @@ func openPTY(t *testing.T) (master, slave *os.File) {
 	}
 	return m, sl
 }
+
+// TestCLIServerCommandsJSON: the commands run on the server's machine
+// take --json too, and token create's output is a token the server takes.
+func TestCLIServerCommandsJSON(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	run := func(args ...string) []byte {
+		t.Helper()
+		args = append(args, "--data-dir", s.DataDir, "--json")
+		if s.store.database != "" { // PostgreSQL under FERRY_E2E_BACKEND=postgres-s3
+			args = append(args, "--database", s.store.database)
+		}
+		cmd := exec.Command(ferryBin, args...)
+		cmd.Env = ferryFreeEnv()
+		b, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("ferry %v --json: %v", args, err)
+		}
+		return b
+	}
+	var created struct {
+		Token, Hash string
+		Portal      int64
+	}
+	if err := json.Unmarshal(run("token", "create", "--portal", "7", "--scopes", "files.read", "--name", "ci"), &created); err != nil || created.Token == "" || created.Portal != 7 {
+		t.Fatalf("token create --json: %+v %v", created, err)
+	}
+	if resp, _ := s.do("GET", "/files/v3/files/search", nil, created.Token); resp.StatusCode != 200 {
+		t.Errorf("the created token: GET search = %d, want 200", resp.StatusCode)
+	}
+	var list []struct {
+		Hash   string
+		Portal int64
+		Scopes []string
+	}
+	if err := json.Unmarshal(run("token", "list"), &list); err != nil || len(list) != 2 {
+		t.Fatalf("token list --json: %+v %v", list, err)
+	}
+	var revoked struct{ Revoked string }
+	if err := json.Unmarshal(run("token", "revoke", created.Hash), &revoked); err != nil || revoked.Revoked != created.Hash {
+		t.Errorf("token revoke --json: %+v %v", revoked, err)
+	}
+	if resp, _ := s.do("GET", "/files/v3/files/search", nil, created.Token); resp.StatusCode != 401 {
+		t.Errorf("a revoked token: GET search = %d, want 401", resp.StatusCode)
+	}
+	var migrated map[string]string
+	if err := json.Unmarshal(run("migrate"), &migrated); err != nil || migrated["database"] != "up to date" {
+		t.Errorf("migrate --json: %v %v", migrated, err)
+	}
+}

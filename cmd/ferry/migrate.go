@@ -18,20 +18,22 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	fs.SetOutput(stderr)
 	e := &envFlags{fs: fs, getenv: getenv}
 	sf.define(e)
-	if err := fs.Parse(args); err != nil {
+	out := output{stdout: stdout, stderr: stderr}
+	out.define(fs)
+	setUsage(fs, "[flags]", "Apply Ferry's and River's database migrations and exit (ferry serve also does at start).")
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+		return usagef("unexpected arguments: %v", fs.Args())
 	}
 	if err := errors.Join(e.errs...); err != nil {
-		return err
+		return usageError{err}
 	}
 	be, err := openShared(ctx, sf, slog.New(slog.NewTextHandler(stderr, nil)))
 	if err != nil {
 		return err
 	}
 	be.close()
-	fmt.Fprintln(stdout, "database is up to date")
-	return nil
+	return out.result(map[string]string{"database": "up to date"}, func(w io.Writer) { fmt.Fprintln(w, "database is up to date") })
 }
