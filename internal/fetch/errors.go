@@ -1,7 +1,6 @@
 package fetch
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -37,19 +36,6 @@ const (
 	CodeProtocolError     Code = "PROTOCOL_ERROR"      // the origin did not speak HTTP correctly
 	CodeCanceled          Code = "CANCELED"            // the caller's context ended; not the origin's fault
 )
-
-// AllCodes returns every Code, in documentation order.
-func AllCodes() []Code {
-	return []Code{
-		CodeInvalidURL, CodeURLTooLong, CodeSchemeNotAllowed, CodePortNotAllowed,
-		CodeAddressNotAllowed, CodeDNSFailure, CodeConnectionRefused,
-		CodeConnectionReset, CodeTLSFailure, CodeConnectTimeout,
-		CodeFirstByteTimeout, CodeIdleTimeout, CodeTotalTimeout, CodeTooLarge,
-		CodeTooManyRedirects, CodeRedirectLoop, CodeOriginClientError,
-		CodeOriginRateLimited, CodeOriginServerError, CodeBodyTruncated,
-		CodeProtocolError, CodeCanceled,
-	}
-}
 
 // Context keys used in Error.Context.
 const (
@@ -94,16 +80,6 @@ func (e *Error) Error() string {
 
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
-
-// CodeOf returns the Code of the first *Error in err's chain, or "" if
-// there is none.
-func CodeOf(err error) Code {
-	var fe *Error
-	if errors.As(err, &fe) {
-		return fe.Code
-	}
-	return ""
-}
 
 // transientCodes are the codes whose errors are worth retrying by default.
 // DNS_FAILURE and ORIGIN_CLIENT_ERROR are decided per error.

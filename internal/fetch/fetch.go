@@ -58,6 +58,9 @@ func New(cfg Config) (*Fetcher, error) {
 	return f, nil
 }
 
+// Config returns the fetcher's configuration, with defaults applied.
+func (f *Fetcher) Config() Config { return f.cfg }
+
 // newTransport builds the Fetcher's own Transport: no proxy (a proxy
 // would be dialled instead of the origin and defeat the check), no
 // transparent decompression (limits apply to the bytes on the wire),

@@ -179,3 +179,12 @@ func waitDone(r *http.Request, d time.Duration) {
 	case <-time.After(d):
 	}
 }
+
+// codeOf returns the Code of the first *fetch.Error in err's chain, or "".
+func codeOf(err error) fetch.Code {
+	var fe *fetch.Error
+	if errors.As(err, &fe) {
+		return fe.Code
+	}
+	return ""
+}

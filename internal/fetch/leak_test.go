@@ -68,7 +68,7 @@ func runOutcomes(t *testing.T) {
 		resp.Body.Close()
 	}
 	_, err := f.Fetch(context.Background(), strings.Replace(urlOf(t, originIP, origin, "/"), "http:", "https:", 1))
-	if fetch.CodeOf(err) != fetch.CodeTLSFailure {
-		t.Fatalf("CodeOf(%v)=%s, want TLS_FAILURE", err, fetch.CodeOf(err))
+	if codeOf(err) != fetch.CodeTLSFailure {
+		t.Fatalf("CodeOf(%v)=%s, want TLS_FAILURE", err, codeOf(err))
 	}
 }

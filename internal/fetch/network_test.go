@@ -55,7 +55,7 @@ func TestFetchBrokenResponses(t *testing.T) {
 			origin := newOrigin(t, originIP, rawHandler(t, tc.raw))
 			f := mustNew(t, testConfig(t, origin))
 			_, err := f.Fetch(context.Background(), urlOf(t, originIP, origin, "/"))
-			code := fetch.CodeOf(err)
+			code := codeOf(err)
 			for _, want := range tc.want {
 				if code == want {
 					return

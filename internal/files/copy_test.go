@@ -9,6 +9,7 @@ import (
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/memblob"
 
+	"ferry/internal/ferry"
 	"ferry/internal/files"
 )
 
@@ -79,4 +80,13 @@ func TestCopyBucket(t *testing.T) {
 			t.Fatal("CopyBucket into a closed bucket succeeded")
 		}
 	})
+}
+
+// put stages c and commits it as p says, as an upload does.
+func put(svc *files.Service, ctx context.Context, c ferry.Content, p ferry.Placement, then func(ferry.Store, ferry.File) error) (ferry.File, error) {
+	st, err := svc.Stage(ctx, c)
+	if err != nil {
+		return ferry.File{}, err
+	}
+	return svc.Commit(ctx, st, p, then)
 }

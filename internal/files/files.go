@@ -56,16 +56,6 @@ func New(store ferry.Store, bucket *blob.Bucket, log *slog.Logger, clock ferry.C
 	return &Service{store: store, bucket: bucket, log: log, clock: ferry.OrSystem(clock), images: newImageWork(ImageLimits{}), obs: noBlobObserver{}}
 }
 
-// Put stages c and commits it as p says: the one-call form of Stage and
-// Commit.
-func (s *Service) Put(ctx context.Context, c ferry.Content, p ferry.Placement, then func(ferry.Store, ferry.File) error) (ferry.File, error) {
-	st, err := s.Stage(ctx, c)
-	if err != nil {
-		return ferry.File{}, err
-	}
-	return s.Commit(ctx, st, p, then)
-}
-
 // Commit implements ferry.ContentStore.
 func (s *Service) Commit(ctx context.Context, staged ferry.Staged, p ferry.Placement, then func(ferry.Store, ferry.File) error) (ferry.File, error) {
 	var out ferry.File

@@ -71,7 +71,7 @@ func (bd *testBundle) put(tb testing.TB, data []byte, fileName string, p ferry.P
 		p.Access = ferry.AccessPublicNotIndexable
 	}
 	c := ferry.Content{Body: bytes.NewReader(data), FileName: fileName}
-	return bd.svc.Put(context.Background(), c, p, nil)
+	return put(bd.svc, context.Background(), c, p, nil)
 }
 
 func mustPut(tb testing.TB, bd *testBundle, data []byte, fileName string, p ferry.Placement) ferry.File {
@@ -192,7 +192,7 @@ func TestPutHTMLNamedPNG(t *testing.T) {
 		p := ferry.Placement{Name: name}
 		c := ferry.Content{Body: bytes.NewReader(html), FileName: "evil.png", DeclaredType: "image/png"}
 		p.Portal, p.Access = portal, ferry.AccessPublicIndexable
-		f, err := bd.svc.Put(context.Background(), c, p, nil)
+		f, err := put(bd.svc, context.Background(), c, p, nil)
 		if err != nil {
 			t.Fatalf("Put: %v", err)
 		}
@@ -214,7 +214,7 @@ func TestPutMaxBytes(t *testing.T) {
 		t.Parallel()
 		bd := setup(t)
 		c := ferry.Content{Body: bytes.NewReader(data), FileName: "a.txt", MaxBytes: limit}
-		f, err := bd.svc.Put(context.Background(), c, ferry.Placement{Portal: portal, Access: ferry.AccessPrivate}, nil)
+		f, err := put(bd.svc, context.Background(), c, ferry.Placement{Portal: portal, Access: ferry.AccessPrivate}, nil)
 		if err != nil {
 			t.Fatalf("Put: %v", err)
 		}
@@ -228,7 +228,7 @@ func TestPutMaxBytes(t *testing.T) {
 		bd := setup(t)
 		over := append(slices.Clone(data), 'x')
 		c := ferry.Content{Key: "imports/7/over", Body: bytes.NewReader(over), FileName: "a.txt", MaxBytes: limit}
-		_, err := bd.svc.Put(context.Background(), c, ferry.Placement{Portal: portal, Access: ferry.AccessPrivate}, nil)
+		_, err := put(bd.svc, context.Background(), c, ferry.Placement{Portal: portal, Access: ferry.AccessPrivate}, nil)
 		if got := ferry.KindOf(err); err == nil || got != ferry.TooLarge {
 			t.Fatalf("Put: err=%v, want kind %v", err, ferry.TooLarge)
 		}
@@ -323,7 +323,7 @@ func TestPutThen(t *testing.T) {
 		bd := setup(t)
 		var seen ferry.File
 		c := ferry.Content{Body: strings.NewReader("content"), FileName: "a.txt"}
-		_, err := bd.svc.Put(context.Background(), c, ferry.Placement{Portal: portal, Access: ferry.AccessPrivate},
+		_, err := put(bd.svc, context.Background(), c, ferry.Placement{Portal: portal, Access: ferry.AccessPrivate},
 			func(st ferry.Store, f ferry.File) error {
 				seen = f
 				if _, err := st.FindFileByID(context.Background(), portal, f.ID); err != nil {
@@ -349,7 +349,7 @@ func TestPutThen(t *testing.T) {
 		t.Parallel()
 		bd := setup(t)
 		c := ferry.Content{Body: strings.NewReader("content"), FileName: "a.txt"}
-		f, err := bd.svc.Put(context.Background(), c, ferry.Placement{Portal: portal, Access: ferry.AccessPrivate},
+		f, err := put(bd.svc, context.Background(), c, ferry.Placement{Portal: portal, Access: ferry.AccessPrivate},
 			func(st ferry.Store, f ferry.File) error {
 				_, err := st.PutSettingIfAbsent(context.Background(), "then-ran", []byte(f.ID.String()))
 				return err

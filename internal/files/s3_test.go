@@ -105,7 +105,7 @@ func TestS3RoundTrip(t *testing.T) {
 	want := generatedMD5(t, 1, size)
 
 	c := ferry.Content{Body: generated(1, size), FileName: "big.bin"}
-	f, err := bd.svc.Put(ctx, c, ferry.Placement{Portal: s3Portal, Access: ferry.AccessPrivate}, nil)
+	f, err := put(bd.svc, ctx, c, ferry.Placement{Portal: s3Portal, Access: ferry.AccessPrivate}, nil)
 	if err != nil {
 		t.Fatalf("Put: %v", err)
 	}
@@ -146,7 +146,7 @@ func TestS3MaxBytes(t *testing.T) {
 	ctx := context.Background()
 	const limit = 6 << 20 // more than one part, so a multipart upload is under way
 	c := ferry.Content{Key: files.NewBlobKey(s3Portal), Body: generated(2, limit+1), FileName: "over.bin", MaxBytes: limit}
-	_, err := bd.svc.Put(ctx, c, ferry.Placement{Portal: s3Portal, Access: ferry.AccessPrivate}, nil)
+	_, err := put(bd.svc, ctx, c, ferry.Placement{Portal: s3Portal, Access: ferry.AccessPrivate}, nil)
 	if ferry.KindOf(err) != ferry.TooLarge || !errors.Is(err, files.ErrTooLarge) {
 		t.Fatalf("Put over the limit: err=%v, want kind %v wrapping files.ErrTooLarge", err, ferry.TooLarge)
 	}
@@ -159,7 +159,7 @@ func TestS3MaxBytes(t *testing.T) {
 
 	// At the limit exactly, the same content is stored.
 	c = ferry.Content{Body: generated(2, limit), FileName: "at.bin", MaxBytes: limit}
-	f, err := bd.svc.Put(ctx, c, ferry.Placement{Portal: s3Portal, Access: ferry.AccessPrivate}, nil)
+	f, err := put(bd.svc, ctx, c, ferry.Placement{Portal: s3Portal, Access: ferry.AccessPrivate}, nil)
 	if err != nil {
 		t.Fatalf("Put at the limit: %v", err)
 	}

@@ -127,11 +127,13 @@ func readFrom(w http.ResponseWriter, src io.Reader) (int64, error) {
 }
 
 // withRecover turns a panic into a logged internal error, so that one bad
-// request never takes the server down, and reports each request to the
-// log and to observe.
-func withRecover(log *slog.Logger, observe func(method, route string, code int, bytes int64, d time.Duration), next http.Handler) http.Handler {
+// request never takes the server down.
+func withRecover(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w}
+		rec, ok := w.(*statusRecorder)
+		if !ok {
+			rec = &statusRecorder{ResponseWriter: w}
+		}
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -145,6 +147,14 @@ func withRecover(log *slog.Logger, observe func(method, route string, code int, 
 				}
 			}
 		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// withAccessLog reports each request to the log and to observe.
+func withAccessLog(log *slog.Logger, observe func(method, route string, code int, bytes int64, d time.Duration), next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w}
 		start := time.Now()
 		next.ServeHTTP(rec, r)
 		d := time.Since(start)

@@ -26,9 +26,8 @@ var formFields = map[string]bool{"folderId": true, "folderPath": true, "fileName
 // part goes straight into blob storage as it arrives, in whatever order
 // the parts come, and the text parts are kept.
 type multipartForm struct {
-	staged  *ferry.Staged
-	fields  map[string]string
-	options *jsonObject
+	staged *ferry.Staged
+	fields map[string]string
 }
 
 // readMultipart streams a multipart/form-data body. The caller must

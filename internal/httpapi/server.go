@@ -91,7 +91,7 @@ func NewHandler(log *slog.Logger, auth ferry.Authenticator, files ferry.FileServ
 	if opts.Console != nil {
 		h = withConsole(withBodyGuard(log, opts.Body, opts.Console), h)
 	}
-	return withCorrelation(withReadiness(opts.Ready, withRecover(log, opts.ObserveRequest, h))), nil
+	return withCorrelation(withReadiness(opts.Ready, withAccessLog(log, opts.ObserveRequest, withRecover(log, h)))), nil
 }
 
 // parseBase parses the public URL that links start with.

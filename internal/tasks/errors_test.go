@@ -1,8 +1,10 @@
 package tasks
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -67,20 +69,62 @@ func TestFetchErrorDocs(t *testing.T) {
 			rows[code] = cells
 		}
 	}
-	for _, c := range fetch.AllCodes() {
-		cells, ok := rows[string(c)]
-		if !ok {
-			t.Errorf("docs: no row for %s", c)
+	for code, cells := range rows {
+		if _, ok := fetchKinds[fetch.Code(code)]; !ok {
+			t.Errorf("fetchKinds: no kind for %s, which the docs list", code)
 			continue
 		}
-		if _, ok := fetchKinds[c]; !ok {
-			t.Errorf("fetchKinds: no kind for %s", c)
-		}
-		if got, want := strings.TrimSpace(cells[3]), strconv.Itoa(fetchKind(c).Status()); got != want {
-			t.Errorf("docs: %s status=%s, want %s", c, got, want)
+		if got, want := strings.TrimSpace(cells[3]), strconv.Itoa(fetchKind(fetch.Code(code)).Status()); got != want {
+			t.Errorf("docs: %s status=%s, want %s", code, got, want)
 		}
 	}
-	if got, want := len(rows), len(fetch.AllCodes()); got != want {
-		t.Errorf("docs rows=%d, want %d", got, want)
+	for c := range fetchKinds {
+		if _, ok := rows[string(c)]; !ok {
+			t.Errorf("docs: no row for %s", c)
+		}
+	}
+}
+
+// The task error vocabulary in Ferry's OpenAPI document is the engine's:
+// every fetch error code and the subcategories set outside the fetcher.
+func TestTaskErrorVocabulary(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("../httpapi/openapi/ferry.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]struct {
+					Enum      []string `json:"enum"`
+					Extension bool     `json:"x-ferry-extension"`
+				} `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	sub, ok := doc.Components.Schemas["TaskErrorDetail"].Properties["subCategory"]
+	if !ok {
+		t.Fatal("components.schemas.TaskErrorDetail.subCategory is missing")
+	}
+	if !sub.Extension {
+		t.Error("TaskErrorDetail.subCategory is Ferry's vocabulary and must carry x-ferry-extension: true")
+	}
+	want := []string{"DUPLICATE_FILE", "FOLDER_EXISTS", "WORK_LOST", "INVALID_REQUEST", "OBJECT_NOT_FOUND", "CONFLICT", "INTERNAL_ERROR"}
+	for c := range fetchKinds {
+		want = append(want, string(c))
+	}
+	for _, w := range want {
+		if !slices.Contains(sub.Enum, w) {
+			t.Errorf("TaskErrorDetail.subCategory enum lacks %q", w)
+		}
+	}
+	for _, e := range sub.Enum {
+		if !slices.Contains(want, e) {
+			t.Errorf("TaskErrorDetail.subCategory enum has %q, which this test does not know Ferry to send", e)
+		}
 	}
 }
