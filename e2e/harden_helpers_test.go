@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -95,4 +96,21 @@ func readAnswer(t *testing.T, c net.Conn, what string) (*http.Response, []byte) 
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp, b
+}
+
+// ferryOnStore runs a ferry command that opens the server's database
+// directly (token, keys), with the server's --data-dir and --database.
+func ferryOnStore(t *testing.T, s *server, args ...string) string {
+	t.Helper()
+	args = append(args, "--data-dir", s.DataDir)
+	if s.store.database != "" {
+		args = append(args, "--database", s.store.database)
+	}
+	cmd := exec.Command(ferryBin, args...)
+	cmd.Env = ferryFreeEnv()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("ferry %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
 }

@@ -409,3 +409,33 @@ func TestHardenArchiveRetention(t *testing.T) {
 	resp, b = s.do("GET", filesPath+"/"+jstr(live, "id")+"/download", nil, s.Token)
 	wantStatus(t, "download the live a.txt", resp, b, http.StatusOK)
 }
+
+// TestHardenKeyRotation: "ferry keys rotate" replaces the signing key
+// while the server runs; URLs signed before keep working for --grace and
+// are refused after it; --grace 0 revokes every outstanding URL at once.
+func TestHardenKeyRotation(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	content := []byte("rotate me")
+	f := uploadFile(t, s, "/keys", "k.txt", content, accessOpts("PRIVATE"))
+	old := jstr(signedURL(t, s, jstr(f, "id"), ""), "url")
+	checkServed(t, s, "URL signed before the rotation", old, content)
+
+	ferryOnStore(t, s, "keys", "rotate", "--grace", "3s")
+	fresh := jstr(signedURL(t, s, jstr(f, "id"), ""), "url")
+	if fresh == old {
+		t.Fatalf("a URL signed after the rotation is the same as before it: %s", fresh)
+	}
+	checkServed(t, s, "URL signed before the rotation, within its grace", old, content)
+	checkServed(t, s, "URL signed after the rotation", fresh, content)
+	waitFor(t, 30*time.Second, "the old key's grace to end", func() bool {
+		resp, _ := hostGet(t, s, old, nil)
+		return resp.StatusCode == http.StatusNotFound
+	})
+	checkNotServed(t, s, "URL signed before the rotation, after its grace", old)
+	checkServed(t, s, "URL signed after the rotation, after the old key's grace", fresh, content)
+
+	ferryOnStore(t, s, "keys", "rotate", "--grace", "0")
+	checkNotServed(t, s, "URL signed before a rotation with --grace 0", fresh)
+	checkServed(t, s, "URL signed after every rotation", jstr(signedURL(t, s, jstr(f, "id"), ""), "url"), content)
+}

@@ -36,6 +36,7 @@ Server commands (run on the server's machine):
   token create          create an API token for a portal and print it
   token list            list tokens (hash prefix, portal, scopes, name)
   token revoke HASH     delete a token
+  keys rotate           replace the key that signs URLs (old one honoured for --grace)
 
 Client commands (talk to a running server: --server/FERRY_SERVER, --token/FERRY_TOKEN):
   import URL            import a file from a URL (--wait follows it with a progress bar)
@@ -79,6 +80,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runMigrateData(ctx, args[1:], getenv, stdout, stderr)
 	case "token":
 		return runToken(ctx, args[1:], getenv, stdout, stderr)
+	case "keys":
+		return runKeys(ctx, args[1:], getenv, stdout, stderr)
 	case "import":
 		return runImport(ctx, args[1:], getenv, stdout, stderr)
 	case "status":

@@ -90,6 +90,10 @@ type FileService interface {
 	// SigningKey returns the server's secret for signed URLs, created once
 	// and kept in the database so that it survives restarts.
 	SigningKey(ctx context.Context) ([]byte, error)
+	// VerifyingKeys returns the keys a signed URL may be signed with: the
+	// current one, then the one it replaced while its grace period after
+	// a rotation lasts.
+	VerifyingKeys(ctx context.Context) ([][]byte, error)
 
 	// CreateFolder creates a folder.
 	CreateFolder(ctx context.Context, portal PortalID, in FolderInput) (Folder, error)

@@ -112,6 +112,8 @@ type Store interface {
 	// PutSettingIfAbsent stores value under key unless the key exists, and
 	// returns the value that is stored afterwards.
 	PutSettingIfAbsent(ctx context.Context, key string, value []byte) ([]byte, error)
+	// PutSetting stores value under key, replacing any value there.
+	PutSetting(ctx context.Context, key string, value []byte) error
 
 	// ListEvents returns a page of a portal's events after f.After, in
 	// commit order, and whether more follow. Events are written by the

@@ -3,6 +3,7 @@ package files
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"time"
 
 	"ferry/internal/ferry"
@@ -249,11 +250,55 @@ func (s *Service) Stat(ctx context.Context, portal ferry.PortalID, p string) (*f
 	return nil, &folder, nil
 }
 
-const signingKeySetting = "signing_key"
+// The settings that hold the signing keys: the current key, and the key
+// a rotation replaced, after the end of its grace period (8 bytes of
+// big-endian Unix milliseconds).
+const (
+	signingKeySetting  = "signing_key"
+	previousKeySetting = "signing_key_previous"
+)
 
 // SigningKey implements ferry.FileService.
 func (s *Service) SigningKey(ctx context.Context) ([]byte, error) {
 	key := make([]byte, 32)
 	rand.Read(key)
 	return s.store.PutSettingIfAbsent(ctx, signingKeySetting, key)
+}
+
+// VerifyingKeys implements ferry.FileService.
+func (s *Service) VerifyingKeys(ctx context.Context) ([][]byte, error) {
+	cur, err := s.SigningKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys := [][]byte{cur}
+	prev, err := s.store.Setting(ctx, previousKeySetting)
+	switch {
+	case ferry.KindOf(err) == ferry.NotFound:
+	case err != nil:
+		return nil, err
+	case len(prev) > 8 && s.clock.Now().UnixMilli() < int64(binary.BigEndian.Uint64(prev[:8])):
+		keys = append(keys, prev[8:])
+	}
+	return keys, nil
+}
+
+// RotateSigningKey replaces the key that signs URLs with a new one. URLs
+// signed with the old key are honoured for grace more, then refused; a
+// grace of zero revokes every outstanding signed URL at once.
+func RotateSigningKey(ctx context.Context, store ferry.Store, now time.Time, grace time.Duration) error {
+	return store.Atomic(ctx, func(st ferry.Store) error {
+		fresh := make([]byte, 32)
+		rand.Read(fresh)
+		old, err := st.PutSettingIfAbsent(ctx, signingKeySetting, fresh)
+		if err != nil {
+			return err
+		}
+		prev := binary.BigEndian.AppendUint64(nil, uint64(now.Add(grace).UnixMilli()))
+		if err := st.PutSetting(ctx, previousKeySetting, append(prev, old...)); err != nil {
+			return err
+		}
+		rand.Read(fresh)
+		return st.PutSetting(ctx, signingKeySetting, fresh)
+	})
 }

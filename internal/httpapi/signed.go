@@ -119,13 +119,17 @@ func (s *server) checkSignature(r *http.Request, f *ferry.File) (*signedGrant, e
 	if err != nil {
 		return nil, denied
 	}
-	key, err := s.files.SigningKey(r.Context())
+	keys, err := s.files.VerifyingKeys(r.Context())
 	if err != nil {
 		return nil, err
 	}
 	g := &signedGrant{size: q.Get("size"), upscale: q.Get("upscale") == "true"}
-	want := signature(key, f, q.Get("exp"), q.Get("size"), q.Get("upscale"))
-	if !hmac.Equal([]byte(sig), []byte(want)) {
+	valid := false
+	for _, key := range keys { // the current key, then one in its grace period after a rotation
+		want := signature(key, f, q.Get("exp"), q.Get("size"), q.Get("upscale"))
+		valid = valid || hmac.Equal([]byte(sig), []byte(want))
+	}
+	if !valid {
 		return nil, denied
 	}
 	if !s.opts.Clock.Now().Before(time.Unix(exp, 0)) {

@@ -254,3 +254,9 @@ func (s *Store) Ping(ctx context.Context) error {
 	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM settings LIMIT 1) AS probe`).Scan(&n)
 	return err
 }
+
+// PutSetting implements ferry.Store.
+func (s *Store) PutSetting(ctx context.Context, key string, value []byte) error {
+	_, err := s.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	return ferry.Wrap(err, "put setting")
+}

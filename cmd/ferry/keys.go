@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"ferry/internal/files"
+)
+
+const keysUsage = `Usage:
+  ferry keys rotate [--grace 24h]
+
+Replaces the key that signs URLs (GET .../signed-url). URLs signed with the
+old key keep working for --grace, then answer 404; --grace 0 revokes every
+outstanding signed URL at once. Like the token commands, it opens the
+server's database directly: give the same --data-dir (FERRY_DATA_DIR) or
+--database (FERRY_DATABASE) as "ferry serve". The server need not restart.`
+
+// runKeys handles "ferry keys rotate".
+func runKeys(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, keysUsage)
+		return usagef("no keys command given")
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintln(stdout, keysUsage)
+		return nil
+	case "rotate":
+	default:
+		fmt.Fprintln(stderr, keysUsage)
+		return usagef("unknown keys command %q", args[0])
+	}
+	var grace time.Duration
+	out := output{stdout: stdout, stderr: stderr}
+	be, fs, err := openTokenStore(ctx, "ferry keys rotate", args[1:], getenv, stderr, func(fs *flag.FlagSet) {
+		out.define(fs)
+		fs.DurationVar(&grace, "grace", 24*time.Hour, "how long URLs signed with the old key keep working (0: revoke them now)")
+		setUsage(fs, "[flags]", "Replace the key that signs URLs; the old one is honoured for --grace.")
+	})
+	if err != nil {
+		return err
+	}
+	defer be.close()
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments: %v", fs.Args())
+	}
+	if grace < 0 {
+		return usagef("--grace must not be negative")
+	}
+	now := time.Now()
+	if err := files.RotateSigningKey(ctx, be.store, now, grace); err != nil {
+		return err
+	}
+	until := now.Add(grace).UTC().Format(time.RFC3339)
+	return out.result(map[string]any{"rotated": true, "oldKeyValidUntil": until},
+		func(w io.Writer) {
+			fmt.Fprintf(w, "signing key rotated; URLs signed with the old key work until %s\n", until)
+		})
+}
