@@ -640,3 +640,30 @@ func TestRateLimitsAsHubSpotSignalsThem(t *testing.T) {
 		t.Errorf("without --rate-limit: headers %v", resp.Header)
 	}
 }
+
+func TestStrictAppliesHubSpotsRequiredFields(t *testing.T) {
+	t.Parallel()
+	o := newOrigin(t)
+	o.serve("/a.txt", "text/plain", []byte("strict"))
+	s := startServer(t, "--strict", "--allow-private-networks")
+	lenient := startServer(t, "--allow-private-networks")
+	short := map[string]any{"url": o.url("/a.txt"), "access": "PRIVATE", "folderPath": "/strict"}
+
+	resp, b := s.do("POST", importPath, short, s.Token)
+	m := wantError(t, "strict import without the spec's required fields", resp, b, http.StatusBadRequest, "VALIDATION_ERROR")
+	var missing []string
+	for _, e := range m["errors"].([]any) {
+		missing = append(missing, e.(map[string]any)["in"].(string))
+	}
+	slices.Sort(missing)
+	if !slices.Equal(missing, []string{"duplicateValidationScope", "duplicateValidationStrategy", "overwrite"}) {
+		t.Errorf("strict import problems in %v", missing)
+	}
+	full := map[string]any{"url": o.url("/a.txt"), "access": "PRIVATE", "folderPath": "/strict",
+		"duplicateValidationStrategy": "NONE", "duplicateValidationScope": "ENTIRE_PORTAL", "overwrite": false}
+	id, _ := startImport(t, s, full)
+	waitTask(t, s, id, 20*time.Second, "COMPLETE")
+	// Without --strict, Ferry takes the defaults.
+	id, _ = startImport(t, lenient, short)
+	waitTask(t, lenient, id, 20*time.Second, "COMPLETE")
+}

@@ -23,6 +23,7 @@ type emulatorFlags struct {
 	readyFile   string
 	journalSize int64
 	seedDir     string
+	strict      bool
 }
 
 func (f *emulatorFlags) define(e *envFlags) {
@@ -31,6 +32,7 @@ func (f *emulatorFlags) define(e *envFlags) {
 	e.str(&f.readyFile, "ready-file", "",
 		`once listening, write {"url": ..., "addr": ...} to this file (and remove it at exit), so that a test harness can start Ferry on --addr 127.0.0.1:0`)
 	e.integer(&f.journalSize, "journal-size", 1000, "requests the emulator's request journal keeps (with --emulator)")
+	e.boolean(&f.strict, "strict", false, "apply HubSpot's documented request rules where Ferry is lenient: an import must give access, duplicateValidationStrategy, duplicateValidationScope and overwrite")
 	e.str(&f.seedDir, "seed", "", "with --emulator, load this directory tree at start-up if the database holds no files or folders: directories become folders, files become files (an optional manifest.json sets access per path)")
 }
 
@@ -62,6 +64,7 @@ func (f *emulatorFlags) wire(ctx context.Context, opts *httpapi.Options, emu *em
 			return fmt.Errorf("--ready-file: %w", err)
 		}
 	}
+	opts.Strict = f.strict
 	if emu == nil {
 		if f.seedDir != "" {
 			return fmt.Errorf("--seed needs --emulator")

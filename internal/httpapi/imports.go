@@ -16,6 +16,7 @@ func (s *server) handleImportFromURL(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
+	s.strictImport(obj)
 	req, err := importInput(obj).Validate(s.opts.Clock.Now(), s.imports.CheckURL)
 	if err = obj.merge(err); err != nil {
 		writeError(w, r, s.log, err)

@@ -41,6 +41,9 @@ type Options struct {
 	// request's context (ferry.TokenFrom). The emulator's journal and
 	// faults use them.
 	Outer, Inner Wrapper
+	// Strict applies HubSpot's documented request rules where Ferry is
+	// lenient: the import fields the 2026-03 spec marks required.
+	Strict bool
 	// RateLimit, if set, counts each Files API call against its portal's
 	// quotas, HubSpot-style: headers on every answer, 429 over a quota.
 	RateLimit *ratelimit.Limiter
