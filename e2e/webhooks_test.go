@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -537,4 +539,39 @@ func TestCLIEventsAndWebhooks(t *testing.T) {
 	wantExit(t, s, 0, nil, "webhooks", "delete", created.ID)
 	wantExit(t, s, 4, nil, "webhooks", "delete", created.ID)
 	wantExit(t, s, 2, nil, "webhooks", "frobnicate")
+}
+
+// TestWebhookMetrics: attempts by outcome and the lag of each attempt are
+// exposed on --metrics-addr.
+func TestWebhookMetrics(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t)
+	rc.answer(func(n int) int {
+		if n == 1 {
+			return http.StatusBadGateway
+		}
+		return http.StatusOK
+	})
+	s := startServer(t, append(webhookFlags, "--metrics-addr", "127.0.0.1:0")...)
+	id, secret := subscribe(t, s, s.Token, map[string]any{"url": rc.URL()})
+	rc.setSecrets(secret)
+	createFolder(t, s, map[string]any{"name": "m"})
+	rc.waitFor(eventIDs(feed(t, s, s.Token, 100, "")), 30*time.Second)
+	settledDeliveries(t, s, id)
+	addr := regexp.MustCompile(`msg="serving metrics" addr=(\S+)`).FindStringSubmatch(s.log.String())
+	if addr == nil {
+		t.Fatalf("no metrics address in the log")
+	}
+	resp, err := http.Get("http://" + addr[1] + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`ferry_webhook_delivery_attempts_total{outcome="failure"} 1`,
+		`ferry_webhook_delivery_attempts_total{outcome="success"} 1`, `ferry_webhook_delivery_lag_seconds_count 2`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
 }
