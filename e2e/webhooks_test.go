@@ -575,3 +575,40 @@ func TestWebhookMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestCanceledImportEmitsEvent: canceling an import through the task API
+// emits import.canceled, once, with the task status as data.
+func TestCanceledImportEmitsEvent(t *testing.T) {
+	t.Parallel()
+	o := newOrigin(t)
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	o.handle("/stuck.bin", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100")
+		w.Write([]byte("x"))
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	s := startServer(t, webhookFlags...)
+	id, _ := startImport(t, s, map[string]any{"url": o.url("/stuck.bin"), "access": "PRIVATE", "folderPath": "/c"})
+	waitTask(t, s, id, 30*time.Second, "PROCESSING")
+	resp, b := s.do("POST", "/ferry/v1/tasks/"+id+"/cancel", nil, s.Token)
+	wantStatus(t, "cancel", resp, b, http.StatusOK)
+	waitTask(t, s, id, 30*time.Second, "CANCELED")
+	deadline := time.Now().Add(10 * time.Second)
+	var evs []map[string]any
+	for time.Now().Before(deadline) {
+		if evs = feed(t, s, s.Token, 100, "&type=import.canceled,import.completed"); len(evs) > 0 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // a second event would show now
+	evs = feed(t, s, s.Token, 100, "&type=import.canceled,import.completed")
+	if len(evs) != 1 || jstr(evs[0], "type") != "import.canceled" || jstr(evs[0], "data", "taskId") != id || jstr(evs[0], "data", "status") != "CANCELED" {
+		t.Errorf("events=%v, want one import.canceled for task %s", evs, id)
+	}
+}
