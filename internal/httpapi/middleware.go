@@ -110,7 +110,7 @@ func (s *statusRecorder) ReadFrom(r io.Reader) (int64, error) {
 	if !s.wrote {
 		s.status, s.wrote = http.StatusOK, true
 	}
-	n, err := io.Copy(s.ResponseWriter, r)
+	n, err := readFrom(s.ResponseWriter, r)
 	s.bytes += n
 	return n, err
 }
