@@ -95,6 +95,9 @@ func New() *Metrics {
 		Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 21600, 86400},
 	})
 	m.reg.MustRegister(m.attempts, m.lag)
+	for _, outcome := range []string{"success", "failure"} {
+		m.attempts.WithLabelValues(outcome) // zero from the start, for the dashboard
+	}
 	return m
 }
 
