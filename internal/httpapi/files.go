@@ -30,17 +30,24 @@ func (s *server) handleUpload(w http.ResponseWriter, r *http.Request) {
 
 // handleGetFileByID serves GET /files/v3/files/{fileId}.
 func (s *server) handleGetFileByID(w http.ResponseWriter, r *http.Request) {
+	if f, ok := s.findFile(w, r); ok {
+		encode(w, http.StatusOK, selectProperties(s.newFileResponse(&f), newQuery(r.URL.Query()).list("properties"), fileRequired...))
+	}
+}
+
+// findFile returns the file that the {fileId} path parameter names, or
+// writes the error and reports false.
+func (s *server) findFile(w http.ResponseWriter, r *http.Request) (ferry.File, bool) {
 	id, err := fileID(r)
+	var f ferry.File
+	if err == nil {
+		f, err = s.files.FindFile(r.Context(), portal(r), id)
+	}
 	if err != nil {
 		writeError(w, r, s.log, err)
-		return
+		return ferry.File{}, false
 	}
-	f, err := s.files.FindFile(r.Context(), portal(r), id)
-	if err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	encode(w, http.StatusOK, selectProperties(s.newFileResponse(&f), newQuery(r.URL.Query()).list("properties"), fileRequired...))
+	return f, true
 }
 
 // handleReplaceFile serves PUT /files/v3/files/{fileId}.

@@ -11,23 +11,34 @@ import (
 
 // handleImportFromURL serves POST /files/v3/files/import-from-url/async.
 func (s *server) handleImportFromURL(w http.ResponseWriter, r *http.Request) {
+	if t, ok := s.startImport(w, r, nil); ok {
+		encode(w, http.StatusAccepted, taskLocator{ID: string(t.ID), Links: map[string]string{"status": s.importStatusLink(r, t.ID)}})
+	}
+}
+
+// startImport decodes HubSpot's ImportFromUrlInput, validates it (URLs
+// against the fetch policy), lets more read Ferry's own fields, and starts
+// the import; on failure it writes the error and reports false.
+func (s *server) startImport(w http.ResponseWriter, r *http.Request, more func(*jsonObject, *ferry.ImportRequest)) (ferry.Task, bool) {
 	obj, err := decodeObject(w, r, s.opts.MaxJSONBytes)
 	if err != nil {
 		writeError(w, r, s.log, err)
-		return
+		return ferry.Task{}, false
 	}
 	s.strictImport(obj)
 	req, err := importInput(obj).Validate(s.opts.Clock.Now(), s.imports.CheckURL)
-	if err = obj.merge(err); err != nil {
-		writeError(w, r, s.log, err)
-		return
+	if more != nil {
+		more(obj, &req)
 	}
-	t, err := s.imports.StartImport(r.Context(), portal(r), req)
+	var t ferry.Task
+	if err = obj.merge(err); err == nil {
+		t, err = s.imports.StartImport(r.Context(), portal(r), req)
+	}
 	if err != nil {
 		writeError(w, r, s.log, err)
-		return
+		return ferry.Task{}, false
 	}
-	encode(w, http.StatusAccepted, taskLocator{ID: string(t.ID), Links: map[string]string{"status": s.importStatusLink(r, t.ID)}})
+	return t, true
 }
 
 // importInput reads HubSpot's ImportFromUrlInput fields.

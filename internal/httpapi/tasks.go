@@ -216,41 +216,22 @@ func (s *server) accepted(w http.ResponseWriter, r *http.Request, t ferry.Task) 
 // handleFerryImport serves POST /ferry/v1/imports: HubSpot's
 // ImportFromUrlInput plus sourceHeaders and expected.
 func (s *server) handleFerryImport(w http.ResponseWriter, r *http.Request) {
-	obj, err := decodeObject(w, r, s.opts.MaxJSONBytes)
-	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+	t, ok := s.startImport(w, r, func(obj *jsonObject, req *ferry.ImportRequest) {
+		headers, expected := obj.stringMap("sourceHeaders"), obj.expected("expected")
+		req.SourceHeaders = ferry.ValidateSourceHeaders(headers, &obj.problems)
+		req.Expected = ferry.ValidateExpected(expected, &obj.problems)
+	})
+	if ok {
+		s.accepted(w, r, t)
 	}
-	headers, expected := obj.stringMap("sourceHeaders"), obj.expected("expected")
-	req, err := importInput(obj).Validate(s.opts.Clock.Now(), s.imports.CheckURL)
-	req.SourceHeaders = ferry.ValidateSourceHeaders(headers, &obj.problems)
-	req.Expected = ferry.ValidateExpected(expected, &obj.problems)
-	if err = obj.merge(err); err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	t, err := s.imports.StartImport(r.Context(), portal(r), req)
-	if err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	s.accepted(w, r, t)
 }
 
 // handleFerryFile serves GET /ferry/v1/files/{fileId}: HubSpot's File with
 // the content's SHA-256 and MD5.
 func (s *server) handleFerryFile(w http.ResponseWriter, r *http.Request) {
-	id, err := fileID(r)
-	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+	if f, ok := s.findFile(w, r); ok {
+		encode(w, http.StatusOK, s.newFileView(&f))
 	}
-	f, err := s.files.FindFile(r.Context(), portal(r), id)
-	if err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	encode(w, http.StatusOK, s.newFileView(&f))
 }
 
 // fileView is HubSpot's File with the digests Ferry keeps.
