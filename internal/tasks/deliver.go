@@ -147,16 +147,22 @@ func (w *deliveryWorker) settle(ctx context.Context, d *ferry.Delivery, hook *fe
 		}
 		return w.finish(ctx, d, ferry.DeliverySucceeded)
 	}
+	limit := w.e.cfg.WebhookDisableAfter
+	failing := !hook.FailingSince.IsZero()
 	var reason string
 	switch {
 	case a.StatusCode == http.StatusGone:
 		reason = "the endpoint answered 410 Gone"
-	case !hook.FailingSince.IsZero() && now.Sub(hook.FailingSince) >= w.e.cfg.WebhookDisableAfter:
+	case failing && now.Sub(hook.FailingSince) >= limit,
+		// This delivery ran out of retries, and the endpoint has not
+		// taken a delivery since its first attempt: it has failed for
+		// as long, even if no later event comes to find out.
+		failing && now.Sub(d.CreatedAt) >= limit && !hook.FailingSince.After(d.Attempts[0].At):
 		reason = "every delivery failed since " + hook.FailingSince.Format(time.RFC3339)
 	}
 	err := w.changeHook(ctx, hook, func(h *ferry.Webhook) {
 		if h.FailingSince.IsZero() {
-			h.FailingSince = now
+			h.FailingSince = a.At
 		}
 		if reason != "" && h.Enabled {
 			h.Enabled, h.DisabledReason = false, reason
@@ -169,7 +175,7 @@ func (w *deliveryWorker) settle(ctx context.Context, d *ferry.Delivery, hook *fe
 		w.e.log.Warn("webhook disabled", "webhook", hook.ID, "portal", hook.Portal, "reason", reason)
 		return w.finish(ctx, d, ferry.DeliveryFailed)
 	}
-	if now.Sub(d.CreatedAt) >= w.e.cfg.WebhookDisableAfter {
+	if now.Sub(d.CreatedAt) >= limit {
 		return w.finish(ctx, d, ferry.DeliveryFailed)
 	}
 	d.UpdatedAt = now
