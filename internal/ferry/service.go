@@ -135,12 +135,27 @@ type ContentStore interface {
 	Commit(ctx context.Context, st Staged, p Placement, then func(Store, File) error) (File, error)
 	// Discard deletes staged content that will not be committed.
 	Discard(st Staged)
+	// CreatePart opens a blob for a part of content still arriving (an
+	// import's bytes so far, kept so that an interrupted fetch can
+	// continue). Nothing is visible under key until Close.
+	CreatePart(ctx context.Context, key string) (PartWriter, error)
+	// OpenPart reads a part back.
+	OpenPart(ctx context.Context, key string) (io.ReadCloser, error)
+	// DeletePart deletes a part; a missing one is not an error.
+	DeletePart(key string)
 	// ExpireFiles deletes, content and all, the files whose expiry is at
 	// or before now, and returns how many.
 	ExpireFiles(ctx context.Context, now time.Time) (int, error)
 	// PurgeArchived deletes, content and all, the files archived at or
 	// before t, and returns how many.
 	PurgeArchived(ctx context.Context, t time.Time) (int, error)
+}
+
+// PartWriter writes one part. Close makes it durable; Abort discards it.
+type PartWriter interface {
+	io.Writer
+	Close() error
+	Abort()
 }
 
 // Staged is content in blob storage that is not yet a file.

@@ -119,7 +119,8 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(context.Cause(actx), errCanceledByUser) || e.changed(ctx, t):
+	case errors.Is(context.Cause(actx), errCanceledByUser) || e.changed(context.WithoutCancel(ctx), t):
+		e.deleteParts(t)
 		return e.lost(t, errCanceledByUser)
 	case ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled):
 		// Shutting down: hand the job back for the next start.
@@ -163,12 +164,18 @@ func (e *Engine) outageDelay(ctx context.Context, err error, attempts int) (time
 // same transaction that records the file. While the bytes flow, a watcher
 // saves the progress and ends the attempt (stop) if the task is canceled.
 func (e *Engine) runImport(ctx context.Context, stop context.CancelCauseFunc, t *ferry.Task, req ferry.ImportRequest, header http.Header) error {
-	t.Progress = ferry.Progress{BytesTotal: -1}
 	m := newMeter()
+	m.base.Store(decodeResume(t.Resume).done())
+	t.Progress = ferry.Progress{BytesDone: m.base.Load(), BytesTotal: -1}
 	wt := watch(ctx, e.store, e.log, t, m, stop)
 	staged, resp, err := e.fetchAndStage(ctx, t, req, header, m)
 	wt.stop()
-	e.obs().BytesFetched(m.n.Load())
+	if b, ok := m.latest(); ok {
+		t.Resume = b
+	}
+	if err == nil || !keepParts(err) {
+		e.deleteParts(t) // stored, or refused for good: the parts are done with
+	}
 	if err != nil {
 		return err
 	}
@@ -196,35 +203,52 @@ func (e *Engine) runImport(ctx context.Context, stop context.CancelCauseFunc, t 
 // fetchAndStage fetches the URL and streams the body into blob storage,
 // counting the bytes through m.
 func (e *Engine) fetchAndStage(ctx context.Context, t *ferry.Task, req ferry.ImportRequest, header http.Header, m *meter) (ferry.Staged, *fetch.Response, error) {
-	resp, err := e.fetcher.FetchWith(ctx, req.URL, fetch.Options{Header: withCorrelation(header, t.CorrelationID)})
+	check := func(total int64) error { return checkExpectedTotal(req.Expected, total) }
+	resp, rs, err := e.fetchParts(ctx, t, req.URL, fetch.Options{Header: withCorrelation(header, t.CorrelationID)}, m, check)
+	if resp != nil {
+		defer resp.Body.Close()
+	}
 	if err != nil {
 		return ferry.Staged{}, nil, err
 	}
-	defer resp.Body.Close()
-	m.total.Store(resp.Total)
 	limit := e.cfg.MaxBytes
 	if s := req.Expected.Size; s != nil {
-		if resp.Total >= 0 && resp.Total != *s {
-			return ferry.Staged{}, nil, mismatch("size", fmt.Sprint(*s), fmt.Sprint(resp.Total))
-		}
 		limit = min(limit, *s)
 	}
 	name := resp.FileName
 	if name == "" {
 		name = nameFromURL(resp.FinalURL)
 	}
-	m.r = resp.Body
+	body := e.partsReader(ctx, rs)
+	defer body.Close()
 	staged, err := e.content.Stage(ctx, ferry.Content{
 		Key:          fmt.Sprintf("imports/%d/%s", t.Portal, t.ID),
-		Body:         m,
+		Body:         body,
 		MaxBytes:     limit,
 		FileName:     name,
 		DeclaredType: resp.ContentType,
 	})
 	if err != nil && req.Expected.Size != nil && limit < e.cfg.MaxBytes && ferry.KindOf(err) == ferry.TooLarge {
-		return ferry.Staged{}, nil, mismatch("size", fmt.Sprint(*req.Expected.Size), fmt.Sprintf("more than %d", limit))
+		err = mismatch("size", fmt.Sprint(*req.Expected.Size), fmt.Sprintf("more than %d", limit))
 	}
 	return staged, resp, err
+}
+
+// keepParts says whether an attempt that failed with err leaves its parts
+// for the next attempt: a failure that may be retried (or a shutdown)
+// does; one that ends the task does not.
+func keepParts(err error) bool {
+	var fe *fetch.Error
+	return errors.Is(err, context.Canceled) || errors.As(err, &fe) && fe.Transient || ferry.KindOf(err) == ferry.Internal
+}
+
+// checkExpectedTotal refuses, before any byte is read, a file whose
+// announced length is not the expected size.
+func checkExpectedTotal(e ferry.Expected, total int64) error {
+	if e.Size != nil && total >= 0 && total != *e.Size {
+		return mismatch("size", fmt.Sprint(*e.Size), fmt.Sprint(total))
+	}
+	return nil
 }
 
 // checkExpected compares what was stored with what the caller expected.

@@ -86,6 +86,7 @@ func (e *Engine) cancel(ctx context.Context, t *ferry.Task, cause error) error {
 	}
 	t.Status, t.Errors, t.CompletedAt = ferry.TaskCanceled, []ferry.TaskError{te}, e.now()
 	t.Sealed, t.NextAttemptAt = nil, time.Time{}
+	e.deleteParts(t)
 	if err := e.store.UpdateTask(ctx, t); err != nil {
 		return e.lost(t, err)
 	}

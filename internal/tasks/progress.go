@@ -22,9 +22,26 @@ var errCanceledByUser = errors.New("task canceled")
 
 // meter counts the bytes read through it.
 type meter struct {
-	r     io.Reader
-	n     atomic.Int64
-	total atomic.Int64 // the whole length, -1 while unknown
+	r      io.Reader
+	n      atomic.Int64
+	base   atomic.Int64 // bytes kept from earlier attempts, before this body
+	total  atomic.Int64 // the whole length, -1 while unknown
+	resume atomic.Pointer[[]byte]
+}
+
+// publish hands the watcher the parts kept so far, to save with the task.
+func (m *meter) publish(rs resumeState) {
+	b := rs.encode()
+	m.resume.Store(&b)
+}
+
+// latest returns what was last published, and whether anything was.
+func (m *meter) latest() ([]byte, bool) {
+	p := m.resume.Load()
+	if p == nil {
+		return nil, false
+	}
+	return *p, true
 }
 
 func newMeter() *meter {
@@ -48,7 +65,6 @@ type watcher struct {
 	log    *slog.Logger
 	t      *ferry.Task
 	m      *meter
-	base   int64 // bytes done before this attempt's body started
 	cancel context.CancelCauseFunc
 	done   chan struct{}
 	stopc  chan struct{}
@@ -57,7 +73,7 @@ type watcher struct {
 
 // watch starts watching t, whose body bytes pass through m.
 func watch(ctx context.Context, store ferry.Store, log *slog.Logger, t *ferry.Task, m *meter, cancel context.CancelCauseFunc) *watcher {
-	w := &watcher{store: store, log: log, t: t, m: m, base: t.Progress.BytesDone, cancel: cancel,
+	w := &watcher{store: store, log: log, t: t, m: m, cancel: cancel,
 		done: make(chan struct{}), stopc: make(chan struct{})}
 	go w.run(ctx)
 	return w
@@ -76,6 +92,7 @@ func (w *watcher) run(ctx context.Context) {
 	// Rates are measured on the monotonic clock: they are durations, not
 	// timestamps.
 	lastN, lastAt := w.m.n.Load(), time.Now()
+	var lastResume *[]byte
 	for {
 		select {
 		case <-w.stopc:
@@ -86,10 +103,14 @@ func (w *watcher) run(ctx context.Context) {
 		}
 		n, at := w.m.n.Load(), time.Now()
 		var err error
-		if n != lastN {
+		resume, kept := w.m.resume.Load(), false
+		if resume != lastResume {
+			w.t.Resume, lastResume, kept = *resume, resume, true
+		}
+		if n != lastN || kept || w.t.Progress.BytesDone != w.m.base.Load()+n {
 			rate := float64(n-lastN) / max(at.Sub(lastAt).Seconds(), 0.001)
 			p := &w.t.Progress
-			p.BytesDone, p.BytesTotal = w.base+n, w.m.total.Load()
+			p.BytesDone, p.BytesTotal = w.m.base.Load()+n, w.m.total.Load()
 			if p.BytesPerSecond > 0 {
 				rate = (rate + float64(p.BytesPerSecond)) / 2 // smooth the bumps
 			}

@@ -74,6 +74,8 @@ func (e *Engine) CancelTask(ctx context.Context, portal ferry.PortalID, id ferry
 		t.Errors = []ferry.TaskError{{Kind: ferry.CanceledByUser, SubCategory: ferry.CanceledByUser.SubCategory(),
 			Message: "The task was canceled by a user.", Context: map[string][]string{"attempts": {strconv.Itoa(t.Attempts)}}}}
 		t.Sealed, t.NextAttemptAt = nil, time.Time{}
+		parts := t
+		t.Resume = nil
 		err = e.store.UpdateTask(ctx, &t)
 		if ferry.KindOf(err) == ferry.Conflict {
 			continue // the worker saved progress meanwhile: read it again
@@ -81,6 +83,7 @@ func (e *Engine) CancelTask(ctx context.Context, portal ferry.PortalID, id ferry
 		if err != nil {
 			return ferry.Task{}, err
 		}
+		e.deleteParts(&parts) // a running worker deletes those it adds
 		if _, err := e.client.JobCancel(ctx, t.JobID); err != nil && !errors.Is(err, river.ErrNotFound) {
 			e.log.Warn("could not cancel the job of a canceled task; its worker will find the task canceled", "task", t.ID, "correlationId", t.CorrelationID, "err", err)
 		}
