@@ -232,6 +232,20 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 		screenshot(t, ctx, "search")
 	})
+	t.Run("DeleteForGood", func(t *testing.T) {
+		do(t, ctx, "open the delete page", chromedp.Navigate(s.URL+"/console/browse?path=/target/pics"), clickLink("dropped.txt"),
+			clickLink("Delete for good (GDPR)…"), chromedp.WaitVisible(chromedp.CSS("#confirm")))
+		screenshot(t, ctx, "delete")
+		do(t, ctx, "confirm the delete", chromedp.SendKeys(chromedp.CSS("#confirm"), "dropped.txt"), submitForm("#confirm"))
+		if notice := run(t, ctx, "notice", chromedp.Text(chromedp.CSS(".notice"))); notice != "Deleted for good." {
+			t.Errorf("notice=%q after the delete", notice)
+		}
+		if names := run(t, ctx, "listing", chromedp.Text(chromedp.CSS("table.listing tbody"))); strings.Contains(names, "dropped.txt") {
+			t.Errorf("the deleted file is still listed: %q", names)
+		}
+		do(t, ctx, "a missing file", chromedp.Navigate(s.URL+"/console/files/999999"), chromedp.WaitVisible(chromedp.CSS(".error")))
+		screenshot(t, ctx, "not-found")
+	})
 	t.Run("Webhooks", func(t *testing.T) {
 		var mu sync.Mutex
 		var got []string // the event types delivered, in order

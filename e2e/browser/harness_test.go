@@ -200,9 +200,24 @@ func newBrowser(t *testing.T) context.Context {
 // do runs browser steps and fails the test on error.
 func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(ctx, steps...); err != nil {
+	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(sctx, steps...); err != nil {
+		failPage(t, ctx, what)
 		t.Fatalf("%s: %v", what, err)
 	}
+}
+
+// stepTimeout bounds one step, so that a wait for something that never
+// comes fails that step alone.
+const stepTimeout = 30 * time.Second
+
+// failPage saves a screenshot of the page a failed step left, and logs
+// its text.
+func failPage(t *testing.T, ctx context.Context, what string) {
+	t.Helper()
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + '\n' + document.body.innerText.slice(0, 2000)`))
+	t.Logf("the page after %q failed: %v\n%s", what, err, text)
 }
 
 // run runs one browser action that returns a value.

@@ -120,7 +120,7 @@ func (c *Console) handleDeleteForm(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	c.render(w, r, http.StatusOK, "delete", f)
+	c.render(w, r, http.StatusOK, "delete", &f)
 }
 
 // handleDeleteFile serves POST /console/files/{id}/delete. The visitor
