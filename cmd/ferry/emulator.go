@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 
@@ -45,13 +46,17 @@ func (f *emulatorFlags) clock() *emulator.Clock {
 }
 
 // build returns the emulator, or nil without --emulator.
-func (f *emulatorFlags) build(log *slog.Logger, be *backend, bucket *blob.Bucket, fileSvc *files.Service,
+func (f *emulatorFlags) build(log *slog.Logger, be *backend, bucket *blob.Bucket, blobs string, fileSvc *files.Service,
 	fetcher *fetch.Fetcher, clock *emulator.Clock) *emulator.Emulator {
 	if !f.enabled {
 		return nil
 	}
+	var blobDir string
+	if u, err := url.Parse(blobs); err == nil && u.Scheme == "file" {
+		blobDir = u.Path
+	}
 	return emulator.New(emulator.Config{
-		Log: log.With("component", "emulator"), Store: be.sql, Bucket: bucket, Files: fileSvc, Content: fileSvc,
+		Log: log.With("component", "emulator"), Store: be.sql, Bucket: bucket, BlobDir: blobDir, Files: fileSvc, Content: fileSvc,
 		Fetcher: fetcher, Clock: clock, JournalSize: int(f.journalSize),
 	})
 }

@@ -235,7 +235,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fileSvc := files.New(be.store, bucket, log, clock)
 	fileSvc.SetImageLimits(cfg.images)
 	fileSvc.SetObserver(m)
-	emu := cfg.emulator.build(log, be, bucket, fileSvc, fetcher, emuClock) // nil without --emulator
+	emu := cfg.emulator.build(log, be, bucket, cfg.blobs, fileSvc, fetcher, emuClock) // nil without --emulator
 	sealer, err := openSealer(cfg)
 	if err != nil {
 		return err

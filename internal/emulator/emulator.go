@@ -27,9 +27,12 @@ import (
 // Config is what the emulator works on: the server's own store, blob
 // storage, file service and clock.
 type Config struct {
-	Log     *slog.Logger
-	Store   *sqlstore.Store
-	Bucket  *blob.Bucket
+	Log    *slog.Logger
+	Store  *sqlstore.Store
+	Bucket *blob.Bucket
+	// BlobDir, if set, is the local directory that Bucket keeps its blobs
+	// in (a file:// bucket), which lets a reset remove whole directories.
+	BlobDir string
 	Files   ferry.FileService
 	Content ferry.ContentStore
 	Fetcher *fetch.Fetcher // for seed files given by URL

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -51,6 +53,39 @@ func (e *Emulator) reset(ctx context.Context, portal ferry.PortalID) (int, error
 // deleteBlobs deletes the blobs of one portal (0: every portal) except
 // those in keep, and returns how many it deleted.
 func (e *Emulator) deleteBlobs(ctx context.Context, portal ferry.PortalID, keep map[string]bool) (int, error) {
+	if e.cfg.BlobDir != "" && keep == nil {
+		return e.removeBlobDirs(portal)
+	}
+	keys, err := e.listBlobs(ctx, portal, keep)
+	if err != nil {
+		return 0, err
+	}
+	return len(keys), e.eachKey(ctx, keys, func(ctx context.Context, k string) error {
+		if err := e.cfg.Bucket.Delete(ctx, k); err != nil && !isNotFound(err) {
+			return fmt.Errorf("delete blob %s: %w", k, err)
+		}
+		return nil
+	})
+}
+
+// removeBlobDirs is deleteBlobs for blobs in a local directory: removing
+// the areas' directories is one call each, not one per blob.
+func (e *Emulator) removeBlobDirs(portal ferry.PortalID) (int, error) {
+	for _, area := range blobAreas {
+		dir := filepath.Join(e.cfg.BlobDir, filepath.FromSlash(area))
+		if portal != 0 {
+			dir = filepath.Join(dir, portal.String())
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			return 0, fmt.Errorf("remove blobs: %w", err)
+		}
+	}
+	return -1, nil // not counted
+}
+
+// listBlobs lists the blob keys of one portal (0: every portal) except
+// those in keep.
+func (e *Emulator) listBlobs(ctx context.Context, portal ferry.PortalID, keep map[string]bool) ([]string, error) {
 	var keys []string
 	for _, area := range blobAreas {
 		prefix := area
@@ -64,19 +99,14 @@ func (e *Emulator) deleteBlobs(ctx context.Context, portal ferry.PortalID, keep 
 				break
 			}
 			if err != nil {
-				return 0, fmt.Errorf("list blobs under %s: %w", prefix, err)
+				return nil, fmt.Errorf("list blobs under %s: %w", prefix, err)
 			}
 			if !obj.IsDir && !keep[obj.Key] {
 				keys = append(keys, obj.Key)
 			}
 		}
 	}
-	return len(keys), e.eachKey(ctx, keys, func(ctx context.Context, k string) error {
-		if err := e.cfg.Bucket.Delete(ctx, k); err != nil && !isNotFound(err) {
-			return fmt.Errorf("delete blob %s: %w", k, err)
-		}
-		return nil
-	})
+	return keys, nil
 }
 
 // eachKey runs fn on every key, a few at a time: object stores answer

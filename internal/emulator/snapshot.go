@@ -108,9 +108,24 @@ func (e *Emulator) handleRestoreSnapshot(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	ctx, name := r.Context(), snap.name
-	err := e.eachKey(ctx, snap.keys, func(ctx context.Context, k string) error {
-		return e.cfg.Bucket.Copy(ctx, k, copyPrefix(name)+k, nil)
-	})
+	// A blob key is never rewritten with other content, so only the blobs
+	// deleted since the snapshot need copying back.
+	present, err := e.listBlobs(ctx, 0, nil)
+	have := map[string]bool{}
+	for _, k := range present {
+		have[k] = true
+	}
+	var missing []string
+	for _, k := range snap.keys {
+		if !have[k] {
+			missing = append(missing, k)
+		}
+	}
+	if err == nil {
+		err = e.eachKey(ctx, missing, func(ctx context.Context, k string) error {
+			return e.cfg.Bucket.Copy(ctx, k, copyPrefix(name)+k, nil)
+		})
+	}
 	if err == nil {
 		err = e.cfg.Store.RestoreState(ctx, snap.state)
 	}
