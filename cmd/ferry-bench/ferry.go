@@ -29,6 +29,8 @@ var listeningRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
 // a bootstrap token for portal 1.
 func (b *bench) startFerry(name, dataDir string, flags ...string) (*ferryServer, error) {
 	bin := b.ferryBin
+	limit := fmt.Sprint(max(1<<30, b.cfg.bigSize))
+	flags = append(flags, "--max-file-size", limit, "--max-upload-size", limit)
 	flags = append(flags, b.cfg.ferryFlags...)
 	token := "ferry-bench-" + fmt.Sprint(time.Now().UnixNano())
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--allow-private-networks"}, flags...)
