@@ -87,6 +87,17 @@ func cannedAnswer(code int, text string) []byte {
 	return b.Bytes()
 }
 
+// ReadFrom lets net/http send a response body with the connection's own
+// ReadFrom, which is sendfile for a file on local disk. Only bodies come
+// this way, after the header has gone out through Write, so no canned
+// answer is missed.
+func (c *apiConn) ReadFrom(r io.Reader) (int64, error) {
+	if rf, ok := c.Conn.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(struct{ io.Writer }{c.Conn}, r)
+}
+
 // CloseWrite lets net/http half-close the connection, as it does for
 // some answers of its own.
 func (c *apiConn) CloseWrite() error {
