@@ -30,10 +30,7 @@ type UploadInput struct {
 // that lists every problem found.
 func (in UploadInput) Validate(now time.Time) (UploadRequest, error) {
 	var req UploadRequest
-	p := slices.Clone(in.Decoded)
-	if in.Staged == nil {
-		p.Add("file", "REQUIRED", "a file part is required")
-	}
+	p := stagedProblems(in.Staged, in.Decoded)
 	req.FolderID, req.FolderPath = validateFolder(in.FolderID, in.FolderPath, &p)
 	if in.FileName != nil {
 		req.Name = validateName(*in.FileName, "fileName", &p)
@@ -52,6 +49,16 @@ func (in UploadInput) Validate(now time.Time) (UploadRequest, error) {
 	return req, p.Err()
 }
 
+// stagedProblems starts the problems of a multipart request: those found
+// while decoding it, and a missing file part.
+func stagedProblems(st *Staged, decoded Problems) Problems {
+	p := slices.Clone(decoded)
+	if st == nil {
+		p.Add("file", "REQUIRED", "a file part is required")
+	}
+	return p
+}
+
 // ReplaceInput is a multipart replace as read, before validation: its
 // content already staged, and its options as sent.
 type ReplaceInput struct {
@@ -64,10 +71,7 @@ type ReplaceInput struct {
 // that lists every problem found.
 func (in ReplaceInput) Validate(now time.Time) (ReplaceOptions, error) {
 	var out ReplaceOptions
-	p := slices.Clone(in.Decoded)
-	if in.Staged == nil {
-		p.Add("file", "REQUIRED", "a file part is required")
-	}
+	p := stagedProblems(in.Staged, in.Decoded)
 	o := in.Options
 	if o == nil {
 		return out, p.Err()
