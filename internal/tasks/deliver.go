@@ -61,6 +61,11 @@ func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryArgs])
 	if ferry.KindOf(err) == ferry.NotFound {
 		return nil
 	} else if err != nil {
+		// Most likely an instance whose --secret-key differs from the
+		// one that sealed the secret: say so, and let the queue retry
+		// (perhaps on an instance that has the key).
+		w.e.log.Error("webhook delivery cannot be signed here; instances that share a database must share --secret-key",
+			"webhook", d.Webhook, "delivery", d.ID, "err", err)
 		return err
 	}
 	if !hook.Enabled {
