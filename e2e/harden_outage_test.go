@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -151,4 +152,62 @@ func TestHardenDependencyDown(t *testing.T) {
 	})
 	waitTask(t, s, id, 90*time.Second, "COMPLETE")
 	uploadFile(t, s, "/down", "after.txt", content, accessOpts("PRIVATE"))
+}
+
+// TestHardenDatabaseDown: the PostgreSQL database disappears (a proxy in
+// front of it cuts every connection and refuses new ones) and comes back.
+// Meanwhile /healthz answers 200, /readyz 503 naming the database, and
+// API calls 503 with Retry-After instead of 500; afterwards everything
+// works again, including an import started before.
+func TestHardenDatabaseDown(t *testing.T) {
+	t.Parallel()
+	skipShort(t)
+	if e2eBackend != backendPostgresS3 {
+		t.Skip("the embedded SQLite database cannot disappear under a running server; this runs with FERRY_E2E_BACKEND=postgres-s3")
+	}
+	st := newStorage(t)
+	u, err := url.Parse(st.database)
+	if err != nil {
+		t.Fatal("database URL does not parse")
+	}
+	proxy := newSwitchProxy(t, u.Host)
+	u.Host = proxy.addr()
+	st.database = u.String()
+	s := startServerOn(t, st, "--allow-private-networks")
+	content := textBody("dbdown", 1000)
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(content) }))
+	defer origin.Close()
+	f := uploadFile(t, s, "/db", "before.txt", content, accessOpts("PRIVATE"))
+
+	proxy.setDown(true)
+	waitFor(t, 30*time.Second, "GET /readyz to answer 503", func() bool {
+		resp, _ := s.do("GET", "/readyz", nil, "")
+		return resp.StatusCode == http.StatusServiceUnavailable
+	})
+	resp, b := s.do("GET", "/readyz", nil, "")
+	if m := decodeJSON(t, b); fmt.Sprint(m["dependencies"]) != "map[blob store:ok database:unavailable]" {
+		t.Errorf("GET /readyz: %s, want the database named as unavailable", b)
+	}
+	resp, b = s.do("GET", "/healthz", nil, "")
+	wantStatus(t, "GET /healthz while the database is down", resp, b, http.StatusOK)
+	resp, b = s.do("GET", filesPath+"/"+jstr(f, "id"), nil, s.Token)
+	m := checkHubSpotError(t, "GET a file while the database is down", resp, b, http.StatusServiceUnavailable)
+	if m != nil && !strings.Contains(fmt.Sprint(m["message"]), "database") {
+		t.Errorf("GET a file while the database is down: message %q does not name the database", m["message"])
+	}
+	if resp.Header.Get("Retry-After") == "" {
+		t.Errorf("GET a file while the database is down: no Retry-After")
+	}
+
+	proxy.setDown(false)
+	waitFor(t, 30*time.Second, "GET /readyz to answer 200 again", func() bool {
+		resp, _ := s.do("GET", "/readyz", nil, "")
+		return resp.StatusCode == http.StatusOK
+	})
+	getFile(t, s, jstr(f, "id"))
+	id, _ := startImport(t, s, map[string]any{"url": origin.URL + "/after.txt", "access": "PRIVATE", "folderPath": "/db"})
+	waitTask(t, s, id, 90*time.Second, "COMPLETE")
+	if strings.Contains(s.log.String(), "level=ERROR msg=\"internal error\"") {
+		t.Errorf("the outage was answered as an internal error:\n%s", s.log.String())
+	}
 }

@@ -22,10 +22,16 @@ func (p *partWriter) Abort() {
 	p.Writer.Close()
 }
 
+// Write writes to the part; a full storage is StorageFull.
+func (p *partWriter) Write(b []byte) (int, error) {
+	n, err := p.Writer.Write(b)
+	return n, storageFull(err)
+}
+
 // Close makes the part durable.
 func (p *partWriter) Close() error {
 	defer p.cancel()
-	return p.Writer.Close()
+	return storageFull(p.Writer.Close())
 }
 
 // CreatePart implements ferry.ContentStore.
