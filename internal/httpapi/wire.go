@@ -13,16 +13,36 @@ func wireTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000Z")
 }
 
+// entryResponse holds the fields that HubSpot's File and Folder schemas
+// share, in the order both put them first.
+type entryResponse struct {
+	ID             string `json:"id"`
+	CreatedAt      string `json:"createdAt"`
+	UpdatedAt      string `json:"updatedAt"`
+	Archived       bool   `json:"archived"`
+	ArchivedAt     string `json:"archivedAt,omitempty"`
+	ParentFolderID string `json:"parentFolderId,omitempty"`
+	Name           string `json:"name"`
+	Path           string `json:"path"`
+}
+
+// newEntryResponse fills the shared fields: archivedAt only for an archived
+// entry, parentFolderId only below the root (parent 0).
+func newEntryResponse(id int64, parent ferry.FolderID, created, updated time.Time, archived bool, archivedAt time.Time, name, path string) entryResponse {
+	r := entryResponse{ID: strconv.FormatInt(id, 10), CreatedAt: wireTime(created), UpdatedAt: wireTime(updated),
+		Archived: archived, Name: name, Path: path}
+	if parent != 0 {
+		r.ParentFolderID = parent.String()
+	}
+	if archived {
+		r.ArchivedAt = wireTime(archivedAt)
+	}
+	return r
+}
+
 // fileResponse is HubSpot's File schema.
 type fileResponse struct {
-	ID                string `json:"id"`
-	CreatedAt         string `json:"createdAt"`
-	UpdatedAt         string `json:"updatedAt"`
-	Archived          bool   `json:"archived"`
-	ArchivedAt        string `json:"archivedAt,omitempty"`
-	ParentFolderID    string `json:"parentFolderId,omitempty"`
-	Name              string `json:"name"`
-	Path              string `json:"path"`
+	entryResponse
 	Size              int64  `json:"size"`
 	Height            int    `json:"height,omitempty"`
 	Width             int    `json:"width,omitempty"`
@@ -41,16 +61,10 @@ type fileResponse struct {
 func (s *server) newFileResponse(f *ferry.File) fileResponse {
 	u := s.fileURL(f)
 	r := fileResponse{
-		ID: f.ID.String(), CreatedAt: wireTime(f.CreatedAt), UpdatedAt: wireTime(f.UpdatedAt), Archived: f.Archived,
-		Name: f.Name, Path: f.Path(), Size: f.Size, Height: f.Height, Width: f.Width, Encoding: f.Encoding,
+		entryResponse: newEntryResponse(int64(f.ID), f.FolderID, f.CreatedAt, f.UpdatedAt, f.Archived, f.ArchivedAt, f.Name, f.Path()),
+		Size:          f.Size, Height: f.Height, Width: f.Width, Encoding: f.Encoding,
 		Type: f.Type, Extension: f.Extension, DefaultHostingURL: u, URL: u, IsUsableInContent: f.IsUsableInContent,
 		Access: string(f.Access), FileMD5: f.MD5, SourceGroup: f.SourceGroup,
-	}
-	if f.FolderID != 0 {
-		r.ParentFolderID = f.FolderID.String()
-	}
-	if f.Archived {
-		r.ArchivedAt = wireTime(f.ArchivedAt)
 	}
 	if !f.ExpiresAt.IsZero() {
 		r.ExpiresAt = f.ExpiresAt.UnixMilli()
@@ -138,28 +152,11 @@ func newStandardError(e ferry.TaskError) standardError {
 	}
 }
 
-// folderResponse is HubSpot's Folder schema.
-type folderResponse struct {
-	ID             string `json:"id"`
-	CreatedAt      string `json:"createdAt"`
-	UpdatedAt      string `json:"updatedAt"`
-	Archived       bool   `json:"archived"`
-	ArchivedAt     string `json:"archivedAt,omitempty"`
-	ParentFolderID string `json:"parentFolderId,omitempty"`
-	Name           string `json:"name"`
-	Path           string `json:"path"`
-}
+// folderResponse is HubSpot's Folder schema: the shared fields alone.
+type folderResponse = entryResponse
 
 func newFolderResponse(f *ferry.Folder) folderResponse {
-	r := folderResponse{ID: f.ID.String(), CreatedAt: wireTime(f.CreatedAt), UpdatedAt: wireTime(f.UpdatedAt),
-		Archived: f.Archived, Name: f.Name, Path: f.Path}
-	if f.ParentID != 0 {
-		r.ParentFolderID = f.ParentID.String()
-	}
-	if f.Archived {
-		r.ArchivedAt = wireTime(f.ArchivedAt)
-	}
-	return r
+	return newEntryResponse(int64(f.ID), f.ParentID, f.CreatedAt, f.UpdatedAt, f.Archived, f.ArchivedAt, f.Name, f.Path)
 }
 
 func newFolderActionResponse(t *ferry.Task, f *ferry.Folder, statusLink string) taskResponse[folderResponse] {
