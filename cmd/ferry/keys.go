@@ -21,18 +21,8 @@ server's database directly: give the same --data-dir (FERRY_DATA_DIR) or
 
 // runKeys handles "ferry keys rotate".
 func runKeys(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, keysUsage)
-		return usagef("no keys command given")
-	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(stdout, keysUsage)
-		return nil
-	case "rotate":
-	default:
-		fmt.Fprintln(stderr, keysUsage)
-		return usagef("unknown keys command %q", args[0])
+	if ok, err := subcommand("keys", keysUsage, args, stdout, stderr, "rotate"); !ok {
+		return err
 	}
 	var grace time.Duration
 	out := output{stdout: stdout, stderr: stderr}

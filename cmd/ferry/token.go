@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,25 +26,37 @@ Token commands open the server's database directly, on the server's machine:
 give them the same --data-dir (FERRY_DATA_DIR) or --database (FERRY_DATABASE)
 as "ferry serve". They never create a database. Each takes --json.`
 
+// subcommand checks the first word after a command group (ferry token,
+// ferry keys) against the group's subcommands. None or an unknown one
+// prints the usage to stderr and is a usage error; help prints it to
+// stdout. ok is true when args[0] is one of known.
+func subcommand(group, usage string, args []string, stdout, stderr io.Writer, known ...string) (ok bool, err error) {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return false, usagef("no %s command given", group)
+	}
+	switch {
+	case slices.Contains([]string{"-h", "-help", "--help", "help"}, args[0]):
+		fmt.Fprintln(stdout, usage)
+		return false, nil
+	case slices.Contains(known, args[0]):
+		return true, nil
+	}
+	fmt.Fprintln(stderr, usage)
+	return false, usagef("unknown %s command %q", group, args[0])
+}
+
 // runToken handles "ferry token create", "list" and "revoke". None takes
 // the data-dir lock, so they work while the server runs.
 func runToken(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, tokenUsage)
-		return usagef("no token command given")
+	if ok, err := subcommand("token", tokenUsage, args, stdout, stderr, "create", "list", "revoke"); !ok {
+		return err
 	}
 	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(stdout, tokenUsage)
-		return nil
-	case "create":
 	case "list":
 		return runTokenList(ctx, args[1:], getenv, stdout, stderr)
 	case "revoke":
 		return runTokenRevoke(ctx, args[1:], getenv, stdout, stderr)
-	default:
-		fmt.Fprintln(stderr, tokenUsage)
-		return usagef("unknown token command %q", args[0])
 	}
 	var (
 		sf     storeFlags

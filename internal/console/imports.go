@@ -9,11 +9,7 @@ import (
 
 // handleImportForm serves GET /console/import?path=.
 func (c *Console) handleImportForm(w http.ResponseWriter, r *http.Request) {
-	path, ok := ferry.CleanFolderPath(r.URL.Query().Get("path"))
-	if !ok {
-		path = "/"
-	}
-	c.render(w, r, http.StatusOK, "import", map[string]any{"Path": path})
+	c.renderFolderForm(w, r, "import")
 }
 
 // handleImport serves POST /console/import: it starts the import as the

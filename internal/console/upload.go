@@ -102,11 +102,17 @@ func csrfMissing() error {
 
 // handleUploadForm serves GET /console/upload?path=.
 func (c *Console) handleUploadForm(w http.ResponseWriter, r *http.Request) {
+	c.renderFolderForm(w, r, "upload")
+}
+
+// renderFolderForm renders a page whose form acts in the folder named by
+// ?path= (the root when it is missing or not a folder path).
+func (c *Console) renderFolderForm(w http.ResponseWriter, r *http.Request, page string) {
 	path, ok := ferry.CleanFolderPath(r.URL.Query().Get("path"))
 	if !ok {
 		path = "/"
 	}
-	c.render(w, r, http.StatusOK, "upload", map[string]any{"Path": path})
+	c.render(w, r, http.StatusOK, page, map[string]any{"Path": path})
 }
 
 // handleUpload serves POST /console/upload: one file per request, so
