@@ -34,6 +34,15 @@ type signedURL struct {
 	Size      string
 }
 
+// Label names the signed URL on the file page.
+func (s *signedURL) Label() string {
+	l := "Signed URL"
+	if s.Size != "" {
+		l += " (" + s.Size + ")"
+	}
+	return l + ", valid until " + formatTime(s.ExpiresAt)
+}
+
 // file returns the file the request names, if the visitor may read it:
 // hidden files need a hidden-read scope, as in the API.
 func (c *Console) file(r *http.Request) (ferry.File, error) {

@@ -26,12 +26,26 @@ var funcs = template.FuncMap{
 	"crumbs":   crumbs,
 	"join":     func(sep string, s []string) string { return strings.Join(s, sep) },
 	"accesses": func() []ferry.Access { return ferry.Accesses },
+	"args":     partialArgs,
 	"last": func(a []ferry.DeliveryAttempt) *ferry.DeliveryAttempt {
 		if len(a) == 0 {
 			return nil
 		}
 		return &a[len(a)-1]
 	},
+}
+
+// partialArgs pairs names with values ("args" "ID" "x" "Label" "y") into
+// the argument of a partial in partials.html.
+func partialArgs(pairs ...string) (map[string]string, error) {
+	if len(pairs)%2 != 0 {
+		return nil, fmt.Errorf("args: %d words, not name and value pairs", len(pairs))
+	}
+	m := make(map[string]string, len(pairs)/2)
+	for i := 0; i < len(pairs); i += 2 {
+		m[pairs[i]] = pairs[i+1]
+	}
+	return m, nil
 }
 
 func parsePages() (pages, error) {

@@ -40,43 +40,31 @@ func New() *Metrics {
 			Help:    "API and hosting requests by route pattern and status code.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"method", "route", "code"}),
-		responseBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "ferry_http_response_bytes_total",
-			Help: "Bytes of response bodies by route pattern: the hosting and download routes are the bytes served.",
-		}, []string{"route"}),
-		tasks: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "ferry_tasks_finished_total",
-			Help: "Asynchronous tasks that reached a terminal state, by kind, status and error category.",
-		}, []string{"kind", "status", "category"}),
+		responseBytes: counterVec("ferry_http_response_bytes_total",
+			"Bytes of response bodies by route pattern: the hosting and download routes are the bytes served.",
+			"route"),
+		tasks: counterVec("ferry_tasks_finished_total",
+			"Asynchronous tasks that reached a terminal state, by kind, status and error category.",
+			"kind", "status", "category"),
 		taskDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "ferry_task_duration_seconds",
 			Help:    "Time from a task's request to its end, by kind and final status (COMPLETE or CANCELED).",
 			Buckets: []float64{0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600},
 		}, []string{"kind", "status"}),
-		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "ferry_imports_in_flight",
-			Help: "Imports fetching or storing on this instance right now.",
-		}),
-		bytesFetched: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "ferry_import_bytes_fetched_total",
-			Help: "Body bytes imports read from origins, failed attempts included.",
-		}),
-		fetchFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "ferry_import_fetch_failures_total",
-			Help: "Failed import attempts by fetch error code (docs/fetch-errors.md), retried ones included.",
-		}, []string{"code"}),
-		bytesStored: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "ferry_blob_bytes_stored_total",
-			Help: "Bytes written to blob storage by uploads, replaces and imports.",
-		}),
-		blobErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "ferry_blob_errors_total",
-			Help: "Blob storage operations that failed, by operation (write, read, delete); a missing blob is not counted.",
-		}, []string{"op"}),
-		dbErrors: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "ferry_database_errors_total",
-			Help: "Database statements that failed for a reason other than no rows, a unique conflict or a canceled request.",
-		}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "ferry_imports_in_flight",
+			Help: "Imports fetching or storing on this instance right now."}),
+		bytesFetched: counter("ferry_import_bytes_fetched_total",
+			"Body bytes imports read from origins, failed attempts included."),
+		fetchFailures: counterVec("ferry_import_fetch_failures_total",
+			"Failed import attempts by fetch error code (docs/fetch-errors.md), retried ones included.",
+			"code"),
+		bytesStored: counter("ferry_blob_bytes_stored_total",
+			"Bytes written to blob storage by uploads, replaces and imports."),
+		blobErrors: counterVec("ferry_blob_errors_total",
+			"Blob storage operations that failed, by operation (write, read, delete); a missing blob is not counted.",
+			"op"),
+		dbErrors: counter("ferry_database_errors_total",
+			"Database statements that failed for a reason other than no rows, a unique conflict or a canceled request."),
 	}
 	m.reg.MustRegister(m.requests, m.responseBytes, m.tasks, m.taskDuration, m.inFlight, m.bytesFetched, m.fetchFailures,
 		m.bytesStored, m.blobErrors, m.dbErrors, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -85,10 +73,9 @@ func New() *Metrics {
 	for _, op := range []string{"write", "read", "delete"} {
 		m.blobErrors.WithLabelValues(op)
 	}
-	m.attempts = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "ferry_webhook_delivery_attempts_total",
-		Help: "Webhook delivery attempts, by outcome (success or failure).",
-	}, []string{"outcome"})
+	m.attempts = counterVec("ferry_webhook_delivery_attempts_total",
+		"Webhook delivery attempts, by outcome (success or failure).",
+		"outcome")
 	m.lag = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "ferry_webhook_delivery_lag_seconds",
 		Help:    "Time from an event to each attempt to deliver it.",
@@ -99,6 +86,15 @@ func New() *Metrics {
 		m.attempts.WithLabelValues(outcome) // zero from the start, for the dashboard
 	}
 	return m
+}
+
+// counter and counterVec make a counter without labels and one with them.
+func counter(name, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+}
+
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
 }
 
 // ObserveRequest records one HTTP request. route is the ServeMux pattern,
