@@ -47,6 +47,7 @@ type rangeOrigin struct {
 	hold    int
 	release chan struct{}
 	held    chan struct{}
+	aborted chan struct{} // one value per transfer the client gave up on
 	sent    atomic.Int64
 	mu      sync.Mutex
 	asked   []string // the Range header of each request
@@ -55,7 +56,7 @@ type rangeOrigin struct {
 const resumeETag = `"v1-resume"`
 
 func newRangeOrigin(o *origin, path string, body []byte, ranges bool, hold int) *rangeOrigin {
-	ro := &rangeOrigin{body: body, ranges: ranges, hold: hold, release: make(chan struct{}), held: make(chan struct{}, 8)}
+	ro := &rangeOrigin{body: body, ranges: ranges, hold: hold, release: make(chan struct{}), held: make(chan struct{}, 8), aborted: make(chan struct{}, 8)}
 	o.handle(path, func(w http.ResponseWriter, r *http.Request) {
 		ro.mu.Lock()
 		ro.asked = append(ro.asked, r.Header.Get("Range"))
@@ -87,6 +88,7 @@ func newRangeOrigin(o *origin, path string, body []byte, ranges bool, hold int) 
 		case <-ro.release:
 			write(body[start:])
 		case <-r.Context().Done():
+			ro.aborted <- struct{}{}
 		}
 	})
 	return ro
@@ -121,6 +123,7 @@ func TestTaskResumeRanges(t *testing.T) {
 			} else {
 				s.terminate(15 * time.Second)
 			}
+			wait(t, ro.aborted, 10*time.Second, "the origin to see the first transfer end")
 			close(ro.release)
 			s.start()
 			m := waitTaskView(t, s, s.Token, id, "the import to end after the restart", func(m map[string]any) bool {
