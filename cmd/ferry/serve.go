@@ -228,7 +228,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			_, err := bucket.Exists(ctx, "readyz-probe")
 			return err
 		}})
-	go partialSweeper(cfg, bucket, log).Run(ctx, cfg.startSweepAge())
+	// The start-up sweep finishes before any import starts, so that it
+	// never takes the temporary file of a transfer of this process.
+	sweeper := partialSweeper(cfg, bucket, log)
+	sweeper.Sweep(ctx, cfg.startSweepAge())
+	go sweeper.Run(ctx)
 	m := metrics.New()
 	be.sql.SetErrorHook(m.DatabaseError)
 	m.WatchTasks(be.sql.TaskCounts)

@@ -85,10 +85,8 @@ func (p Partials) abortUploads(ctx context.Context, client *s3.Client, cutoff ti
 	}
 }
 
-// Run sweeps once with startAge, then every MinAge/2 with MinAge, until
-// ctx ends.
-func (p Partials) Run(ctx context.Context, startAge time.Duration) {
-	p.Sweep(ctx, startAge)
+// Run sweeps every MinAge/2 what is older than MinAge, until ctx ends.
+func (p Partials) Run(ctx context.Context) {
 	t := time.NewTicker(max(p.MinAge/2, time.Second))
 	defer t.Stop()
 	for {
