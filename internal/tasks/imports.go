@@ -170,6 +170,7 @@ func (e *Engine) runImport(ctx context.Context, stop context.CancelCauseFunc, t 
 	wt := watch(ctx, e.store, e.log, t, m, stop)
 	staged, resp, err := e.fetchAndStage(ctx, t, req, header, m)
 	wt.stop()
+	e.obs().BytesFetched(m.n.Load())
 	if b, ok := m.latest(); ok {
 		t.Resume = b
 	}
