@@ -49,9 +49,9 @@ const webhooksUsage = `Usage: ferry webhooks <subcommand> [arguments] [flags]
 
 // runWebhooks handles "ferry webhooks ...".
 func runWebhooks(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, webhooksUsage)
-		return usagef("ferry webhooks: no subcommand given")
+	if ok, err := subcommand("webhooks", strings.TrimSuffix(webhooksUsage, "\n"), args, stdout, stderr,
+		"list", "create", "update", "delete", "rotate-secret", "deliveries", "redeliver"); !ok {
+		return err
 	}
 	sub, rest := args[0], args[1:]
 	switch sub {
@@ -63,11 +63,8 @@ func runWebhooks(ctx context.Context, args []string, getenv func(string) string,
 		return webhookAction(ctx, sub, rest, getenv, stdout, stderr)
 	case "deliveries":
 		return webhookDeliveries(ctx, rest, getenv, stdout, stderr)
-	case "redeliver":
-		return webhookRedeliver(ctx, rest, getenv, stdout, stderr)
 	}
-	fmt.Fprint(stderr, webhooksUsage)
-	return usagef("ferry webhooks: unknown subcommand %q", sub)
+	return webhookRedeliver(ctx, rest, getenv, stdout, stderr) // the one subcommand left
 }
 
 func webhookPath(id string) string { return "/ferry/v1/webhooks/" + url.PathEscape(id) }
