@@ -124,7 +124,7 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 		return e.lost(t, errCanceledByUser)
 	case ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled):
 		// Shutting down: hand the job back for the next start.
-		e.log.Info("import interrupted by shutdown; it resumes at the next start", "task", t.ID, "correlationId", t.CorrelationID, "correlationId", t.CorrelationID)
+		e.log.Info("import interrupted by shutdown; it resumes at the next start", "task", t.ID, "correlationId", t.CorrelationID)
 		return river.JobSnooze(0)
 	}
 	if delay, retry := e.retryDelay(err, t.Attempts); retry {

@@ -105,7 +105,7 @@ func (e *Engine) lost(t *ferry.Task, err error) error {
 			return err
 		}
 	}
-	e.log.Info("task stopped: it was canceled", "task", t.ID, "correlationId", t.CorrelationID, "correlationId", t.CorrelationID)
+	e.log.Info("task stopped: it was canceled", "task", t.ID, "correlationId", t.CorrelationID)
 	return river.JobCancel(errCanceledByUser)
 }
 

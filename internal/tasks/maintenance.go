@@ -99,7 +99,7 @@ func (e *Engine) reconcile(ctx context.Context) error {
 			return err
 		}
 		e.deleteParts(&parts)
-		e.log.Warn("task given up after its work was lost", "task", t.ID, "correlationId", t.CorrelationID, "correlationId", t.CorrelationID)
+		e.log.Warn("task given up after its work was lost", "task", t.ID, "correlationId", t.CorrelationID)
 		e.finished(&t)
 	}
 	return nil

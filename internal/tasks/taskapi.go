@@ -87,7 +87,7 @@ func (e *Engine) CancelTask(ctx context.Context, portal ferry.PortalID, id ferry
 		if _, err := e.client.JobCancel(ctx, t.JobID); err != nil && !errors.Is(err, river.ErrNotFound) {
 			e.log.Warn("could not cancel the job of a canceled task; its worker will find the task canceled", "task", t.ID, "correlationId", t.CorrelationID, "err", err)
 		}
-		e.log.Info("task canceled by user", "task", t.ID, "correlationId", t.CorrelationID, "correlationId", t.CorrelationID)
+		e.log.Info("task canceled by user", "task", t.ID, "correlationId", t.CorrelationID)
 		e.finished(&t)
 		return t, nil
 	}
