@@ -86,16 +86,7 @@ func (f *Fetcher) newTransport() *http.Transport {
 // failure are returned as *Error. TotalTimeout keeps running while the
 // body is read; cancelling ctx aborts the fetch with CANCELED.
 func (f *Fetcher) Fetch(ctx context.Context, raw string) (*Response, error) {
-	u, e := f.check(raw)
-	if e != nil {
-		return nil, e
-	}
-	a := newAttempt(ctx, f, secretsOf(raw))
-	resp, e := a.run(u)
-	if e != nil {
-		return nil, e
-	}
-	return resp, nil
+	return f.FetchWith(ctx, raw, Options{})
 }
 
 // attempt is the state of one Fetch.
