@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -267,19 +268,9 @@ func checkExpected(e ferry.Expected, st ferry.Staged) error {
 
 // mismatch is the error of bytes that are not what the caller expected.
 func mismatch(what, expected, actual string) error {
-	return &ferry.Error{Kind: ferry.Invalid, SubCategory: "EXPECTED_" + upper(what) + "_MISMATCH",
+	return &ferry.Error{Kind: ferry.Invalid, SubCategory: "EXPECTED_" + strings.ToUpper(what) + "_MISMATCH",
 		Message: fmt.Sprintf("the imported bytes do not have the expected %s: expected %s, got %s; nothing was stored", what, expected, actual),
 		Context: map[string][]string{"field": {"expected." + what}, "expected": {expected}, "actual": {actual}}}
-}
-
-func upper(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'a' <= c && c <= 'z' {
-			b[i] = c - 'a' + 'A'
-		}
-	}
-	return string(b)
 }
 
 // openHeaders unseals an import's source headers.
