@@ -121,7 +121,7 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 		"per-portal API quotas, signalled as HubSpot does (X-HubSpot-RateLimit-* headers, 429): none, free, starter, professional, enterprise, or quotas such as 100/10s,250000/day,10/s")
 	// Not through envFlags: a default taken from the environment would be
 	// printed by --help.
-	fs.StringVar(&c.secretKey, "secret-key", "", "key that encrypts imports' source headers at rest; every instance sharing a database needs the same one (env FERRY_SECRET_KEY; default: a key file in the data dir)")
+	fs.StringVar(&c.secretKey, "secret-key", "", "key that encrypts imports' source headers and webhook signing secrets at rest; every instance sharing a database needs the same one (env FERRY_SECRET_KEY; default: a key file in the data dir)")
 	setUsage(fs, "[flags]", serveAbout)
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
