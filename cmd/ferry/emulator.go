@@ -31,7 +31,7 @@ func (f *emulatorFlags) define(e *envFlags) {
 	e.boolean(&f.enabled, "emulator", false,
 		"serve the emulator's control routes under /_ferry/ (reset, seed, snapshots, faults, clock, request journal) to tokens with the ferry.admin scope; for tests only")
 	e.str(&f.readyFile, "ready-file", "",
-		`once listening, write {"url": ..., "addr": ...} to this file (and remove it at exit), so that a test harness can start Ferry on --addr 127.0.0.1:0`)
+		`once listening, write {"url": ..., "addr": ..., "pid": ...} to this file (and remove it at exit), so that a test harness can start Ferry on --addr 127.0.0.1:0`)
 	e.integer(&f.journalSize, "journal-size", 1000, "requests the emulator's request journal keeps (with --emulator)")
 	e.boolean(&f.strict, "strict", false, "apply HubSpot's documented request rules where Ferry is lenient: an import must give access, duplicateValidationStrategy, duplicateValidationScope and overwrite")
 	e.str(&f.seedDir, "seed", "", "with --emulator, load this directory tree at start-up if the database holds no files or folders: directories become folders, files become files (an optional manifest.json sets access per path)")
