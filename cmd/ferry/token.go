@@ -71,7 +71,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	out := output{stdout: stdout, stderr: stderr}
 	out.define(fs)
 	fs.Int64Var(&portal, "portal", 1, "portal (account) id the token belongs to")
-	fs.StringVar(&scopes, "scopes", "files", "scopes, comma-separated: files, files.read, files.write, files.delete, files.ui_hidden.read, files.ui_hidden.write")
+	fs.StringVar(&scopes, "scopes", "files", "scopes, comma-separated: files, files.read, files.write, files.delete, files.ui_hidden.read, files.ui_hidden.write, ferry.admin (the emulator's control routes)")
 	fs.StringVar(&name, "name", "", "a label for the token")
 	setUsage(fs, "[flags]", "Create an API token in the server's database and print it (only its hash is stored).")
 	if err := parseFlags(fs, args[1:]); err != nil {
