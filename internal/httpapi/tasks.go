@@ -61,18 +61,15 @@ func (s *server) handleListTasks(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	out := collection{Results: make([]any, 0, len(list))}
+	results := make([]any, 0, len(list))
 	for i := range list {
-		out.Results = append(out.Results, s.newTaskView(r, &list[i], nil))
+		results = append(results, s.newTaskView(r, &list[i], nil))
 	}
+	var after string
 	if more {
-		last := list[len(list)-1]
-		after := encodeTaskCursor(last)
-		q := r.URL.Query()
-		q.Set("after", after)
-		out.Paging = &paging{Next: &nextPage{After: after, Link: s.link(r.URL.EscapedPath() + "?" + q.Encode())}}
+		after = encodeTaskCursor(list[len(list)-1])
 	}
-	encode(w, http.StatusOK, out)
+	encode(w, http.StatusOK, s.newCursorCollection(r, results, after))
 }
 
 // taskFilter reads the list's query parameters.
