@@ -140,14 +140,16 @@ func (s *server) handleListWebhooks(w http.ResponseWriter, r *http.Request) {
 // handleGetWebhook serves GET /ferry/v1/webhooks/{webhookId}.
 func (s *server) handleGetWebhook(w http.ResponseWriter, r *http.Request) {
 	id, err := webhookID(r)
-	if err == nil {
-		var hook ferry.Webhook
-		if hook, err = s.opts.Webhooks.FindWebhook(r.Context(), portal(r), id); err == nil {
-			encode(w, http.StatusOK, newWebhookResponse(&hook, false))
-			return
-		}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
 	}
-	writeError(w, r, s.log, err)
+	hook, err := s.opts.Webhooks.FindWebhook(r.Context(), portal(r), id)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	encode(w, http.StatusOK, newWebhookResponse(&hook, false))
 }
 
 // handleUpdateWebhook serves PATCH /ferry/v1/webhooks/{webhookId}.
