@@ -117,11 +117,7 @@ func (e *Emulator) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 // reply writes v as JSON.
 func reply(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json;charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.Encode(v)
+	httpapi.WriteJSON(w, status, v)
 }
 
 // decodeBody decodes a JSON request body of at most max bytes into v,

@@ -17,3 +17,9 @@ func encode(w http.ResponseWriter, status int, v any) {
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v) // the client has gone if this fails; nothing to add
 }
+
+// WriteJSON is encode for the emulator's endpoints, which answer in the
+// same JSON as the API.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	encode(w, status, v)
+}
