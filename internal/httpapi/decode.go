@@ -21,6 +21,15 @@ type jsonObject struct {
 
 // decodeObject reads a JSON object body of at most limit bytes.
 func decodeObject(w http.ResponseWriter, r *http.Request, limit int64) (*jsonObject, error) {
+	body, err := readBody(w, r, limit)
+	if err != nil {
+		return nil, err
+	}
+	return parseObject(body)
+}
+
+// readBody reads a request body of at most limit bytes.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var tooBig *http.MaxBytesError
 	switch {
@@ -30,7 +39,13 @@ func decodeObject(w http.ResponseWriter, r *http.Request, limit int64) (*jsonObj
 		return nil, err // too slow, or cut short
 	case err != nil:
 		return nil, ferry.Errorf(ferry.Invalid, "The request body could not be read.")
-	case len(bytes.TrimSpace(body)) == 0:
+	}
+	return body, nil
+}
+
+// parseObject parses a body that must be a JSON object.
+func parseObject(body []byte) (*jsonObject, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, ferry.Invalidf("body", "A JSON request body is required.")
 	}
 	var fields map[string]json.RawMessage

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -187,15 +186,14 @@ func (s *server) handleRetryTask(w http.ResponseWriter, r *http.Request) {
 // retryHeaders reads the optional body of a retry: nothing, or an object
 // with sourceHeaders.
 func (s *server) retryHeaders(w http.ResponseWriter, r *http.Request) (map[string]string, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxJSONBytes))
+	body, err := readBody(w, r, s.opts.MaxJSONBytes)
 	if err != nil {
-		return nil, &ferry.Error{Kind: ferry.TooLarge, Message: "The request body is larger than " + strconv.FormatInt(s.opts.MaxJSONBytes, 10) + " bytes."}
+		return nil, err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, nil
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	obj, err := decodeObject(w, r, s.opts.MaxJSONBytes)
+	obj, err := parseObject(body)
 	if err != nil {
 		return nil, err
 	}
