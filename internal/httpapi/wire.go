@@ -187,15 +187,12 @@ type nextPage struct {
 // holds the cursor and the link to the next page (the same query with
 // after replaced).
 func (s *server) newCollection(r *http.Request, results []any, p ferry.Page, more bool) collection {
-	c := collection{Results: results}
 	// Search pages through at most SearchOffsetMax results, so a cursor
 	// past that is never handed out: a client that follows paging.next
 	// to its end stops there instead of meeting a 400.
+	var after string
 	if more && p.Offset+p.Limit <= ferry.SearchOffsetMax {
-		after := strconv.Itoa(p.Offset + p.Limit)
-		q := r.URL.Query()
-		q.Set("after", after)
-		c.Paging = &paging{Next: &nextPage{After: after, Link: s.link(r.URL.EscapedPath() + "?" + q.Encode())}}
+		after = strconv.Itoa(p.Offset + p.Limit)
 	}
-	return c
+	return s.newCursorCollection(r, results, after)
 }
