@@ -29,15 +29,7 @@ func (f *Fetcher) FetchWith(ctx context.Context, raw string, o Options) (*Respon
 	if e != nil {
 		return nil, e
 	}
-	secrets := secretsOf(raw)
-	for _, vs := range o.Header {
-		for _, v := range vs {
-			if len(v) >= 4 {
-				secrets = append(secrets, v)
-			}
-		}
-	}
-	a := newAttempt(ctx, f, secrets)
+	a := newAttempt(ctx, f, requestSecrets(raw, o.Header))
 	a.opts, a.origin = o, originOf(u)
 	resp, e := a.run(u)
 	if e != nil {

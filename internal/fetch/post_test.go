@@ -3,6 +3,7 @@ package fetch_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -68,5 +69,35 @@ func TestPostPolicy(t *testing.T) {
 	_, err = f.Post(context.Background(), "http://user:s3cret@[::1]:1/x", nil, nil, time.Second, 10)
 	if err == nil || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("Post to loopback with credentials: %v, want a refusal without the password", err)
+	}
+}
+
+// An endpoint that echoes what it was sent into a malformed answer makes
+// Go's error quote it; Post's error must not show the caller's header
+// values (a webhook's signature, an import's source headers).
+func TestPostNeverShowsHeaderValues(t *testing.T) {
+	t.Parallel()
+	const secret = "v1,s3cr3t-signature"
+	s := newOrigin(t, originIP, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, rw := hijack(t, w)
+		defer conn.Close()
+		rw.WriteString(r.Header.Get("Webhook-Signature") + "\r\n\r\n")
+		rw.Flush()
+	}))
+	f := mustNew(t, testConfig(t, s))
+	h := http.Header{"Webhook-Signature": {secret}}
+	_, err := f.Post(context.Background(), s.URL+"/hook", h, []byte("{}"), time.Second, 10)
+	var fe *fetch.Error
+	if !errors.As(err, &fe) {
+		t.Fatalf("Post to a malformed answer: err=%v, want a *fetch.Error", err)
+	}
+	texts := []string{err.Error(), fe.Message, fmt.Sprint(fe.Context)}
+	if fe.Err != nil {
+		texts = append(texts, fe.Err.Error())
+	}
+	for _, text := range texts {
+		if strings.Contains(text, "s3cr3t") {
+			t.Errorf("Post error %q shows the header's value", text)
+		}
 	}
 }

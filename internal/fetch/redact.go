@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -81,6 +82,23 @@ func secretsOf(raw string) []string {
 		}
 	}
 	return out
+}
+
+// requestSecrets returns the strings that must never appear in an error
+// of a request to raw with header: the URL's userinfo (secretsOf) and the
+// header's values, which carry the caller's credentials (source headers,
+// webhook signatures). Values shorter than 4 bytes are left out, as in
+// secretsOf.
+func requestSecrets(raw string, header http.Header) []string {
+	secrets := secretsOf(raw)
+	for _, vs := range header {
+		for _, v := range vs {
+			if len(v) >= 4 {
+				secrets = append(secrets, v)
+			}
+		}
+	}
+	return secrets
 }
 
 // scrubbedError carries a cause whose text had secrets removed. It does not
