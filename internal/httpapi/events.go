@@ -119,33 +119,3 @@ func eventTypeList() string {
 	}
 	return strings.Join(names, ", ")
 }
-
-// limit reads the limit parameter of Ferry's own lists, whose ranges
-// differ from the Files API's search limit: def when absent, else 1 to max.
-func (q *query) limit(def, max int) int {
-	s := q.str("limit")
-	if s == "" {
-		return def
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > max {
-		q.problems.Add("limit", "OUT_OF_RANGE", "limit must be an integer between 1 and %d, got %q", max, s)
-		return def
-	}
-	return n
-}
-
-// cursor reads the after parameter of Ferry's own lists: a position that
-// an earlier page handed out, 0 when absent.
-func (q *query) cursor() int64 {
-	s := q.str("after")
-	if s == "" {
-		return 0
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 || n > ferry.MaxSafeInteger {
-		q.problems.Add("after", "INVALID_CURSOR", "after must be a cursor from an earlier response, got %q", s)
-		return 0
-	}
-	return n
-}

@@ -26,17 +26,14 @@ const (
 // change after that one; one that reconnects after the terminal event gets
 // 204, which tells EventSource to stop.
 func (s *server) handleTaskEvents(w http.ResponseWriter, r *http.Request) {
-	id, err := taskID(r)
-	if err != nil {
-		writeError(w, r, s.log, err)
-		return
+	t, f, err := s.getTask(r)
+	var (
+		last    int64
+		resumed bool
+	)
+	if err == nil {
+		last, resumed, err = lastEventID(r)
 	}
-	last, resumed, err := lastEventID(r)
-	if err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	t, f, err := s.opts.Tasks.GetTask(r.Context(), portal(r), id)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -60,7 +57,7 @@ func (s *server) handleTaskEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		last = t.Version
 	}
-	s.streamTaskEvents(w, r, rc, id, last)
+	s.streamTaskEvents(w, r, rc, t.ID, last)
 }
 
 // streamTaskEvents writes the events after last until the terminal one,

@@ -73,7 +73,7 @@ func (s *server) handleListTasks(w http.ResponseWriter, r *http.Request) {
 
 // taskFilter reads the list's query parameters.
 func taskFilter(q *query) (ferry.TaskFilter, error) {
-	f := ferry.TaskFilter{Limit: taskLimitDefault}
+	f := ferry.TaskFilter{Limit: q.limit(taskLimitDefault, taskLimitMax)}
 	for _, st := range q.list("status") {
 		switch v := ferry.TaskStatus(strings.ToUpper(st)); v {
 		case ferry.TaskPending, ferry.TaskProcessing, ferry.TaskComplete, ferry.TaskCanceled:
@@ -96,13 +96,6 @@ func taskFilter(q *query) (ferry.TaskFilter, error) {
 	}
 	if t := q.timep("createdBefore"); t != nil {
 		f.CreatedBefore = *t
-	}
-	if n := q.intp("limit"); n != nil {
-		if *n < 1 || *n > taskLimitMax {
-			q.problems.Add("limit", "OUT_OF_RANGE", "limit must be between 1 and %d, got %d", taskLimitMax, *n)
-		} else {
-			f.Limit = *n
-		}
 	}
 	if a := q.str("after"); a != "" {
 		c, ok := decodeTaskCursor(a)
@@ -134,17 +127,22 @@ func decodeTaskCursor(s string) (*ferry.TaskCursor, bool) {
 
 // handleGetTask serves GET /ferry/v1/tasks/{taskId}.
 func (s *server) handleGetTask(w http.ResponseWriter, r *http.Request) {
-	id, err := taskID(r)
-	if err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	t, f, err := s.opts.Tasks.GetTask(r.Context(), portal(r), id)
+	t, f, err := s.getTask(r)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
 	encode(w, http.StatusOK, s.newTaskView(r, &t, f))
+}
+
+// getTask loads the task the path names, with its file once an import has
+// completed.
+func (s *server) getTask(r *http.Request) (ferry.Task, *ferry.File, error) {
+	id, err := taskID(r)
+	if err != nil {
+		return ferry.Task{}, nil, err
+	}
+	return s.opts.Tasks.GetTask(r.Context(), portal(r), id)
 }
 
 // handleCancelTask serves POST /ferry/v1/tasks/{taskId}/cancel.

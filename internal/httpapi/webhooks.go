@@ -258,7 +258,7 @@ func (s *server) handleRedeliver(w http.ResponseWriter, r *http.Request) {
 func (s *server) addWebhookRoutes(mux *http.ServeMux) {
 	read, write := ferry.HiddenReadScopes, ferry.HiddenWriteScopes
 	api := func(method, path string, scopes []ferry.Scope, h http.HandlerFunc) {
-		mux.Handle(method+" /ferry/v1"+path, s.requireScopes(scopes, h))
+		mux.Handle(method+" "+ferryBase+path, s.requireScopes(scopes, h))
 	}
 	api("GET", "/events", read, s.handleListEvents)
 	api("POST", "/webhooks", write, s.handleCreateWebhook)
