@@ -165,11 +165,12 @@ func (e *Engine) outageDelay(ctx context.Context, err error, attempts int) (time
 // same transaction that records the file. While the bytes flow, a watcher
 // saves the progress and ends the attempt (stop) if the task is canceled.
 func (e *Engine) runImport(ctx context.Context, stop context.CancelCauseFunc, t *ferry.Task, req ferry.ImportRequest, header http.Header) error {
+	kept := decodeResume(t.Resume)
 	m := newMeter()
-	m.base.Store(decodeResume(t.Resume).done())
+	m.base.Store(kept.done())
 	t.Progress = ferry.Progress{BytesDone: m.base.Load(), BytesTotal: -1}
 	wt := watch(ctx, e.store, e.log, t, m, stop)
-	staged, resp, err := e.fetchAndStage(ctx, t, req, header, m)
+	staged, resp, err := e.fetchAndStage(ctx, t, kept, req, header, m)
 	wt.stop()
 	e.obs().BytesFetched(m.n.Load())
 	if b, ok := m.latest(); ok {
@@ -202,11 +203,11 @@ func (e *Engine) runImport(ctx context.Context, stop context.CancelCauseFunc, t 
 	return nil
 }
 
-// fetchAndStage fetches the URL and streams the body into blob storage,
-// counting the bytes through m.
-func (e *Engine) fetchAndStage(ctx context.Context, t *ferry.Task, req ferry.ImportRequest, header http.Header, m *meter) (ferry.Staged, *fetch.Response, error) {
+// fetchAndStage fetches the URL, continuing from the parts kept, and
+// streams the body into blob storage, counting the bytes through m.
+func (e *Engine) fetchAndStage(ctx context.Context, t *ferry.Task, kept resumeState, req ferry.ImportRequest, header http.Header, m *meter) (ferry.Staged, *fetch.Response, error) {
 	check := func(total int64) error { return checkExpectedTotal(req.Expected, total) }
-	resp, rs, err := e.fetchParts(ctx, t, req.URL, fetch.Options{Header: withCorrelation(header, t.CorrelationID)}, m, check)
+	resp, rs, err := e.fetchParts(ctx, t, kept, req.URL, fetch.Options{Header: withCorrelation(header, t.CorrelationID)}, m, check)
 	if resp != nil {
 		defer resp.Body.Close()
 	}

@@ -82,11 +82,10 @@ func (e *Engine) deleteParts(t *ferry.Task) {
 }
 
 // fetchParts fetches the rest of the URL's bytes into parts, continuing
-// from the parts t keeps when the origin allows it and starting over when
-// it does not. Each closed part is published (through m) for the watcher
+// from rs, the parts t keeps, when the origin allows it and starting over
+// when it does not. Each closed part is published (through m) for the watcher
 // to save with the task.
-func (e *Engine) fetchParts(ctx context.Context, t *ferry.Task, url string, opts fetch.Options, m *meter, check func(total int64) error) (*fetch.Response, resumeState, error) {
-	rs := decodeResume(t.Resume)
+func (e *Engine) fetchParts(ctx context.Context, t *ferry.Task, rs resumeState, url string, opts fetch.Options, m *meter, check func(total int64) error) (*fetch.Response, resumeState, error) {
 	if have := rs.done(); have > 0 && rs.Validator != "" {
 		opts.Offset, opts.IfRange = have, rs.Validator
 	}
