@@ -84,39 +84,74 @@ func (e *Engine) cancel(ctx context.Context, t *ferry.Task, cause error) error {
 	} else {
 		e.log.Info("task canceled", "task", t.ID, "correlationId", t.CorrelationID, "kind", t.Kind, "category", te.Kind.Category(), "subCategory", te.SubCategory)
 	}
-	t.Status, t.Errors, t.CompletedAt = ferry.TaskCanceled, []ferry.TaskError{te}, e.now()
-	t.Sealed, t.NextAttemptAt = nil, time.Time{}
-	e.deleteParts(t)
-	if err := e.store.UpdateTask(ctx, t); err != nil {
+	if err := e.endCanceled(ctx, t, te); err != nil {
+		if stale(err) {
+			e.deleteParts(t) // canceled meanwhile: the parts this attempt added are garbage
+		}
 		return e.lost(t, err)
 	}
-	e.finished(t)
 	return river.JobCancel(fmt.Errorf("task canceled: %s", te.SubCategory))
+}
+
+// endCanceled saves t CANCELED with te as its one error, and only then
+// deletes the parts it kept: a save that fails leaves the task listing
+// parts that still exist, for the next attempt to continue from. Every
+// path that cancels a task (a worker, a user, maintenance) ends it here.
+// On an error t is left as it was.
+func (e *Engine) endCanceled(ctx context.Context, t *ferry.Task, te ferry.TaskError) error {
+	ended := *t
+	ended.Status, ended.Errors, ended.CompletedAt = ferry.TaskCanceled, []ferry.TaskError{te}, e.now()
+	ended.Sealed, ended.NextAttemptAt, ended.Resume = nil, time.Time{}, nil
+	if err := e.store.UpdateTask(ctx, &ended); err != nil {
+		return err
+	}
+	e.deleteParts(t)
+	*t = ended
+	e.finished(t)
+	return nil
 }
 
 // lost ends an attempt whose task someone else changed (a user canceled
 // it) or deleted meanwhile: there is nothing left to do, and nothing to
 // retry. Any other error goes back to River, which retries the job.
 func (e *Engine) lost(t *ferry.Task, err error) error {
-	switch ferry.KindOf(err) {
-	case ferry.Conflict, ferry.NotFound:
-	default:
-		if !errors.Is(err, errCanceledByUser) {
-			return err
-		}
+	if !stale(err) {
+		return err
 	}
 	e.log.Info("task stopped: it was canceled", "task", t.ID, "correlationId", t.CorrelationID)
 	return river.JobCancel(errCanceledByUser)
 }
 
-// changed reports whether the stored task is no longer the one an attempt
-// works on: canceled, deleted or otherwise changed by someone else.
-func (e *Engine) changed(ctx context.Context, t *ferry.Task) bool {
-	cur, err := e.store.FindTask(ctx, t.Portal, t.ID)
-	if ferry.KindOf(err) == ferry.NotFound {
+// stale reports whether err says that someone else changed or deleted
+// the task an attempt works on.
+func stale(err error) bool {
+	switch ferry.KindOf(err) {
+	case ferry.Conflict, ferry.NotFound:
 		return true
 	}
-	return err == nil && (cur.Version != t.Version || cur.Status.Terminal())
+	return errors.Is(err, errCanceledByUser)
+}
+
+// changed reports whether the stored task is no longer the one an attempt
+// works on: canceled, deleted or otherwise changed by someone else. A
+// store that cannot say counts as unchanged.
+func (e *Engine) changed(ctx context.Context, t *ferry.Task) bool {
+	ch, _ := changedSince(ctx, e.store, t)
+	return ch
+}
+
+// changedSince reports whether the task in st is no longer t: deleted,
+// finished, or saved by someone else since t was read; or the error that
+// kept it from knowing.
+func changedSince(ctx context.Context, st ferry.Store, t *ferry.Task) (bool, error) {
+	cur, err := st.FindTask(ctx, t.Portal, t.ID)
+	switch {
+	case ferry.KindOf(err) == ferry.NotFound:
+		return true, nil
+	case err != nil:
+		return false, err
+	}
+	return cur.Version != t.Version || cur.Status.Terminal(), nil
 }
 
 // finished reports a terminal task to the configured hook.

@@ -88,19 +88,13 @@ func (e *Engine) reconcile(ctx context.Context) error {
 		case job.State != rivertype.JobStateCancelled && job.State != rivertype.JobStateCompleted && job.State != rivertype.JobStateDiscarded:
 			continue
 		}
-		t.Status, t.CompletedAt = ferry.TaskCanceled, e.now()
-		t.Errors = []ferry.TaskError{{Kind: ferry.Interrupted, SubCategory: ferry.Interrupted.SubCategory(),
+		te := ferry.TaskError{Kind: ferry.Interrupted, SubCategory: ferry.Interrupted.SubCategory(),
 			Message: "The import was interrupted too many times (for example by server crashes) and was given up.",
-			Context: map[string][]string{"attempts": {fmt.Sprint(t.Attempts)}}}}
-		t.Sealed, t.NextAttemptAt = nil, time.Time{}
-		parts := t
-		t.Resume = nil
-		if err := e.store.UpdateTask(ctx, &t); err != nil {
+			Context: map[string][]string{"attempts": {fmt.Sprint(t.Attempts)}}}
+		if err := e.endCanceled(ctx, &t, te); err != nil {
 			return err
 		}
-		e.deleteParts(&parts)
 		e.log.Warn("task given up after its work was lost", "task", t.ID, "correlationId", t.CorrelationID)
-		e.finished(&t)
 	}
 	return nil
 }

@@ -117,8 +117,10 @@ func (w *watcher) run(ctx context.Context) {
 			p.BytesPerSecond = int64(rate)
 			err = w.store.SaveProgress(ctx, w.t)
 			lastN, lastAt = n, at
+		} else if ch, cerr := changedSince(ctx, w.store, w.t); ch {
+			err = ferry.Errorf(ferry.Conflict, "task changed")
 		} else {
-			err = w.check(ctx)
+			err = cerr
 		}
 		switch {
 		case ferry.KindOf(err) == ferry.Conflict || ferry.KindOf(err) == ferry.NotFound:
@@ -128,17 +130,4 @@ func (w *watcher) run(ctx context.Context) {
 			w.log.Warn("could not save import progress", "task", w.t.ID, "correlationId", w.t.CorrelationID, "err", err)
 		}
 	}
-}
-
-// check reports Conflict if the stored task is no longer the one this
-// attempt works on.
-func (w *watcher) check(ctx context.Context) error {
-	cur, err := w.store.FindTask(ctx, w.t.Portal, w.t.ID)
-	if err != nil {
-		return err
-	}
-	if cur.Version != w.t.Version || cur.Status.Terminal() {
-		return ferry.Errorf(ferry.Conflict, "task changed")
-	}
-	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/riverqueue/river"
 
@@ -70,25 +69,19 @@ func (e *Engine) CancelTask(ctx context.Context, portal ferry.PortalID, id ferry
 				Message: "task " + string(t.ID) + " has finished already (" + string(t.Status) + ")",
 				Context: map[string][]string{"status": {string(t.Status)}}}
 		}
-		t.Status, t.CompletedAt = ferry.TaskCanceled, e.now()
-		t.Errors = []ferry.TaskError{{Kind: ferry.CanceledByUser, SubCategory: ferry.CanceledByUser.SubCategory(),
-			Message: "The task was canceled by a user.", Context: map[string][]string{"attempts": {strconv.Itoa(t.Attempts)}}}}
-		t.Sealed, t.NextAttemptAt = nil, time.Time{}
-		parts := t
-		t.Resume = nil
-		err = e.store.UpdateTask(ctx, &t)
+		te := ferry.TaskError{Kind: ferry.CanceledByUser, SubCategory: ferry.CanceledByUser.SubCategory(),
+			Message: "The task was canceled by a user.", Context: map[string][]string{"attempts": {strconv.Itoa(t.Attempts)}}}
+		err = e.endCanceled(ctx, &t, te) // a running worker deletes the parts it adds
 		if ferry.KindOf(err) == ferry.Conflict {
 			continue // the worker saved progress meanwhile: read it again
 		}
 		if err != nil {
 			return ferry.Task{}, err
 		}
-		e.deleteParts(&parts) // a running worker deletes those it adds
 		if _, err := e.client.JobCancel(ctx, t.JobID); err != nil && !errors.Is(err, river.ErrNotFound) {
 			e.log.Warn("could not cancel the job of a canceled task; its worker will find the task canceled", "task", t.ID, "correlationId", t.CorrelationID, "err", err)
 		}
 		e.log.Info("task canceled by user", "task", t.ID, "correlationId", t.CorrelationID)
-		e.finished(&t)
 		return t, nil
 	}
 }
