@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -171,3 +172,14 @@ func formatTime(t time.Time) string {
 }
 
 func urlPathEscape(s string) string { return url.PathEscape(s) }
+
+// nextPageURL is the link to the next page of a list at path: the same
+// query q with param set to value.
+func nextPageURL(path string, q url.Values, param, value string) string {
+	next := maps.Clone(q)
+	if next == nil {
+		next = url.Values{}
+	}
+	next.Set(param, value)
+	return path + "?" + next.Encode()
+}

@@ -41,12 +41,7 @@ func (c *Console) handleSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	sv.Searched = true
 	if sv.More && f.Page.Offset+f.Page.Limit <= ferry.SearchOffsetMax {
-		next := url.Values{}
-		for k, v := range q {
-			next[k] = v
-		}
-		next.Set("offset", strconv.Itoa(f.Page.Offset+f.Page.Limit))
-		sv.Next = "/console/search?" + next.Encode()
+		sv.Next = nextPageURL("/console/search", q, "offset", strconv.Itoa(f.Page.Offset+f.Page.Limit))
 	}
 	c.render(w, r, http.StatusOK, "search", sv)
 }

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"ferry/internal/ferry"
@@ -195,50 +193,21 @@ func (c *Console) handleTasks(w http.ResponseWriter, r *http.Request) {
 		tl.Tasks = append(tl.Tasks, newTaskState(&list[i], nil))
 	}
 	if more && len(list) > 0 {
-		last := list[len(list)-1]
-		next := url.Values{}
-		for k, v := range q {
-			next[k] = v
-		}
-		next.Set("after", strconv.FormatInt(last.RequestedAt.UnixMilli(), 10)+"."+string(last.ID))
-		tl.Next = "/console/tasks?" + next.Encode()
+		tl.Next = nextPageURL("/console/tasks", q, "after", list[len(list)-1].Cursor().String())
 	}
 	c.render(w, r, http.StatusOK, "tasks", tl)
 }
 
-// taskFilter reads the tasks page's filter form.
+// taskFilter reads the tasks page's filter form: its dates are whole days.
 func taskFilter(q url.Values) (ferry.TaskFilter, error) {
 	var p ferry.Problems
-	f := ferry.TaskFilter{Limit: 50}
-	for _, s := range q["status"] {
-		st := ferry.TaskStatus(s)
-		if !slices.Contains([]ferry.TaskStatus{ferry.TaskPending, ferry.TaskProcessing, ferry.TaskComplete, ferry.TaskCanceled}, st) {
-			p.Add("status", "INVALID_STATUS", "%q is not a task status", s)
-		}
-		f.Statuses = append(f.Statuses, st)
-	}
-	switch q.Get("type") {
-	case "":
-	case "IMPORT":
-		f.Kind = ferry.TaskImport
-	case "FOLDER_UPDATE":
-		f.Kind = ferry.TaskFolderUpdate
-	default:
-		p.Add("type", "INVALID_TYPE", "%q is not IMPORT or FOLDER_UPDATE", q.Get("type"))
-	}
+	in := ferry.TaskFilterInput{Statuses: q["status"], Type: q.Get("type"), Limit: 50, After: q.Get("after")}
 	if t := dateField(q, "createdAfter", &p); t != nil {
-		f.CreatedAfter = *t
+		in.CreatedAfter = *t
 	}
 	if t := dateField(q, "createdBefore", &p); t != nil {
-		f.CreatedBefore = t.Add(24*time.Hour - time.Millisecond) // the whole day
+		in.CreatedBefore = t.Add(24*time.Hour - time.Millisecond)
 	}
-	if a := q.Get("after"); a != "" {
-		ms, id, ok := strings.Cut(a, ".")
-		n, err := strconv.ParseInt(ms, 10, 64)
-		if !ok || err != nil || id == "" {
-			p.Add("after", "INVALID_CURSOR", "%q is not a page of the task list", a)
-		}
-		f.After = &ferry.TaskCursor{RequestedAt: time.UnixMilli(n).UTC(), ID: ferry.TaskID(id)}
-	}
+	f := in.Validate(&p)
 	return f, p.Err()
 }

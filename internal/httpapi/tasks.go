@@ -2,13 +2,9 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
-	"time"
 
 	"ferry/internal/ferry"
 )
@@ -42,12 +38,6 @@ func (s *server) needTasks(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// Task list limits.
-const (
-	taskLimitDefault = 20
-	taskLimitMax     = 100
-)
-
 // handleListTasks serves GET /ferry/v1/tasks.
 func (s *server) handleListTasks(w http.ResponseWriter, r *http.Request) {
 	f, err := taskFilter(newQuery(r.URL.Query()))
@@ -66,63 +56,23 @@ func (s *server) handleListTasks(w http.ResponseWriter, r *http.Request) {
 	}
 	var after string
 	if more {
-		after = encodeTaskCursor(list[len(list)-1])
+		after = list[len(list)-1].Cursor().String()
 	}
 	encode(w, http.StatusOK, s.newCursorCollection(r, results, after))
 }
 
 // taskFilter reads the list's query parameters.
 func taskFilter(q *query) (ferry.TaskFilter, error) {
-	f := ferry.TaskFilter{Limit: q.limit(taskLimitDefault, taskLimitMax)}
-	for _, st := range q.list("status") {
-		switch v := ferry.TaskStatus(strings.ToUpper(st)); v {
-		case ferry.TaskPending, ferry.TaskProcessing, ferry.TaskComplete, ferry.TaskCanceled:
-			f.Statuses = append(f.Statuses, v)
-		default:
-			q.problems.Add("status", "INVALID_STATUS", "status %q is not one of PENDING, PROCESSING, COMPLETE, CANCELED", st)
-		}
-	}
-	switch t := strings.ToUpper(q.str("type")); t {
-	case "":
-	case "IMPORT":
-		f.Kind = ferry.TaskImport
-	case "FOLDER_UPDATE":
-		f.Kind = ferry.TaskFolderUpdate
-	default:
-		q.problems.Add("type", "INVALID_TYPE", "type %q is not IMPORT or FOLDER_UPDATE", t)
-	}
+	in := ferry.TaskFilterInput{Statuses: q.list("status"), Type: q.str("type"),
+		Limit: q.limit(ferry.TaskLimitDefault, ferry.TaskLimitMax), After: q.str("after")}
 	if t := q.timep("createdAfter"); t != nil {
-		f.CreatedAfter = *t
+		in.CreatedAfter = *t
 	}
 	if t := q.timep("createdBefore"); t != nil {
-		f.CreatedBefore = *t
+		in.CreatedBefore = *t
 	}
-	if a := q.str("after"); a != "" {
-		c, ok := decodeTaskCursor(a)
-		if !ok {
-			q.problems.Add("after", "INVALID_CURSOR", "after %q is not a cursor this server handed out", a)
-		}
-		f.After = c
-	}
+	f := in.Validate(&q.problems)
 	return f, q.err()
-}
-
-// encodeTaskCursor makes the opaque cursor after t in the list's order.
-func encodeTaskCursor(t ferry.Task) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(t.RequestedAt.UnixMilli(), 10) + ":" + string(t.ID)))
-}
-
-func decodeTaskCursor(s string) (*ferry.TaskCursor, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return nil, false
-	}
-	msPart, id, ok := strings.Cut(string(b), ":")
-	n, err := strconv.ParseInt(msPart, 10, 64)
-	if !ok || err != nil || id == "" || strings.ContainsRune(id, 0) {
-		return nil, false
-	}
-	return &ferry.TaskCursor{RequestedAt: time.UnixMilli(n).UTC(), ID: ferry.TaskID(id)}, true
 }
 
 // handleGetTask serves GET /ferry/v1/tasks/{taskId}.
