@@ -131,21 +131,12 @@ func (c *Console) folder(r *http.Request) (ferry.Folder, error) {
 	return c.svc.Files.FindFolder(r.Context(), visitorFrom(r.Context()).Portal(), id)
 }
 
-// formName returns a trimmed, valid name from a form field.
-func formName(r *http.Request, field string) (string, error) {
-	n := strings.TrimSpace(r.PostFormValue(field))
-	if !ferry.ValidName(n) {
-		return "", ferry.Invalidf(field, "a name must be 1 to 255 bytes without slashes or control characters")
-	}
-	return n, nil
-}
-
 // handleCreateFolder serves POST /console/folders.
 func (c *Console) handleCreateFolder(w http.ResponseWriter, r *http.Request) {
-	name, err := formName(r, "name")
-	parent := r.PostFormValue("parentPath")
+	name, parent := r.PostFormValue("name"), r.PostFormValue("parentPath")
+	in, err := ferry.FolderCreateInput{Name: &name, ParentPath: &parent}.Validate()
 	if err == nil {
-		_, err = c.svc.Files.CreateFolder(r.Context(), visitorFrom(r.Context()).Portal(), ferry.FolderInput{Name: name, ParentPath: &parent})
+		_, err = c.svc.Files.CreateFolder(r.Context(), visitorFrom(r.Context()).Portal(), in)
 	}
 	if err != nil {
 		c.fail(w, r, err)
@@ -158,12 +149,13 @@ func (c *Console) handleCreateFolder(w http.ResponseWriter, r *http.Request) {
 // synchronous rename in place.
 func (c *Console) handleRenameFolder(w http.ResponseWriter, r *http.Request) {
 	f, err := c.folder(r)
-	name, nerr := formName(r, "name")
+	var u ferry.FolderUpdate
 	if err == nil {
-		err = nerr
+		name := r.PostFormValue("name")
+		u, err = ferry.FolderUpdateInput{Name: &name}.Validate()
 	}
 	if err == nil {
-		f, err = c.svc.Files.UpdateFolder(r.Context(), f.Portal, f.ID, ferry.FolderUpdate{Name: &name})
+		f, err = c.svc.Files.UpdateFolder(r.Context(), f.Portal, f.ID, u)
 	}
 	if err != nil {
 		c.fail(w, r, err)

@@ -3,7 +3,6 @@ package console
 import (
 	"net/http"
 	"strings"
-	"time"
 
 	"ferry/internal/ferry"
 )
@@ -27,50 +26,19 @@ func (c *Console) handleUpdateFile(w http.ResponseWriter, r *http.Request) {
 	redirectDone(w, r, "/console/files/"+f.ID.String(), "updated")
 }
 
+// fileUpdate reads the file page's forms into the input the API's PATCH
+// takes and validates it there.
 func (c *Console) fileUpdate(r *http.Request) (ferry.FileUpdate, error) {
-	var (
-		u ferry.FileUpdate
-		p ferry.Problems
-	)
 	if r.PostForm == nil {
 		r.ParseForm()
 	}
-	if a, ok := r.PostForm["access"]; ok {
-		acc := ferry.Access(a[0])
-		if !acc.Valid() {
-			p.Add("access", "INVALID_ENUM", "%q is not an access level", a[0])
-		}
-		u.Access = &acc
+	in := ferry.FileUpdateInput{Access: sentField(r, "access"), Name: sentField(r, "name"),
+		ParentFolderPath: sentField(r, "folderPath"), ExpiresAt: formTime(r, "expiresAt")}
+	if r.PostFormValue("clearExpires") == "1" {
+		clear := true
+		in.ClearExpires = &clear
 	}
-	if _, ok := r.PostForm["name"]; ok {
-		n, err := formName(r, "name")
-		if err != nil {
-			return u, err
-		}
-		u.Name = &n
-	}
-	if fp, ok := r.PostForm["folderPath"]; ok {
-		path, ok := ferry.CleanFolderPath(fp[0])
-		if !ok {
-			p.Add("folderPath", "INVALID_PATH", "%q is not a folder path", fp[0])
-		}
-		u.ParentFolderPath = &path
-	}
-	if e := r.PostFormValue("expiresAt"); e != "" {
-		t, err := time.ParseInLocation("2006-01-02T15:04", e, time.UTC)
-		if err != nil {
-			t, err = ferry.ParseTime(e)
-		}
-		switch {
-		case err != nil:
-			p.Add("expiresAt", "INVALID_DATE", "%q is not a date and time", e)
-		case !t.After(c.opts.Clock.Now()):
-			p.Add("expiresAt", "IN_THE_PAST", "the expiry must be in the future")
-		}
-		u.ExpiresAt = &t
-	}
-	u.ClearExpires = r.PostFormValue("clearExpires") == "1"
-	return u, p.Err()
+	return in.Validate(c.opts.Clock.Now())
 }
 
 // handleReplace serves POST /console/files/{id}/replace: new content,
