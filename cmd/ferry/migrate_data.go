@@ -122,120 +122,175 @@ func loadMigrateDataConfig(args []string, getenv func(string) string, stderr io.
 	return c, nil
 }
 
-// runMigrateData handles "ferry migrate-data".
+// runMigrateData handles "ferry migrate-data": it opens the source and
+// the destination, copies the blobs, then the database, and reports.
 func runMigrateData(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	c, err := loadMigrateDataConfig(args, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "migrate-data: "+format+"\n", a...) }
-
-	// The source: locked for the whole run, so that no server starts on it.
-	if fi, err := os.Stat(c.from.dataDir); err != nil || !fi.IsDir() {
-		return fmt.Errorf("--from-data-dir %s is not a directory", c.from.dataDir)
-	}
-	unlock, err := lockDataDir(c.from.dataDir)
-	if err != nil {
-		return fmt.Errorf("%w: stop it before migrating its data", err)
-	}
-	defer unlock()
-	srcPath, err := c.from.sqlitePath()
-	if err != nil {
-		return fmt.Errorf("--from-database: %w", err)
-	}
-	if _, err := os.Stat(srcPath); errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("no Ferry database at %s: is --from-data-dir (or --from-database) right?", srcPath)
-	} else if err != nil {
-		return err
-	}
-	unlockDB, err := lockFile(srcPath+".lock", "database "+srcPath)
-	if err != nil {
-		return fmt.Errorf("%w: stop it before migrating its data", err)
-	}
-	defer unlockDB()
-	srcDB, err := sqlite.Open(ctx, srcPath)
+	src, srcPath, closeSrc, err := openMigrateSource(ctx, c.from)
 	if err != nil {
 		return err
 	}
-	defer srcDB.Close()
-	src := sqlite.NewStore(srcDB)
-
-	// The destination: migrated, and unused.
-	if _, ok := c.to.postgresURL(); !ok {
-		p, err := c.to.sqlitePath()
-		if err != nil {
-			return fmt.Errorf("--to-database: %w", err)
-		}
-		if sameFile(p, srcPath) {
-			return errors.New("--to-database is the source database")
-		}
-		c.to.dataDir = filepath.Dir(p)
-	}
+	defer closeSrc()
 	progress("migrating the destination database")
-	dst, err := openShared(ctx, c.to, slog.New(slog.NewTextHandler(stderr, nil)))
+	dst, err := openMigrateDestination(ctx, c.to, srcPath, slog.New(slog.NewTextHandler(stderr, nil)))
 	if err != nil {
 		return err
 	}
 	defer dst.close()
-	if err := checkUnused(ctx, dst.sql); err != nil {
-		return err
-	}
-
 	// Blobs first: until the database copy commits at the end, the
 	// destination database stays unused, so a failed run can be repeated.
-	srcBucket, err := blob.OpenBucket(ctx, c.fromBlob)
-	if err != nil {
-		return fmt.Errorf("open source blob storage: %w", err)
-	}
-	defer srcBucket.Close()
-	dstBucket, err := blob.OpenBucket(ctx, c.toBlob)
-	if err != nil {
-		return fmt.Errorf("open destination blob storage: %w", err)
-	}
-	defer dstBucket.Close()
-	bs, err := files.CopyBucket(ctx, srcBucket, dstBucket, files.CopyOptions{
-		Parallel: int(c.parallel), SkipTemp: strings.HasPrefix(c.fromBlob, "file://"), Progress: blobProgress(progress)})
+	blobs, err := copyBlobs(ctx, c, progress)
 	if err != nil {
 		return err
 	}
-
 	progress("copying the database")
+	counts, requeued, err := copyDatabase(ctx, dst, src)
+	if err != nil {
+		return err
+	}
+	printMigrateSummary(stdout, c.from.dataDir, counts, requeued, blobs)
+	return nil
+}
+
+// openMigrateSource opens the embedded install's database, locked (its
+// data directory and its file) for the whole run so that no server starts
+// on it. release closes and unlocks it.
+func openMigrateSource(ctx context.Context, from storeFlags) (src *sqlstore.Store, path string, release func(), err error) {
+	var undo []func()
+	closeAll := func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			closeAll()
+		}
+	}()
+	if fi, err := os.Stat(from.dataDir); err != nil || !fi.IsDir() {
+		return nil, "", nil, fmt.Errorf("--from-data-dir %s is not a directory", from.dataDir)
+	}
+	unlock, err := lockDataDir(from.dataDir)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("%w: stop it before migrating its data", err)
+	}
+	undo = append(undo, unlock)
+	path, err = from.sqlitePath()
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("--from-database: %w", err)
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, "", nil, fmt.Errorf("no Ferry database at %s: is --from-data-dir (or --from-database) right?", path)
+	} else if err != nil {
+		return nil, "", nil, err
+	}
+	unlockDB, err := lockFile(path+".lock", "database "+path)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("%w: stop it before migrating its data", err)
+	}
+	undo = append(undo, unlockDB)
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	undo = append(undo, func() { db.Close() })
+	return sqlite.NewStore(db), path, closeAll, nil
+}
+
+// openMigrateDestination opens and migrates the destination database,
+// which must not be the source and must hold no Ferry data.
+func openMigrateDestination(ctx context.Context, to storeFlags, srcPath string, log *slog.Logger) (*backend, error) {
+	if _, ok := to.postgresURL(); !ok {
+		p, err := to.sqlitePath()
+		if err != nil {
+			return nil, fmt.Errorf("--to-database: %w", err)
+		}
+		if sameFile(p, srcPath) {
+			return nil, errors.New("--to-database is the source database")
+		}
+		to.dataDir = filepath.Dir(p)
+	}
+	dst, err := openShared(ctx, to, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkUnused(ctx, dst.sql); err != nil {
+		dst.close()
+		return nil, err
+	}
+	return dst, nil
+}
+
+// copyBlobs copies every blob of the source's storage to the
+// destination's (files.CopyBucket), reporting its progress.
+func copyBlobs(ctx context.Context, c migrateDataConfig, progress func(string, ...any)) (files.CopyStats, error) {
+	src, err := blob.OpenBucket(ctx, c.fromBlob)
+	if err != nil {
+		return files.CopyStats{}, fmt.Errorf("open source blob storage: %w", err)
+	}
+	defer src.Close()
+	dst, err := blob.OpenBucket(ctx, c.toBlob)
+	if err != nil {
+		return files.CopyStats{}, fmt.Errorf("open destination blob storage: %w", err)
+	}
+	defer dst.Close()
+	return files.CopyBucket(ctx, src, dst, files.CopyOptions{
+		Parallel: int(c.parallel), SkipTemp: strings.HasPrefix(c.fromBlob, "file://"), Progress: blobProgress(progress)})
+}
+
+// copyDatabase copies the source's rows into the destination in one
+// transaction and queues the unfinished tasks again there. It returns the
+// rows copied per table and how many tasks were queued again.
+func copyDatabase(ctx context.Context, dst *backend, src *sqlstore.Store) ([]sqlstore.TableCount, int, error) {
 	var requeued int
-	counts, err := dst.sql.CopyFrom(ctx, src, func(tx *sql.Tx, st *sqlstore.Store) error {
-		unfinished, err := st.ListUnfinishedTasks(ctx, time.Now().AddDate(100, 0, 0), math.MaxInt32)
-		if err != nil {
-			return err
-		}
-		jobs, err := tasks.Requeue(ctx, dst.river, tx, unfinished)
-		if err != nil {
-			return err
-		}
-		for i, t := range unfinished {
-			if err := st.SetTaskJob(ctx, t.ID, jobs[i]); err != nil {
-				return err
-			}
-		}
-		requeued = len(unfinished)
-		return nil
+	counts, err := dst.sql.CopyFrom(ctx, src, func(tx *sql.Tx, st *sqlstore.Store) (err error) {
+		requeued, err = requeueUnfinished(ctx, dst, tx, st)
+		return err
 	})
 	if errors.Is(err, sqlstore.ErrUsed) {
-		return fmt.Errorf("--to-database: %w, written while migrate-data ran; nothing was committed", err)
+		return nil, 0, fmt.Errorf("--to-database: %w, written while migrate-data ran; nothing was committed", err)
 	}
 	if err != nil {
-		return fmt.Errorf("copy the database (nothing was committed to it): %w", err)
+		return nil, 0, fmt.Errorf("copy the database (nothing was committed to it): %w", err)
 	}
+	return counts, requeued, nil
+}
 
-	fmt.Fprintf(stdout, "Moved the embedded install in %s:\n", c.from.dataDir)
-	for _, tc := range counts {
-		fmt.Fprintf(stdout, "  %-9s %d", tc.Table, tc.Rows)
-		if tc.Table == "tasks" && requeued > 0 {
-			fmt.Fprintf(stdout, " (%d unfinished: queued again on the destination)", requeued)
-		}
-		fmt.Fprintln(stdout)
+// requeueUnfinished gives every unfinished task a new job on the
+// destination's queue, within the copy's transaction.
+func requeueUnfinished(ctx context.Context, dst *backend, tx *sql.Tx, st *sqlstore.Store) (int, error) {
+	unfinished, err := st.ListUnfinishedTasks(ctx, time.Now().AddDate(100, 0, 0), math.MaxInt32)
+	if err != nil {
+		return 0, err
 	}
-	fmt.Fprintf(stdout, "  %-9s %d (%s), of which %d were already there\n", "blobs", bs.Objects, ferry.HumanSize(bs.Bytes), bs.Skipped)
-	fmt.Fprintln(stdout, "Start ferry serve with --database and --blobs set to the destination, and the same --public-url as before.")
-	return nil
+	jobs, err := tasks.Requeue(ctx, dst.river, tx, unfinished)
+	if err != nil {
+		return 0, err
+	}
+	for i, t := range unfinished {
+		if err := st.SetTaskJob(ctx, t.ID, jobs[i]); err != nil {
+			return 0, err
+		}
+	}
+	return len(unfinished), nil
+}
+
+// printMigrateSummary writes what was moved.
+func printMigrateSummary(w io.Writer, dataDir string, counts []sqlstore.TableCount, requeued int, blobs files.CopyStats) {
+	fmt.Fprintf(w, "Moved the embedded install in %s:\n", dataDir)
+	for _, tc := range counts {
+		fmt.Fprintf(w, "  %-9s %d", tc.Table, tc.Rows)
+		if tc.Table == "tasks" && requeued > 0 {
+			fmt.Fprintf(w, " (%d unfinished: queued again on the destination)", requeued)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "  %-9s %d (%s), of which %d were already there\n", "blobs", blobs.Objects, ferry.HumanSize(blobs.Bytes), blobs.Skipped)
+	fmt.Fprintln(w, "Start ferry serve with --database and --blobs set to the destination, and the same --public-url as before.")
 }
 
 // checkUnused refuses a destination database that holds Ferry data.
