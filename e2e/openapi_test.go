@@ -3,7 +3,7 @@ package e2e
 // Response validation against HubSpot's official OpenAPI documents.
 //
 // Every response the end-to-end tests receive from the Files API (any path
-// under /files/v3/ or /files/2026-03/) is checked with kin-openapi against
+// under /files/v3/, /files/2026-03/ or /files/2026-09-beta/) is checked with kin-openapi against
 // the document of its version: the status code must be one the operation
 // declares, the Content-Type one of the response's media types, and the
 // body must match the schema. The check sits in the http.Client of every
@@ -51,6 +51,7 @@ type apiSpec struct {
 var specFiles = []struct{ prefix, name string }{
 	{"/files/v3", "hubspot-files-v3.json"},
 	{"/files/2026-03", "hubspot-files-2026-03.json"},
+	{"/files/2026-09-beta", "hubspot-files-2026-09-beta.json"},
 }
 
 // apiSpecs holds the documents TestMain loaded, by prefix. A prefix whose
@@ -416,9 +417,10 @@ func declaredSuccess(op *openapi3.Operation) []string {
 }
 
 // downloadException: GET /files/v3/files/{fileId}/download is in the v3
-// document with only a "default" (Error) response and no success response
-// at all. HubSpot's own 2026-09-beta text says it downloads the file; a
-// success is the file's bytes, which the document does not describe. So a
+// document (and the 2026-09-beta one) with only a "default" (Error)
+// response and no success response at all. HubSpot's own 2026-09-beta
+// text says it downloads the file; a success is the file's bytes, which
+// the documents do not describe. So a
 // 2xx from this one operation, which declares no 2xx, is not checked. Its
 // errors still are.
 func downloadException(route *routers.Route) bool {
@@ -541,7 +543,7 @@ func (spec *apiSpec) errorRoute(req *http.Request) *routers.Route {
 // HubSpot's documents allow and reject the rest. It needs no server.
 func TestOpenAPIValidator(t *testing.T) {
 	t.Parallel()
-	if apiSpecs["/files/v3"] == nil || apiSpecs["/files/2026-03"] == nil {
+	if apiSpecs["/files/v3"] == nil || apiSpecs["/files/2026-03"] == nil || apiSpecs[vBeta] == nil {
 		t.Skip("HubSpot's OpenAPI documents are not loaded (see OPENAPI VALIDATION SKIPPED)")
 	}
 	const (
@@ -590,6 +592,13 @@ func TestOpenAPIValidator(t *testing.T) {
 		{"v3 signed URL needs name", "GET", "/files/v3/files/12/signed-url", 200, jsonType, `{"url":"u","expiresAt":"2026-01-02T03:04:05.006Z"}`, "missing"},
 		{"2026-03 signed URL needs only url, expiresAt", "GET", "/files/2026-03/files/12/signed-url", 200, jsonType, `{"url":"u","expiresAt":"2026-01-02T03:04:05.006Z"}`, ""},
 		{"2026-03 has no download", "GET", "/files/2026-03/files/12/download", 200, "image/png", "\x89PNG", "no operation"},
+		{"beta has download again", "GET", "/files/2026-09-beta/files/12/download", 200, "image/png", "\x89PNG", ""},
+		{"beta has no folder update", "POST", "/files/2026-09-beta/folders/update/async", 202, jsonType, `{"id":"t","links":{}}`, "no operation"},
+		{"beta folder update is an unknown route", "POST", "/files/2026-09-beta/folders/update/async", 404, jsonType, errb, ""},
+		{"beta search with paging.prev", "GET", "/files/2026-09-beta/files/search", 200, jsonType,
+			`{"results":[],"paging":{"next":{"after":"20","link":"l"},"prev":{"before":"10","link":"l"}}}`, ""},
+		{"beta paging.prev needs before", "GET", "/files/2026-09-beta/folders/search", 200, jsonType,
+			`{"results":[],"paging":{"prev":{"link":"l"}}}`, "before"},
 		{"hosting is not checked", "GET", "/hubfs/1/a.png", 200, "image/png", "\x89PNG", ""},
 		{"leading // is the API", "POST", "//files/v3/files", 200, jsonType, file + `}`, "status 200 is not declared"},
 	}

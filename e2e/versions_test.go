@@ -17,26 +17,37 @@ import (
 const v2603 = "/files/2026-03"
 
 // TestDateVersionedTwin runs a representative flow entirely under
-// /files/2026-03: import from URL, task status through links.status, get,
-// update, stat, upload, search with paging, folder create / get / search /
-// update (in place and async), signed URL, replace, GDPR delete, and
-// archive of a file and of folders by id and by path. Every response is validated against
-// HubSpot's 2026-03 document by the harness (openapi_test.go picks the
-// document by the path prefix); this test checks that each link a response
-// carries stays under /files/2026-03.
+// /files/2026-03, and again under /files/2026-09-beta: import from URL,
+// task status through links.status, get, update, stat, upload, search with
+// paging, folder create / get / search / update (in place, and async where
+// the version has it), signed URL, replace, GDPR delete, and archive of a
+// file and of folders by id and by path. Every response is validated
+// against HubSpot's document of the version by the harness
+// (openapi_test.go picks the document by the path prefix); this test
+// checks that each link a response carries stays under the version.
 func TestDateVersionedTwin(t *testing.T) {
 	t.Parallel()
 	skipShort(t)
-	if apiSpecs[v2603] == nil {
-		t.Log("the 2026-03 OpenAPI document is not loaded: the flow runs without response validation")
+	for _, base := range []string{v2603, vBeta} {
+		t.Run(strings.TrimPrefix(base, "/files/"), func(t *testing.T) {
+			t.Parallel()
+			if apiSpecs[base] == nil {
+				t.Logf("the OpenAPI document of %s is not loaded: the flow runs without response validation", base)
+			}
+			runVersionFlow(t, base)
+		})
 	}
+}
+
+// runVersionFlow is TestDateVersionedTwin's flow under one version.
+func runVersionFlow(t *testing.T, base string) {
 	o := newOrigin(t)
 	img := newPNG(t, 4, 3)
 	o.serve("/twin.png", "image/png", img)
 	s := startServer(t, "--allow-private-networks")
 
 	// wantLink checks that an absolute link is on the server and under the
-	// 2026-03 prefix, with the given path.
+	// version's prefix, with the given path.
 	wantLink := func(what, got, wantPath string) {
 		t.Helper()
 		if want := s.BaseURL + wantPath; got != want {
@@ -61,9 +72,9 @@ func TestDateVersionedTwin(t *testing.T) {
 		return decodeJSON(t, b)
 	}
 
-	// Import from URL. A 2026-03 client sends every field that version
+	// Import from URL. A client of either version sends every field it
 	// marks required: access, overwrite and both duplicate settings.
-	imp := v2603 + "/files/import-from-url/async"
+	imp := base + "/files/import-from-url/async"
 	resp, b := s.do("POST", imp, map[string]any{
 		"url": o.url("/twin.png"), "access": "PUBLIC_NOT_INDEXABLE", "folderPath": "/twin/imports", "name": "twin",
 		"overwrite": false, "duplicateValidationStrategy": "NONE", "duplicateValidationScope": "EXACT_FOLDER",
@@ -104,7 +115,7 @@ func TestDateVersionedTwin(t *testing.T) {
 	}
 
 	// Get, update and stat the file.
-	filePath := v2603 + "/files/" + fileID
+	filePath := base + "/files/" + fileID
 	resp, b = s.do("GET", filePath, nil, s.Token)
 	f := want("GET "+filePath, resp, b, http.StatusOK)
 	if jstr(f, "id") != fileID || f["archived"] != false || jnum(f, "size") != float64(len(img)) {
@@ -114,7 +125,7 @@ func TestDateVersionedTwin(t *testing.T) {
 	if f = want("PATCH "+filePath, resp, b, http.StatusOK); f["isUsableInContent"] != false {
 		t.Errorf("PATCH %s: isUsableInContent = %v, want false", filePath, f["isUsableInContent"])
 	}
-	stat := v2603 + "/files/stat/" + url.PathEscape("/twin/imports/twin.png")
+	stat := base + "/files/stat/" + url.PathEscape("/twin/imports/twin.png")
 	resp, b = s.do("GET", stat, nil, s.Token)
 	if m := want("GET "+stat, resp, b, http.StatusOK); jstr(m, "file", "id") != fileID {
 		t.Errorf("GET %s: file.id = %q, want %s\n%s", stat, jstr(m, "file", "id"), fileID, b)
@@ -129,13 +140,13 @@ func TestDateVersionedTwin(t *testing.T) {
 	mw.WriteField("folderPath", "/twin/imports")
 	mw.WriteField("options", `{"access":"PRIVATE","overwrite":false,"duplicateValidationStrategy":"NONE","duplicateValidationScope":"EXACT_FOLDER"}`)
 	mw.Close()
-	resp, b = s.doHeader("POST", v2603+"/files", body.Bytes(), s.Token, http.Header{"Content-Type": {mw.FormDataContentType()}})
-	up := want("POST "+v2603+"/files", resp, b, http.StatusCreated)
+	resp, b = s.doHeader("POST", base+"/files", body.Bytes(), s.Token, http.Header{"Content-Type": {mw.FormDataContentType()}})
+	up := want("POST "+base+"/files", resp, b, http.StatusCreated)
 	secondID := jstr(up, "id")
-	wantLink("upload Location", resp.Header.Get("Location"), v2603+"/files/"+secondID)
+	wantLink("upload Location", resp.Header.Get("Location"), base+"/files/"+secondID)
 
 	// Search, one result per page, following paging.next.link.
-	search := v2603 + "/files/search?" + url.Values{"path": {"/twin/imports"}, "limit": {"1"}, "sort": {"name"}}.Encode()
+	search := base + "/files/search?" + url.Values{"path": {"/twin/imports"}, "limit": {"1"}, "sort": {"name"}}.Encode()
 	var found []string
 	for page := 0; search != "" && page < 5; page++ {
 		resp, b = s.do("GET", search, nil, s.Token)
@@ -144,8 +155,8 @@ func TestDateVersionedTwin(t *testing.T) {
 			found = append(found, jstr(r, "id"))
 		}
 		search = jstr(m, "paging", "next", "link")
-		if search != "" && !strings.HasPrefix(search, s.BaseURL+v2603+"/files/search?") {
-			t.Errorf("paging.next.link = %q, want it under %s", search, s.BaseURL+v2603+"/files/search")
+		if search != "" && !strings.HasPrefix(search, s.BaseURL+base+"/files/search?") {
+			t.Errorf("paging.next.link = %q, want it under %s", search, s.BaseURL+base+"/files/search")
 			break
 		}
 	}
@@ -155,53 +166,60 @@ func TestDateVersionedTwin(t *testing.T) {
 
 	// Folders: create, get by id and by path, search, update in place and
 	// asynchronously.
-	resp, b = s.do("POST", v2603+"/folders", map[string]any{"name": "albums", "parentPath": "/twin"}, s.Token)
-	folder := want("POST "+v2603+"/folders", resp, b, http.StatusCreated)
+	resp, b = s.do("POST", base+"/folders", map[string]any{"name": "albums", "parentPath": "/twin"}, s.Token)
+	folder := want("POST "+base+"/folders", resp, b, http.StatusCreated)
 	folderID := jstr(folder, "id")
-	wantLink("folder Location", resp.Header.Get("Location"), v2603+"/folders/"+folderID)
+	wantLink("folder Location", resp.Header.Get("Location"), base+"/folders/"+folderID)
 	if got := jstr(folder, "path"); got != "/twin/albums" {
 		t.Errorf("created folder path = %q, want /twin/albums", got)
 	}
-	resp, b = s.do("GET", v2603+"/folders/"+folderID, nil, s.Token)
+	resp, b = s.do("GET", base+"/folders/"+folderID, nil, s.Token)
 	if m := want("GET folder by id", resp, b, http.StatusOK); jstr(m, "path") != "/twin/albums" {
 		t.Errorf("GET folder %s: path = %q, want /twin/albums", folderID, jstr(m, "path"))
 	}
-	resp, b = s.do("GET", v2603+"/folders/"+url.PathEscape("/twin/albums"), nil, s.Token)
+	resp, b = s.do("GET", base+"/folders/"+url.PathEscape("/twin/albums"), nil, s.Token)
 	if m := want("GET folder by path", resp, b, http.StatusOK); jstr(m, "id") != folderID {
 		t.Errorf("GET folder /twin/albums: id = %q, want %s", jstr(m, "id"), folderID)
 	}
-	fsearch := v2603 + "/folders/search?name=albums"
+	fsearch := base + "/folders/search?name=albums"
 	resp, b = s.do("GET", fsearch, nil, s.Token)
 	if m := want("GET "+fsearch, resp, b, http.StatusOK); !slices.Contains(resultIDs2603(m), folderID) {
 		t.Errorf("GET %s: results %v, want %s", fsearch, resultIDs2603(m), folderID)
 	}
-	resp, b = s.do("PATCH", v2603+"/folders/"+folderID, map[string]any{"name": "photos"}, s.Token)
+	resp, b = s.do("PATCH", base+"/folders/"+folderID, map[string]any{"name": "photos"}, s.Token)
 	if m := want("PATCH folder", resp, b, http.StatusOK); jstr(m, "path") != "/twin/photos" {
 		t.Errorf("PATCH folder %s: path = %q, want /twin/photos", folderID, jstr(m, "path"))
 	}
-	fasync := v2603 + "/folders/update/async"
-	resp, b = s.do("POST", fasync, map[string]any{"id": folderID, "name": "pictures"}, s.Token)
-	floc := want("POST "+fasync, resp, b, http.StatusAccepted)
-	fTask := jstr(floc, "id")
-	flink := jstr(floc, "links", "status")
-	wantLink("folder update links.status", flink, fasync+"/tasks/"+url.PathEscape(fTask)+"/status")
-	deadline = time.Now().Add(20 * time.Second)
-	for {
-		resp, b = s.do("GET", flink, nil, s.Token)
-		fst := want("GET folder update status", resp, b, http.StatusOK)
-		if st := jstr(fst, "status"); st == "COMPLETE" {
-			if got := jstr(fst, "result", "path"); got != "/twin/pictures" {
-				t.Errorf("folder update result.path = %q, want /twin/pictures", got)
+	// The 2026-09 beta drops the asynchronous update (TestBetaVersion
+	// checks that it answers as an unknown route); rename in place there.
+	if base == vBeta {
+		resp, b = s.do("PATCH", base+"/folders/"+folderID, map[string]any{"name": "pictures"}, s.Token)
+		want("PATCH folder to pictures", resp, b, http.StatusOK)
+	} else {
+		fasync := base + "/folders/update/async"
+		resp, b = s.do("POST", fasync, map[string]any{"id": folderID, "name": "pictures"}, s.Token)
+		floc := want("POST "+fasync, resp, b, http.StatusAccepted)
+		fTask := jstr(floc, "id")
+		flink := jstr(floc, "links", "status")
+		wantLink("folder update links.status", flink, fasync+"/tasks/"+url.PathEscape(fTask)+"/status")
+		deadline = time.Now().Add(20 * time.Second)
+		for {
+			resp, b = s.do("GET", flink, nil, s.Token)
+			fst := want("GET folder update status", resp, b, http.StatusOK)
+			if st := jstr(fst, "status"); st == "COMPLETE" {
+				if got := jstr(fst, "result", "path"); got != "/twin/pictures" {
+					t.Errorf("folder update result.path = %q, want /twin/pictures", got)
+				}
+				break
+			} else if st == "CANCELED" || time.Now().After(deadline) {
+				t.Fatalf("folder update task %s: status %s, want COMPLETE\n%s", fTask, st, b)
 			}
-			break
-		} else if st == "CANCELED" || time.Now().After(deadline) {
-			t.Fatalf("folder update task %s: status %s, want COMPLETE\n%s", fTask, st, b)
+			time.Sleep(50 * time.Millisecond)
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
 
 	// Signed URL: it serves the bytes.
-	signed := v2603 + "/files/" + fileID + "/signed-url?expirationSeconds=600"
+	signed := base + "/files/" + fileID + "/signed-url?expirationSeconds=600"
 	resp, b = s.do("GET", signed, nil, s.Token)
 	su := want("GET "+signed, resp, b, http.StatusOK)
 	resp, b = s.do("GET", jstr(su, "url"), nil, "")
@@ -210,7 +228,7 @@ func TestDateVersionedTwin(t *testing.T) {
 	}
 
 	// Replace the second file's content, then GDPR-delete it.
-	second := v2603 + "/files/" + secondID
+	second := base + "/files/" + secondID
 	body.Reset()
 	mw = multipart.NewWriter(&body)
 	fw, _ = mw.CreateFormFile("file", "second.txt")
@@ -224,7 +242,7 @@ func TestDateVersionedTwin(t *testing.T) {
 	resp, b = s.do("DELETE", second+"/gdpr-delete", nil, s.Token)
 	want("DELETE "+second+"/gdpr-delete", resp, b, http.StatusNoContent)
 	resp, b = s.do("GET", second, nil, s.Token)
-	checkError(t, "GET after gdpr-delete under "+v2603, resp, b, http.StatusNotFound, "OBJECT_NOT_FOUND")
+	checkError(t, "GET after gdpr-delete under "+base, resp, b, http.StatusNotFound, "OBJECT_NOT_FOUND")
 
 	// Archive: the file, a folder by id, a folder by path; all are gone
 	// after.
@@ -236,21 +254,21 @@ func TestDateVersionedTwin(t *testing.T) {
 	}
 	resp, b = s.do("GET", signed, nil, s.Token)
 	checkError(t, "signed URL of an archived file", resp, b, http.StatusNotFound, "OBJECT_NOT_FOUND")
-	resp, b = s.do("POST", v2603+"/folders", map[string]any{"name": "scratch", "parentPath": "/twin"}, s.Token)
-	scratch := jstr(want("POST "+v2603+"/folders scratch", resp, b, http.StatusCreated), "id")
-	resp, b = s.do("DELETE", v2603+"/folders/"+scratch, nil, s.Token)
+	resp, b = s.do("POST", base+"/folders", map[string]any{"name": "scratch", "parentPath": "/twin"}, s.Token)
+	scratch := jstr(want("POST "+base+"/folders scratch", resp, b, http.StatusCreated), "id")
+	resp, b = s.do("DELETE", base+"/folders/"+scratch, nil, s.Token)
 	want("DELETE folder by id", resp, b, http.StatusNoContent)
-	resp, b = s.do("GET", v2603+"/folders/"+scratch, nil, s.Token)
+	resp, b = s.do("GET", base+"/folders/"+scratch, nil, s.Token)
 	checkError(t, "GET a folder archived by id", resp, b, http.StatusNotFound, "OBJECT_NOT_FOUND")
-	byPath := v2603 + "/folders/" + url.PathEscape("/twin/pictures")
+	byPath := base + "/folders/" + url.PathEscape("/twin/pictures")
 	resp, b = s.do("DELETE", byPath, nil, s.Token)
 	want("DELETE "+byPath, resp, b, http.StatusNoContent)
-	resp, b = s.do("GET", v2603+"/folders/"+folderID, nil, s.Token)
+	resp, b = s.do("GET", base+"/folders/"+folderID, nil, s.Token)
 	checkError(t, "GET an archived folder", resp, b, http.StatusNotFound, "OBJECT_NOT_FOUND")
 
 	// An unknown task is a HubSpot error in this version too.
 	resp, b = s.do("GET", imp+"/tasks/does-not-exist/status", nil, s.Token)
-	checkError(t, "unknown task under "+v2603, resp, b, http.StatusNotFound, "OBJECT_NOT_FOUND")
+	checkError(t, "unknown task under "+base, resp, b, http.StatusNotFound, "OBJECT_NOT_FOUND")
 }
 
 // resultIDs2603 returns the ids of a collection's results.

@@ -131,7 +131,7 @@ func (s *server) handleSearchFiles(w http.ResponseWriter, r *http.Request) {
 		Size: q.int64Range("size"), Height: q.intRange("height"), Width: q.intRange("width"),
 		Encoding: q.str("encoding"), Type: q.str("type"), Extension: strings.TrimPrefix(q.str("extension"), "."),
 		IsUsableInContent: q.boolp("isUsableInContent"), AllowsAnonymous: q.boolp("allowsAnonymousAccess"),
-		MD5: q.str("fileMd5"), Sort: q.sort(ferry.FileSortFields), Page: q.page(),
+		MD5: q.str("fileMd5"), Sort: q.sort(ferry.FileSortFields), Page: q.page(apiVersion(r).BackwardPaging),
 	}
 	urlPath, ours := "", true
 	if u := q.str("url"); u != "" {

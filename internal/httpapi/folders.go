@@ -125,7 +125,7 @@ func (s *server) handleSearchFolders(w http.ResponseWriter, r *http.Request) {
 	f := ferry.FolderFilter{
 		IDs: toIDs[ferry.FolderID](q.ids("ids")), ID: castRange[ferry.FolderID](ferry.Range[int64]{Gte: q.int64p("idGte"), Lte: q.int64p("idLte")}),
 		CreatedAt: q.timeRange("createdAt"), UpdatedAt: q.timeRange("updatedAt"), Name: q.str("name"), Path: q.str("path"),
-		ParentFolderIDs: toIDs[ferry.FolderID](q.ids("parentFolderIds")), Sort: q.sort(ferry.FolderSortFields), Page: q.page(),
+		ParentFolderIDs: toIDs[ferry.FolderID](q.ids("parentFolderIds")), Sort: q.sort(ferry.FolderSortFields), Page: q.page(apiVersion(r).BackwardPaging),
 	}
 	if err := q.err(); err != nil {
 		writeError(w, r, s.log, err)

@@ -48,7 +48,7 @@ func FuzzBoundRanges(f *testing.F) {
 // FuzzQuery: the query decoders never panic, and whatever they accept is
 // within its range.
 func FuzzQuery(f *testing.F) {
-	for _, s := range []string{"limit=10&after=5", "sizeGte=1&createdAt=2026-01-01T00:00:00Z", "ids=1,2,3&sort=-name", "limit=%zz", "expirationSeconds=9223372037"} {
+	for _, s := range []string{"limit=10&after=5", "limit=3&before=2", "sizeGte=1&createdAt=2026-01-01T00:00:00Z", "ids=1,2,3&sort=-name", "limit=%zz", "expirationSeconds=9223372037"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -57,7 +57,7 @@ func FuzzQuery(f *testing.F) {
 			return
 		}
 		q := newQuery(v)
-		p := q.page()
+		p := q.page(true) // the beta's paging, which reads before as well as after
 		r := q.int64Range("size")
 		tr := q.timeRange("createdAt")
 		q.ids("ids")
@@ -68,6 +68,9 @@ func FuzzQuery(f *testing.F) {
 		}
 		if p.Limit < 1 || p.Limit > ferry.SearchLimitMax {
 			t.Fatalf("%q: limit %d accepted", raw, p.Limit)
+		}
+		if p.Offset < 0 || p.Offset > ferry.SearchOffsetMax {
+			t.Fatalf("%q: offset %d accepted", raw, p.Offset)
 		}
 		for _, n := range []*int64{r.Eq, r.Gte, r.Lte} {
 			if n != nil && (*n < 0 || *n > ferry.MaxSafeInteger) {

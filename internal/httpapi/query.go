@@ -134,22 +134,27 @@ func (q *query) ids(name string) []int64 {
 }
 
 // page reads limit and after: after is the opaque cursor Ferry hands out
-// in paging.next.after, an offset into the sorted results.
-func (q *query) page() ferry.Page {
+// in paging.next.after, an offset into the sorted results. With backward
+// (the 2026-09 beta), before is the cursor of paging.prev.before, the
+// offset just past the page wanted: the page is the limit results before
+// it, fewer at the start. v3 and 2026-03 ignore before.
+func (q *query) page(backward bool) ferry.Page {
 	p := ferry.Page{Limit: ferry.SearchLimitDefault}
 	if n := q.intp("limit"); n != nil {
 		p.Limit = *n
 	}
-	if s := q.str("after"); s != "" {
-		n, err := strconv.Atoi(s)
-		switch {
-		case err != nil || n < 0:
-			q.problems.Add("after", "INVALID_CURSOR", "after %q is not a cursor this server handed out", s)
-		case n > ferry.SearchOffsetMax:
-			q.problems.Add("after", "OUT_OF_RANGE", "search can page through at most %d results", ferry.SearchOffsetMax)
-		default:
-			p.Offset = n
+	after, hasAfter := q.offset("after", 0)
+	p.Offset = after
+	if !backward {
+		return p
+	}
+	if n, ok := q.offset("before", 1); ok {
+		if hasAfter {
+			q.problems.Add("before", "INVALID_CURSOR", "before and after cannot be used together")
+			return p
 		}
+		p.Offset = max(0, n-p.Limit)
+		p.Limit = min(p.Limit, n)
 	}
 	return p
 }
@@ -182,6 +187,25 @@ func (q *query) cursor() int64 {
 		return 0
 	}
 	return n
+}
+
+// offset reads a search paging cursor: a decimal offset from least up to
+// ferry.SearchOffsetMax.
+func (q *query) offset(name string, least int) (int, bool) {
+	s := q.str(name)
+	if s == "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	switch {
+	case err != nil || n < least:
+		q.problems.Add(name, "INVALID_CURSOR", "%s %q is not a cursor this server handed out", name, s)
+	case n > ferry.SearchOffsetMax:
+		q.problems.Add(name, "OUT_OF_RANGE", "search can page through at most %d results", ferry.SearchOffsetMax)
+	default:
+		return n, true
+	}
+	return 0, false
 }
 
 // sort reads sort keys such as "-createdAt", checked against fields.

@@ -2,21 +2,51 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"ferry/internal/ferry"
 	"ferry/internal/httpapi/openapi"
 )
 
-// APIVersions are the path prefixes Ferry serves the Files API under: v3
-// and its date-versioned twin, which has the same operations.
-var APIVersions = []string{"/files/v3", "/files/2026-03"}
+// APIVersion is a path prefix Ferry serves the Files API under, with what
+// HubSpot's spec for that version changes from v3.
+type APIVersion struct {
+	Prefix string // "/files/v3"
+	// Drops lists the operations (Operation.ID) the version does not
+	// have; their routes answer as any unknown route does.
+	Drops []string
+	// BackwardPaging makes search read before as a backward cursor and
+	// answer paging.prev, as the 2026-09 beta documents it.
+	BackwardPaging bool
+}
+
+// Serves reports whether the version has the operation.
+func (v APIVersion) Serves(op Operation) bool { return !slices.Contains(v.Drops, op.ID) }
+
+// Versions are the Files API versions Ferry serves: v3, its date-versioned
+// twin 2026-03 (the same operations), and the 2026-09 beta, which drops
+// the asynchronous folder update and pages both ways.
+var Versions = []APIVersion{
+	{Prefix: "/files/v3"},
+	{Prefix: "/files/2026-03"},
+	{Prefix: "/files/2026-09-beta", Drops: []string{"updateFolderAsync", "checkFolderUpdate"}, BackwardPaging: true},
+}
+
+// APIVersions are the Versions' prefixes.
+var APIVersions = func() []string {
+	out := make([]string, len(Versions))
+	for i, v := range Versions {
+		out[i] = v.Prefix
+	}
+	return out
+}()
 
 // addRoutes registers every route: the Files API under each version, the
 // file host and the health check.
 func (s *server) addRoutes(mux *http.ServeMux) {
-	for _, base := range APIVersions {
-		s.addAPIRoutes(mux, base)
+	for _, v := range Versions {
+		s.addAPIRoutes(mux, v)
 	}
 	s.addTaskRoutes(mux)
 	if s.opts.Webhooks != nil {
@@ -33,18 +63,28 @@ func (s *server) addRoutes(mux *http.ServeMux) {
 		// The emulator's control routes (ferry serve --emulator only).
 		mux.Handle("/_ferry/", s.requireScopes([]ferry.Scope{ferry.ScopeAdmin}, s.opts.Control.ServeHTTP))
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, s.log, ferry.Errorf(ferry.NotFound, "No route for %s %s.", r.Method, r.URL.Path))
-	})
+	mux.HandleFunc("/", s.handleNoRoute)
 }
 
-// addAPIRoutes registers every Files API operation under base. Literal
-// segments (search, stat, update) are more specific than the wildcards
-// beside them, so ServeMux picks them first.
-func (s *server) addAPIRoutes(mux *http.ServeMux, base string) {
+// handleNoRoute answers a request no route serves.
+func (s *server) handleNoRoute(w http.ResponseWriter, r *http.Request) {
+	writeError(w, r, s.log, ferry.Errorf(ferry.NotFound, "No route for %s %s.", r.Method, r.URL.Path))
+}
+
+// addAPIRoutes registers every Files API operation of version v under its
+// prefix. Literal segments (search, stat, update) are more specific than
+// the wildcards beside them, so ServeMux picks them first; that is why an
+// operation the version drops keeps its route, answering as an unknown
+// route does, rather than falling through to a wildcard beside it.
+func (s *server) addAPIRoutes(mux *http.ServeMux, v APIVersion) {
 	read, write, del := ferry.ReadScopes, ferry.WriteScopes, ferry.DeleteScopes
 	api := func(method, path string, scopes []ferry.Scope, h http.HandlerFunc) {
-		mux.Handle(method+" "+base+path, s.withOperation(method, path, scopes, h))
+		pattern := method + " " + v.Prefix + path
+		if !v.Serves(routeOperations[method+" "+path]) {
+			mux.HandleFunc(pattern, s.handleNoRoute)
+			return
+		}
+		mux.Handle(pattern, s.withOperation(method, path, scopes, h))
 	}
 
 	api("POST", "/files", write, s.limitUploads(s.handleUpload))
@@ -78,17 +118,21 @@ func (s *server) handleFileSubresource(w http.ResponseWriter, r *http.Request) {
 	case "signed-url":
 		s.handleSignedURL(w, r)
 	default:
-		writeError(w, r, s.log, ferry.Errorf(ferry.NotFound, "No route for %s %s.", r.Method, r.URL.Path))
+		s.handleNoRoute(w, r)
 	}
 }
 
 // apiBase returns the API prefix a request came in under, so that the
 // links in its response stay in the same version.
-func apiBase(r *http.Request) string {
-	for _, base := range APIVersions {
-		if strings.HasPrefix(r.URL.Path, base+"/") {
-			return base
+func apiBase(r *http.Request) string { return apiVersion(r).Prefix }
+
+// apiVersion returns the version a request came in under (v3 for any
+// other path).
+func apiVersion(r *http.Request) APIVersion {
+	for _, v := range Versions {
+		if strings.HasPrefix(r.URL.Path, v.Prefix+"/") {
+			return v
 		}
 	}
-	return APIVersions[0]
+	return Versions[0]
 }

@@ -185,9 +185,12 @@ func withSuccessFakes(bd *testBundle) {
 // 403 count here.
 func TestRouteScopes(t *testing.T) {
 	t.Parallel()
-	for _, base := range APIVersions {
+	for _, v := range Versions {
 		for _, op := range operations {
-			target := base + op.target
+			if !v.Serves(routeOperations[op.key()]) {
+				continue // TestDroppedOperations
+			}
+			target := v.Prefix + op.target
 			for _, sc := range allSpecScopes {
 				t.Run(op.method+" "+target+"/"+string(sc), func(t *testing.T) {
 					t.Parallel()
@@ -217,6 +220,37 @@ func TestRouteScopes(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestDroppedOperations checks that an operation a version drops (the
+// asynchronous folder update in the 2026-09 beta) answers under that
+// version exactly as a route that does not exist: 404 "No route", with
+// or without a token, and does not fall through to the folder wildcard.
+func TestDroppedOperations(t *testing.T) {
+	t.Parallel()
+	dropped := 0
+	for _, v := range Versions {
+		for _, op := range operations {
+			if v.Serves(routeOperations[op.key()]) {
+				continue
+			}
+			dropped++
+			for _, tok := range []string{"", "tok-files"} {
+				bd := setup(t)
+				withSuccessFakes(bd)
+				w := serve(bd.handler, newRequest(op.method, v.Prefix+op.target, tok, op.body))
+				if w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), "No route for "+op.method) {
+					t.Errorf("%s %s%s (token %q): %d %s, want 404 No route", op.method, v.Prefix, op.target, tok, w.Code, w.Body)
+				}
+				if w.Header().Get("X-HubSpot-Auth-Failure") != "" {
+					t.Errorf("%s %s%s: X-HubSpot-Auth-Failure set on an unknown route", op.method, v.Prefix, op.target)
+				}
+			}
+		}
+	}
+	if dropped != 2 {
+		t.Errorf("%d operations are dropped by some version, want 2 (the beta's folder update and its status)", dropped)
 	}
 }
 

@@ -176,6 +176,7 @@ type collection struct {
 
 type paging struct {
 	Next *nextPage `json:"next,omitempty"`
+	Prev *prevPage `json:"prev,omitempty"`
 }
 
 type nextPage struct {
@@ -183,9 +184,17 @@ type nextPage struct {
 	Link  string `json:"link,omitempty"`
 }
 
-// newCollection wraps a page of results; when more follow, paging.next
-// holds the cursor and the link to the next page (the same query with
-// after replaced).
+type prevPage struct {
+	Before string `json:"before"`
+	Link   string `json:"link,omitempty"`
+}
+
+// newCollection wraps a page of search results; when more follow,
+// paging.next holds the cursor and the link to the next page (the same
+// query with after replaced). Under a version that pages backward (the
+// 2026-09 beta), a page that does not start at the first result also has
+// paging.prev: before is the page's offset, and the link the same query
+// with before in place of after.
 func (s *server) newCollection(r *http.Request, results []any, p ferry.Page, more bool) collection {
 	// Search pages through at most SearchOffsetMax results, so a cursor
 	// past that is never handed out: a client that follows paging.next
@@ -194,5 +203,16 @@ func (s *server) newCollection(r *http.Request, results []any, p ferry.Page, mor
 	if more && p.Offset+p.Limit <= ferry.SearchOffsetMax {
 		after = strconv.Itoa(p.Offset + p.Limit)
 	}
-	return s.newCursorCollection(r, results, after)
+	c := s.newCursorCollection(r, results, after)
+	if p.Offset > 0 && apiVersion(r).BackwardPaging {
+		before := strconv.Itoa(p.Offset)
+		v := r.URL.Query()
+		v.Del("after")
+		v.Set("before", before)
+		if c.Paging == nil {
+			c.Paging = &paging{}
+		}
+		c.Paging.Prev = &prevPage{Before: before, Link: s.link(r.URL.EscapedPath() + "?" + v.Encode())}
+	}
+	return c
 }

@@ -15,7 +15,7 @@ import json
 import os
 import sys
 
-DOCS = ["hubspot-files-v3.json", "hubspot-files-2026-03.json"]
+DOCS = ["hubspot-files-v3.json", "hubspot-files-2026-03.json", "hubspot-files-2026-09-beta.json"]
 
 # Keywords whose value is prose, not structure.
 PROSE = {"description", "summary", "example", "examples", "externalDocs"}

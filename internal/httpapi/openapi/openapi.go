@@ -3,7 +3,8 @@
 // self-contained HTML reference page at GET /docs. Neither needs a token.
 //
 // ferry.json is written by hand for Ferry. It describes every operation
-// Ferry serves under /files/v3 (and, unchanged, under /files/2026-03) with
+// Ferry serves under /files/v3 (and, unchanged, under /files/2026-03 and,
+// but for the operations it drops, /files/2026-09-beta) with
 // Ferry's real request and response shapes, and marks everything Ferry adds
 // to HubSpot's Files API with "x-ferry-extension": true. The tests in this
 // package keep it valid and a superset of HubSpot's operations; when you

@@ -60,7 +60,8 @@ var sample = map[string]string{
 // TestDocumentMatchesRoutes sends a request to every operation of the
 // document through Ferry's real handler, without a token. Every Files API
 // operation, under every version prefix httpapi serves, must exist and
-// refuse with 401; Ferry's own endpoints must answer without one, unless
+// refuse with 401, except under the versions its x-ferry-not-served-under
+// names, where it must answer 404 as an unknown route does; Ferry's own endpoints must answer without one, unless
 // they declare security (the emulator's control routes). A path
 // the document lists but the server does not route answers 404 "No route".
 func TestDocumentMatchesRoutes(t *testing.T) {
@@ -88,10 +89,28 @@ func TestDocumentMatchesRoutes(t *testing.T) {
 		}
 		for method, op := range item.Operations() {
 			if rest, ok := strings.CutPrefix(target, "/files/v3/"); ok {
-				for _, prefix := range httpapi.APIVersions {
-					code, body := do(t, srv, method, prefix+"/"+rest)
+				var notUnder []string // the versions that drop the operation
+				if raw, ok := op.Extensions["x-ferry-not-served-under"]; ok {
+					if err := json.Unmarshal(mustJSON(t, raw), &notUnder); err != nil {
+						t.Errorf("%s %s: x-ferry-not-served-under: %v", method, path, err)
+					}
+				}
+				for _, v := range httpapi.Versions {
+					code, body := do(t, srv, method, v.Prefix+"/"+rest)
+					if slices.Contains(notUnder, v.Prefix) {
+						if code != http.StatusNotFound || !strings.Contains(body, "No route") {
+							t.Errorf("%s %s/%s: %d %s, want 404 No route: the document says the version drops it", method, v.Prefix, rest, code, body)
+						}
+						if served := v.Serves(httpapi.Operation{ID: op.OperationID}); served {
+							t.Errorf("%s: the document says %s drops it, httpapi.Versions does not", op.OperationID, v.Prefix)
+						}
+						continue
+					}
+					if !v.Serves(httpapi.Operation{ID: op.OperationID}) {
+						t.Errorf("%s: httpapi.Versions says %s drops it; list it in its x-ferry-not-served-under", op.OperationID, v.Prefix)
+					}
 					if code != http.StatusUnauthorized || !strings.Contains(body, `"INVALID_AUTHENTICATION"`) {
-						t.Errorf("%s %s/%s without a token: %d %s, want 401 INVALID_AUTHENTICATION", method, prefix, rest, code, body)
+						t.Errorf("%s %s/%s without a token: %d %s, want 401 INVALID_AUTHENTICATION", method, v.Prefix, rest, code, body)
 					}
 				}
 				continue
