@@ -139,8 +139,18 @@ type ContentStore interface {
 	// import's bytes so far, kept so that an interrupted fetch can
 	// continue). Nothing is visible under key until Close.
 	CreatePart(ctx context.Context, key string) (PartWriter, error)
+	// ExtendPart reopens the part at key to write after its first size
+	// bytes (any bytes after them are dropped), where the storage can grow
+	// a blob in place (local disk); ok is false where it cannot, and the
+	// caller creates a new part instead.
+	ExtendPart(ctx context.Context, key string, size int64) (w PartWriter, ok bool, err error)
 	// OpenPart reads a part back.
 	OpenPart(ctx context.Context, key string) (io.ReadCloser, error)
+	// StageParts stages the content that parts hold, in order, as Stage
+	// would, with the hashes the caller took as it wrote them. On local
+	// disk a single part becomes the staged blob without a copy. The
+	// parts that remain are the caller's to delete.
+	StageParts(ctx context.Context, c PartsContent) (Staged, error)
 	// DeletePart deletes a part; a missing one is not an error.
 	DeletePart(key string)
 	// ExpireFiles deletes, content and all, the files whose expiry is at
@@ -187,6 +197,24 @@ type Content struct {
 	// DeclaredType is the Content-Type the sender declared, if any. It is
 	// only a hint: the stored type comes from the bytes.
 	DeclaredType string
+}
+
+// PartsContent is content already written into parts, to be staged.
+type PartsContent struct {
+	Key      string // the blob key to stage it under
+	Parts    []Part
+	MD5      string // lower-case hex, of all the parts' bytes
+	SHA256   string // lower-case hex
+	MaxBytes int64  // 0: no limit
+	FileName string // as in Content
+}
+
+// Part is one part of content: its blob key and how many of its bytes
+// belong to the content (a part grown in place may hold more after a
+// crash; they are not the content's).
+type Part struct {
+	Key  string
+	Size int64
 }
 
 // Authenticator turns a bearer secret into the token it names.

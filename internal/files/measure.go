@@ -68,9 +68,7 @@ func (s *Service) write(ctx context.Context, c ferry.Content) (ferry.Staged, err
 	}
 	n, err := copyHashed(w, body, io.MultiWriter(hash, sum256), head)
 	if err == nil && c.MaxBytes > 0 && n > c.MaxBytes {
-		err = &ferry.Error{Kind: ferry.TooLarge, SubCategory: "TOO_LARGE",
-			Message: fmt.Sprintf("the file is larger than the limit of %d bytes", c.MaxBytes),
-			Context: map[string][]string{"limit": {fmt.Sprint(c.MaxBytes)}}, Err: ErrTooLarge}
+		err = tooLarge(c.MaxBytes)
 	}
 	if err != nil {
 		cancel()
@@ -82,13 +80,25 @@ func (s *Service) write(ctx context.Context, c ferry.Content) (ferry.Staged, err
 		return ferry.Staged{}, storageFull(ferry.Wrap(err, "close blob writer"))
 	}
 	s.obs.BlobStored(n)
-	st := classify(head.b, c.FileName)
-	st.Key, st.FileName, st.Size, st.MD5 = c.Key, c.FileName, n, hex.EncodeToString(hash.Sum(nil))
-	st.SHA256 = hex.EncodeToString(sum256.Sum(nil))
+	return s.measured(ctx, c.Key, c.FileName, head.b, n, hex.EncodeToString(hash.Sum(nil)), hex.EncodeToString(sum256.Sum(nil))), nil
+}
+
+// measured describes content stored under key from its first bytes
+// (head), its size and hashes.
+func (s *Service) measured(ctx context.Context, key, fileName string, head []byte, n int64, md5, sha string) ferry.Staged {
+	st := classify(head, fileName)
+	st.Key, st.FileName, st.Size, st.MD5, st.SHA256 = key, fileName, n, md5, sha
 	if st.Type == "IMG" {
-		st.Width, st.Height = s.dimensions(ctx, c.Key)
+		st.Width, st.Height = s.dimensions(ctx, key)
 	}
-	return st, nil
+	return st
+}
+
+// tooLarge is the error of content over its limit.
+func tooLarge(limit int64) error {
+	return &ferry.Error{Kind: ferry.TooLarge, SubCategory: "TOO_LARGE",
+		Message: fmt.Sprintf("the file is larger than the limit of %d bytes", limit),
+		Context: map[string][]string{"limit": {fmt.Sprint(limit)}}, Err: ErrTooLarge}
 }
 
 // dimensions decodes just enough of an image to know its size.

@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -222,15 +223,16 @@ func (e *Engine) fetchAndStage(ctx context.Context, t *ferry.Task, kept resumeSt
 	if name == "" {
 		name = nameFromURL(resp.FinalURL)
 	}
-	body := e.partsReader(ctx, rs)
-	defer body.Close()
-	staged, err := e.content.Stage(ctx, ferry.Content{
-		Key:          fmt.Sprintf("imports/%d/%s", t.Portal, t.ID),
-		Body:         body,
-		MaxBytes:     limit,
-		FileName:     name,
-		DeclaredType: resp.ContentType,
-	})
+	key := fmt.Sprintf("imports/%d/%s", t.Portal, t.ID)
+	var staged ferry.Staged
+	if md5h, shah, ok := rs.hashes(); ok {
+		staged, err = e.content.StageParts(ctx, ferry.PartsContent{Key: key, Parts: rs.parts(), MaxBytes: limit, FileName: name,
+			MD5: hex.EncodeToString(md5h.Sum(nil)), SHA256: hex.EncodeToString(shah.Sum(nil))})
+	} else { // parts kept by a version that did not hash them: read them again
+		body := e.partsReader(ctx, rs)
+		defer body.Close()
+		staged, err = e.content.Stage(ctx, ferry.Content{Key: key, Body: body, MaxBytes: limit, FileName: name, DeclaredType: resp.ContentType})
+	}
 	if err != nil && req.Expected.Size != nil && limit < e.cfg.MaxBytes && ferry.KindOf(err) == ferry.TooLarge {
 		err = mismatch("size", fmt.Sprint(*req.Expected.Size), fmt.Sprintf("more than %d", limit))
 	}

@@ -2,11 +2,16 @@ package tasks
 
 import (
 	"context"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"ferry/internal/ferry"
@@ -19,8 +24,10 @@ import (
 // crash, a failure worth retrying) leaves its parts behind, and the next
 // attempt asks the origin only for the rest: Range from the bytes kept,
 // If-Range with the validator they came with. When every byte is in,
-// the parts are staged as one file, measured and hashed in that pass, and
-// deleted.
+// the parts are staged as one file, with the hashes taken as the bytes
+// were written, and deleted. Where storage can grow a blob in place (local
+// disk), the parts are one blob that grows, which becomes the file
+// without a copy.
 const (
 	partMax   = 8 << 20
 	partEvery = time.Second
@@ -32,6 +39,12 @@ type resumeState struct {
 	// parts' bytes came with; without one the bytes cannot be continued.
 	Validator string     `json:"validator,omitempty"`
 	Parts     []partInfo `json:"parts"`
+	// MD5 and SHA256 are the states (MarshalBinary) of the hashes of the
+	// parts' bytes, so that the file's hashes are known when its last byte
+	// is written, and a resumed import continues them. Parts written
+	// without them (by an older version) are hashed again when staged.
+	MD5    []byte `json:"md5,omitempty"`
+	SHA256 []byte `json:"sha256,omitempty"`
 }
 
 type partInfo struct {
@@ -46,6 +59,29 @@ func (r resumeState) done() int64 {
 		n += p.Size
 	}
 	return n
+}
+
+// hashes returns MD5 and SHA-256 hashes that have seen the parts' bytes,
+// from their saved states; ok is false if the parts have none.
+func (r resumeState) hashes() (md5h, shah hash.Hash, ok bool) {
+	md5h, shah = md5.New(), sha256.New()
+	if len(r.Parts) == 0 {
+		return md5h, shah, true
+	}
+	if md5h.(encoding.BinaryUnmarshaler).UnmarshalBinary(r.MD5) != nil ||
+		shah.(encoding.BinaryUnmarshaler).UnmarshalBinary(r.SHA256) != nil {
+		return nil, nil, false
+	}
+	return md5h, shah, true
+}
+
+// parts lists the parts for the content store.
+func (r resumeState) parts() []ferry.Part {
+	ps := make([]ferry.Part, len(r.Parts))
+	for i, p := range r.Parts {
+		ps[i] = ferry.Part{Key: p.Key, Size: p.Size}
+	}
+	return ps
 }
 
 func decodeResume(b []byte) resumeState {
@@ -112,23 +148,26 @@ func (e *Engine) fetchParts(ctx context.Context, t *ferry.Task, rs resumeState, 
 	return resp, rs, err
 }
 
-// copyParts reads the body (through m) into new parts of rs until it
-// ends. A part closes when it reaches partMax, and at least every
-// partEvery while bytes are pending, even if the origin stalls. On an
-// error the bytes received so far are kept: they are a true prefix of the
-// file, and the next attempt continues after them.
+// copyParts reads the body (through m) into rs's parts until it ends:
+// the last part grows in place where storage allows, else new parts are
+// added. A part closes when partMax bytes went into it, and at least
+// every partEvery while bytes are pending, even if the origin stalls; the
+// hashes' states are saved with it. On an error the bytes received so far
+// are kept: they are a true prefix of the file, and the next attempt
+// continues after them.
 func (e *Engine) copyParts(ctx context.Context, t *ferry.Task, rs *resumeState, m *meter) error {
 	type chunk struct {
-		b   []byte
+		buf *[]byte
+		n   int
 		err error
 	}
 	ch := make(chan chunk, 4)
 	go func() {
 		for {
-			buf := make([]byte, 256<<10)
-			n, err := m.Read(buf)
+			buf := chunkPool.Get().(*[]byte)
+			n, err := m.Read(*buf)
 			select {
-			case ch <- chunk{buf[:n], err}:
+			case ch <- chunk{buf, n, err}:
 			case <-ctx.Done():
 				return
 			}
@@ -137,14 +176,38 @@ func (e *Engine) copyParts(ctx context.Context, t *ferry.Task, rs *resumeState, 
 			}
 		}
 	}()
+	h := startHasher(rs.hashes())
+	defer h.stop()
 	// Parts are written outside the attempt's context, so that an attempt
 	// that stops (a shutdown) still keeps what it has.
 	wctx := context.WithoutCancel(ctx)
 	var (
-		cur  ferry.PartWriter
-		size int64
-		key  string
+		cur       ferry.PartWriter
+		key       string
+		size      int64 // the part's bytes
+		fresh     int64 // of which written since it was opened
+		extending bool  // cur is rs's last part, grown in place
 	)
+	open := func() error {
+		if n := len(rs.Parts); n > 0 {
+			last := rs.Parts[n-1]
+			w, ok, err := e.content.ExtendPart(wctx, last.Key, last.Size)
+			if err != nil {
+				return err
+			}
+			if ok {
+				cur, key, size, fresh, extending = w, last.Key, last.Size, 0, true
+				return nil
+			}
+		}
+		key = fmt.Sprintf("imports/%d/%s.part-%04d", t.Portal, t.ID, len(rs.Parts))
+		w, err := e.content.CreatePart(wctx, key)
+		if err != nil {
+			return err
+		}
+		cur, size, fresh, extending = w, 0, 0, false
+		return nil
+	}
 	closePart := func() error {
 		if cur == nil {
 			return nil
@@ -154,7 +217,12 @@ func (e *Engine) copyParts(ctx context.Context, t *ferry.Task, rs *resumeState, 
 		if err := w.Close(); err != nil {
 			return ferry.Wrap(err, "write part")
 		}
-		rs.Parts = append(rs.Parts, partInfo{Key: key, Size: size})
+		if extending {
+			rs.Parts[len(rs.Parts)-1].Size = size
+		} else {
+			rs.Parts = append(rs.Parts, partInfo{Key: key, Size: size})
+		}
+		rs.MD5, rs.SHA256 = h.states()
 		m.publish(*rs)
 		return nil
 	}
@@ -169,25 +237,26 @@ func (e *Engine) copyParts(ctx context.Context, t *ferry.Task, rs *resumeState, 
 				return err
 			}
 		case c := <-ch:
-			if len(c.b) > 0 {
+			if c.n > 0 {
 				if cur == nil {
-					key = fmt.Sprintf("imports/%d/%s.part-%04d", t.Portal, t.ID, len(rs.Parts))
-					w, err := e.content.CreatePart(wctx, key)
-					if err != nil {
+					if err := open(); err != nil {
 						return err
 					}
-					cur, size = w, 0
 				}
-				if _, err := cur.Write(c.b); err != nil {
+				if _, err := cur.Write((*c.buf)[:c.n]); err != nil {
 					cur.Abort()
 					return ferry.Wrap(err, "write part")
 				}
-				size += int64(len(c.b))
-				if size >= partMax {
+				size += int64(c.n)
+				fresh += int64(c.n)
+				h.write(c.buf, c.n)
+				if fresh >= partMax {
 					if err := closePart(); err != nil {
 						return err
 					}
 				}
+			} else {
+				chunkPool.Put(c.buf)
 			}
 			if c.err == io.EOF {
 				return closePart()
@@ -196,6 +265,78 @@ func (e *Engine) copyParts(ctx context.Context, t *ferry.Task, rs *resumeState, 
 				return errors.Join(c.err, closePart())
 			}
 		}
+	}
+}
+
+// chunkPool holds the buffers that an import's bytes pass through.
+var chunkPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// hasher hashes the bytes written to the parts on a goroutine of its own,
+// a few chunks behind the writes, so that on a second core hashing costs
+// the copy nothing. A nil hasher hashes nothing: its states are nil.
+type hasher struct {
+	md5h, shah hash.Hash
+	c          chan hashChunk
+	done       chan struct{}
+}
+
+// hashChunk is bytes to hash, or (snap set) a request for the states.
+type hashChunk struct {
+	buf  *[]byte
+	n    int
+	snap chan [2][]byte
+}
+
+// startHasher starts hashing on from the given hashes; ok false gives the
+// nil hasher.
+func startHasher(md5h, shah hash.Hash, ok bool) *hasher {
+	if !ok {
+		return nil
+	}
+	h := &hasher{md5h: md5h, shah: shah, c: make(chan hashChunk, 4), done: make(chan struct{})}
+	go h.run()
+	return h
+}
+
+func (h *hasher) run() {
+	defer close(h.done)
+	for c := range h.c {
+		if c.snap != nil {
+			m, _ := h.md5h.(encoding.BinaryMarshaler).MarshalBinary()
+			s, _ := h.shah.(encoding.BinaryMarshaler).MarshalBinary()
+			c.snap <- [2][]byte{m, s}
+			continue
+		}
+		h.md5h.Write((*c.buf)[:c.n])
+		h.shah.Write((*c.buf)[:c.n])
+		chunkPool.Put(c.buf)
+	}
+}
+
+// write hands the hasher n bytes of buf, which it puts back in the pool.
+func (h *hasher) write(buf *[]byte, n int) {
+	if h == nil {
+		chunkPool.Put(buf)
+		return
+	}
+	h.c <- hashChunk{buf: buf, n: n}
+}
+
+// states returns the hashes' states after every byte written so far.
+func (h *hasher) states() (md5s, shas []byte) {
+	if h == nil {
+		return nil, nil
+	}
+	r := make(chan [2][]byte, 1)
+	h.c <- hashChunk{snap: r}
+	s := <-r
+	return s[0], s[1]
+}
+
+func (h *hasher) stop() {
+	if h != nil {
+		close(h.c)
+		<-h.done
 	}
 }
 
@@ -209,7 +350,7 @@ func (e *Engine) partsReader(ctx context.Context, rs resumeState) io.ReadCloser 
 				pw.CloseWithError(err)
 				return
 			}
-			_, err = io.Copy(pw, r)
+			_, err = io.Copy(pw, io.LimitReader(r, p.Size))
 			r.Close()
 			if err != nil {
 				pw.CloseWithError(err)
