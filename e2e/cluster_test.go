@@ -32,9 +32,13 @@ func TestClusterTwoInstances(t *testing.T) {
 	o := newOrigin(t)
 	st := newPostgresS3Storage(t)
 	// An import may run for 30s + max(5s, 10%) = 35s, so --rescue-after must
-	// be longer: 40s. 10 workers with 5 per portal on each instance.
+	// be longer: 40s. 5 workers on each instance, all of which one portal
+	// may use: an instance then never claims an import it has no slot for.
+	// (With more workers than portal slots, an instance claims jobs only to
+	// snooze them, and the other one can lose every race to claim them
+	// again, which made phase 2's "six PROCESSING at once" a coin toss.)
 	flags := []string{"--allow-private-networks", "--fetch-total-timeout", "30s", "--rescue-after", "40s",
-		"--import-workers", "10", "--import-workers-per-portal", "5"}
+		"--import-workers", "5", "--import-workers-per-portal", "5"}
 	a := startServerOn(t, st, flags...)
 	b := startServerOn(t, st, flags...)
 	inst := []*server{a, b}
