@@ -54,7 +54,7 @@ func (c *Console) handleReplace(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return ferry.ReplaceInput{}, err
 		}
-		return ferry.ReplaceInput{Staged: form.staged}, nil
+		return ferry.ReplaceInput{Staged: form.Staged}, nil
 	})
 	if err != nil {
 		c.fail(w, r, err)

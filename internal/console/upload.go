@@ -1,99 +1,58 @@
 package console
 
 import (
-	"errors"
-	"io"
-	"mime"
+	"mime/multipart"
 	"net/http"
-	"strings"
 
 	"ferry/internal/ferry"
+	"ferry/internal/formdata"
 )
 
-// maxFieldBytes bounds each text part of a console upload.
-const maxFieldBytes = 8 << 10
+// formLimits bound a console upload form.
+var formLimits = formdata.Limits{MaxParts: 16, MaxFieldBytes: 8 << 10}
 
-// upload is a multipart form read as a stream: the file part goes
-// straight into blob storage.
-type upload struct {
-	staged *ferry.Staged
-	fields map[string]string
-}
+// upload is a console upload form, read as a stream (formdata.Read): the
+// file part goes straight into blob storage.
+type upload struct{ *formdata.Form }
 
-func (u *upload) discard(c *Console) {
-	if u.staged != nil {
-		c.svc.Files.Discard(*u.staged)
-		u.staged = nil
+// field returns a text part, nil if it was not sent or is empty: the
+// console's forms send every field, empty when not filled in.
+func (u upload) field(name string) *string {
+	if v := u.Field(name); v != nil && *v != "" {
+		return v
 	}
-}
-
-// field returns a text part, nil if it was not sent or is empty.
-func (u *upload) field(name string) *string {
-	v, ok := u.fields[name]
-	if v = strings.TrimSpace(v); !ok || v == "" {
-		return nil
-	}
-	return &v
+	return nil
 }
 
 // readMultipart streams a multipart form. When the request did not carry
 // its CSRF token in a header (a plain HTML form), the first part must be
 // the token: nothing is stored before it is checked.
-func (c *Console) readMultipart(r *http.Request) (*upload, error) {
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/form-data" {
-		return nil, ferry.Invalidf("Content-Type", "the form must be sent as multipart/form-data")
-	}
-	mr, err := r.MultipartReader()
+func (c *Console) readMultipart(r *http.Request) (upload, error) {
+	mr, err := formdata.Open(r)
 	if err != nil {
-		return nil, ferry.Invalidf("body", "the form is malformed")
+		return upload{}, err
 	}
 	v := visitorFrom(r.Context())
-	checked := r.Header.Get(csrfHeader) != "" // page() has compared it
-	u := &upload{fields: map[string]string{}}
-	for n := 0; n < 16; n++ {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			if !checked {
-				return nil, csrfMissing()
-			}
-			return u, nil
+	if r.Header.Get(csrfHeader) == "" { // else page() has compared it
+		if err := checkFormCSRF(mr, v.CSRF); err != nil {
+			return upload{}, err
 		}
-		if err != nil {
-			u.discard(c)
-			return nil, ferry.Invalidf("body", "the form is malformed or was cut short")
-		}
-		name := part.FormName()
-		if !checked && name != csrfField {
-			return nil, csrfMissing()
-		}
-		if name == "file" {
-			if u.staged != nil {
-				u.discard(c)
-				return nil, ferry.Invalidf("file", "send one file per request")
-			}
-			st, err := c.svc.Files.Stage(r.Context(), ferry.Content{Portal: v.Portal(), Body: part, MaxBytes: c.opts.MaxUploadBytes, FileName: part.FileName()})
-			if err != nil {
-				return nil, err
-			}
-			u.staged = &st
-			continue
-		}
-		b, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
-		if err != nil || len(b) > maxFieldBytes {
-			u.discard(c)
-			return nil, ferry.Invalidf(name, "the %s field is too long or was cut short", name)
-		}
-		if name == csrfField && !checked {
-			if !equalSecrets(string(b), v.CSRF) {
-				return nil, csrfMissing()
-			}
-			checked = true
-		}
-		u.fields[name] = string(b)
 	}
-	u.discard(c)
-	return nil, ferry.Invalidf("body", "the form has too many fields")
+	form, err := formdata.Read(r.Context(), mr, c.svc.Files, ferry.Content{Portal: v.Portal(), MaxBytes: c.opts.MaxUploadBytes}, formLimits)
+	return upload{form}, err
+}
+
+// checkFormCSRF reads the form's first part, which must be the CSRF token.
+func checkFormCSRF(mr *multipart.Reader, want string) error {
+	part, err := mr.NextPart()
+	if err != nil || part.FormName() != csrfField {
+		return csrfMissing()
+	}
+	b, err := formdata.ReadField(part, formLimits.MaxFieldBytes)
+	if err != nil || !equalSecrets(string(b), want) {
+		return csrfMissing()
+	}
+	return nil
 }
 
 func csrfMissing() error {
@@ -125,8 +84,8 @@ func (c *Console) handleUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	strategy, scope := form.field("duplicateValidationStrategy"), form.field("duplicateValidationScope")
-	overwrite := form.fields["overwrite"] == "true"
-	in := ferry.UploadInput{Staged: form.staged, FolderPath: form.field("folderPath"), FileName: form.field("fileName"),
+	overwrite := form.Fields["overwrite"] == "true"
+	in := ferry.UploadInput{Staged: form.Staged, FolderPath: form.field("folderPath"), FileName: form.field("fileName"),
 		Options: &ferry.OptionsInput{Access: form.field("access"), TTL: form.field("ttl"), Overwrite: &overwrite,
 			DuplicateStrategy: strategy, DuplicateScope: scope}}
 	f, err := c.svc.Files.Upload(r.Context(), visitorFrom(r.Context()).Portal(), in) // it owns the staged file now

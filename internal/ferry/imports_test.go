@@ -22,9 +22,10 @@ var allowedInternal = map[string][]string{
 	"internal/files":           {"internal/ferry"},
 	"internal/sqlite":          {"internal/sqlstore"},
 	"internal/postgres":        {"internal/sqlstore"},
-	"internal/httpapi":         {"internal/ferry", "internal/httpapi/openapi", "internal/ratelimit"},
+	"internal/formdata":        {"internal/ferry"},
+	"internal/httpapi":         {"internal/ferry", "internal/formdata", "internal/httpapi/openapi", "internal/ratelimit"},
 	"internal/ratelimit":       {"internal/ferry"},
-	"internal/console":         {"internal/ferry"},
+	"internal/console":         {"internal/ferry", "internal/formdata"},
 	// The importer turns the fetcher's failures into task errors; fetch
 	// itself knows nothing of Ferry.
 	"internal/tasks": {"internal/ferry", "internal/fetch", "internal/seal"},

@@ -114,16 +114,6 @@ func (g *guardedBody) tooSlow(why string) error {
 		Message: "The request body arrived too slowly: " + why + "."}
 }
 
-// truncatedMultipart is the answer to a multipart body whose transport
-// completed but whose parts stop before the closing boundary.
-func truncatedMultipart(err error) error {
-	if ferry.KindOf(err) == ferry.Internal && errors.Is(err, io.ErrUnexpectedEOF) {
-		return &ferry.Error{Kind: ferry.Invalid, SubCategory: "TRUNCATED_BODY",
-			Message: "The multipart body ended inside a part, before its closing boundary.", Err: err}
-	}
-	return err
-}
-
 // uploadSlots counts the uploads each token has in progress.
 type uploadSlots struct {
 	mu    sync.Mutex

@@ -2,147 +2,56 @@ package httpapi
 
 import (
 	"encoding/json"
-	"errors"
-	"io"
-	"mime"
 	"net/http"
-	"strings"
 
 	"ferry/internal/ferry"
+	"ferry/internal/formdata"
 )
 
-// The bounds of a multipart request's parts: each text part, and how many
-// parts of any kind. Parts that no operation reads are skipped, never
-// kept, so that a request's memory does not grow with what it sends.
-const (
-	maxFieldBytes = 64 << 10
-	maxParts      = 32
-)
+// formLimits bound an upload or replace request: each text part, and how
+// many parts of any kind. Only the text parts an upload or a replace reads
+// are kept.
+var formLimits = formdata.Limits{MaxParts: 32, MaxFieldBytes: 64 << 10, Keep: func(name string) bool {
+	switch name {
+	case "folderId", "folderPath", "fileName", "charsetHunch", "options":
+		return true
+	}
+	return false
+}}
 
-// formFields are the text parts an upload or a replace reads.
-var formFields = map[string]bool{"folderId": true, "folderPath": true, "fileName": true, "charsetHunch": true, "options": true}
-
-// multipartForm is an upload or replace request read as a stream: the file
-// part goes straight into blob storage as it arrives, in whatever order
-// the parts come, and the text parts are kept.
-type multipartForm struct {
-	staged *ferry.Staged
-	fields map[string]string
-}
+// multipartForm is an upload or replace request read as a stream
+// (formdata.Read): the file part goes straight into blob storage as it
+// arrives, in whatever order the parts come, and the text parts are kept.
+type multipartForm struct{ *formdata.Form }
 
 // readMultipart streams a multipart/form-data body. The caller must
-// Discard form.staged if it does not commit it.
-func (s *server) readMultipart(r *http.Request) (*multipartForm, error) {
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/form-data" {
-		return nil, ferry.Invalidf("Content-Type", "the request must be multipart/form-data")
-	}
-	mr, err := r.MultipartReader()
+// Discard form.Staged if it does not commit it.
+func (s *server) readMultipart(r *http.Request) (multipartForm, error) {
+	mr, err := formdata.Open(r)
 	if err != nil {
-		return nil, ferry.Invalidf("Content-Type", "the multipart request is malformed: %v", err)
+		return multipartForm{}, err
 	}
-	form := &multipartForm{fields: map[string]string{}}
-	for n := 1; ; n++ {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			return form, nil
-		}
-		if err != nil {
-			form.discard(s)
-			if ferry.KindOf(err) != ferry.Internal {
-				return nil, err // too slow, or cut short in transport
-			}
-			return nil, ferry.Invalidf("body", "the multipart body is malformed or was cut short")
-		}
-		if n > maxParts {
-			form.discard(s)
-			return nil, ferry.Invalidf("body", "a multipart request may have at most %d parts", maxParts)
-		}
-		if err := s.readPart(r, form, part); err != nil {
-			form.discard(s)
-			return nil, err
-		}
-	}
-}
-
-func (s *server) readPart(r *http.Request, form *multipartForm, part interface {
-	io.Reader
-	FormName() string
-	FileName() string
-}) error {
-	name := part.FormName()
-	if name == "file" {
-		if form.staged != nil {
-			return ferry.Invalidf("file", "only one file may be sent per request")
-		}
-		st, err := s.files.Stage(r.Context(), ferry.Content{Portal: portal(r), Body: part, MaxBytes: s.opts.MaxUploadBytes, FileName: part.FileName()})
-		if err != nil {
-			return truncatedMultipart(err)
-		}
-		form.staged = &st
-		return nil
-	}
-	if !formFields[name] {
-		// A part no operation reads: skip it, within the same bound.
-		n, err := io.Copy(io.Discard, io.LimitReader(part, maxFieldBytes+1))
-		switch {
-		case ferry.KindOf(err) != ferry.Internal:
-			return err
-		case err != nil:
-			return ferry.Invalidf("body", "the multipart body is malformed or was cut short")
-		case n > maxFieldBytes:
-			return ferry.Invalidf(name, "the %s part is longer than %d bytes", name, maxFieldBytes)
-		}
-		return nil
-	}
-	b, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
-	if ferry.KindOf(err) != ferry.Internal {
-		return err
-	}
-	if err != nil {
-		return ferry.Invalidf(name, "the %s part could not be read", name)
-	}
-	if len(b) > maxFieldBytes {
-		return ferry.Invalidf(name, "the %s part is longer than %d bytes", name, maxFieldBytes)
-	}
-	form.fields[name] = string(b)
-	return nil
-}
-
-func (f *multipartForm) discard(s *server) {
-	if f.staged != nil {
-		s.files.Discard(*f.staged)
-		f.staged = nil
-	}
-}
-
-// field returns a text part, nil if absent.
-func (f *multipartForm) field(name string) *string {
-	v, ok := f.fields[name]
-	if !ok {
-		return nil
-	}
-	v = strings.TrimSpace(v)
-	return &v
+	form, err := formdata.Read(r.Context(), mr, s.files, ferry.Content{Portal: portal(r), MaxBytes: s.opts.MaxUploadBytes}, formLimits)
+	return multipartForm{form}, err
 }
 
 // uploadInput returns the form as an upload.
-func (f *multipartForm) uploadInput() ferry.UploadInput {
-	in := ferry.UploadInput{Staged: f.staged, FolderID: f.field("folderId"), FolderPath: f.field("folderPath"), FileName: f.field("fileName")}
+func (f multipartForm) uploadInput() ferry.UploadInput {
+	in := ferry.UploadInput{Staged: f.Staged, FolderID: f.Field("folderId"), FolderPath: f.Field("folderPath"), FileName: f.Field("fileName")}
 	in.Options = f.optionsInput(&in.Decoded)
 	return in
 }
 
 // replaceInput returns the form as a replace.
-func (f *multipartForm) replaceInput() ferry.ReplaceInput {
-	in := ferry.ReplaceInput{Staged: f.staged}
+func (f multipartForm) replaceInput() ferry.ReplaceInput {
+	in := ferry.ReplaceInput{Staged: f.Staged}
 	in.Options = f.optionsInput(&in.Decoded)
 	return in
 }
 
 // optionsInput decodes the "options" part, a JSON string.
-func (f *multipartForm) optionsInput(p *ferry.Problems) *ferry.OptionsInput {
-	raw, ok := f.fields["options"]
+func (f multipartForm) optionsInput(p *ferry.Problems) *ferry.OptionsInput {
+	raw, ok := f.Fields["options"]
 	if !ok {
 		return nil
 	}
