@@ -211,3 +211,57 @@ func TestHardenDatabaseDown(t *testing.T) {
 		t.Errorf("the outage was answered as an internal error:\n%s", s.log.String())
 	}
 }
+
+// TestHardenFullDatabase: when the disk under the SQLite database is full,
+// a write answers 507 STORAGE_FULL with HubSpot's body, as a full blob
+// store does, not a 500; reads still work, and writes work again once
+// there is room.
+func TestHardenFullDatabase(t *testing.T) {
+	t.Parallel()
+	skipShort(t)
+	if e2eBackend == backendPostgresS3 {
+		t.Skip("fills the disk under a SQLite database")
+	}
+	dir := mountTmpfs(t, 16<<20)
+	s := startServer(t, "--database", "sqlite:"+filepath.Join(dir, "ferry.db"))
+	kept := createFolder(t, s, map[string]any{"name": "kept"})
+
+	filler, err := os.Create(filepath.Join(dir, "filler"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := filler.Write(chunk); err != nil {
+			break // ENOSPC: the disk is full
+		}
+	}
+	filler.Close()
+
+	// SQLite may still have room in its WAL for a few writes; a few
+	// hundred folders with long names need more than any WAL keeps.
+	name := strings.Repeat("n", 200)
+	var full map[string]any
+	for i := range 500 {
+		resp, b := s.do("POST", foldersPath, map[string]any{"name": fmt.Sprintf("%s-%d", name, i)}, s.Token)
+		if resp.StatusCode == http.StatusCreated {
+			continue
+		}
+		full = checkHubSpotError(t, "create a folder on a full database disk", resp, b, http.StatusInsufficientStorage)
+		break
+	}
+	if full == nil {
+		t.Fatal("500 folders were created on a full disk; want a 507 once SQLite has no room")
+	}
+	if full["category"] != "STORAGE_FULL" {
+		t.Errorf("full database: category=%v, want STORAGE_FULL", full["category"])
+	}
+	if got := jstr(getFolder(t, s, jstr(kept, "id")), "name"); got != "kept" {
+		t.Errorf("read on a full database disk: name=%q, want kept", got)
+	}
+
+	os.Remove(filepath.Join(dir, "filler"))
+	createFolder(t, s, map[string]any{"name": "after"})
+	resp, b := s.do("GET", "/readyz", nil, "")
+	wantStatus(t, "GET /readyz after the disk was freed", resp, b, http.StatusOK)
+}

@@ -133,7 +133,7 @@ func withLock(ctx context.Context, db *sql.DB, fn func() error) error {
 }
 
 // dialect is how PostgreSQL differs for sqlstore.
-var dialect = sqlstore.Dialect{Rebind: sqlstore.RebindDollar, IsUnique: isUnique,
+var dialect = sqlstore.Dialect{Rebind: sqlstore.RebindDollar, IsUnique: isUnique, IsFull: isFull,
 	LockPortal: `SELECT pg_advisory_xact_lock(?, ?)`, SetLastID: setLastID}
 
 // setLastID moves the sequence behind the table's identity column (ids
@@ -154,4 +154,10 @@ func NewStore(db *sql.DB) *sqlstore.Store {
 func isUnique(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
+
+// isFull reports whether err is disk_full (SQLSTATE 53100).
+func isFull(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "53100"
 }

@@ -71,7 +71,7 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 
 // NewStore returns the Ferry store on a database that Open returned.
 func NewStore(db *sql.DB) *sqlstore.Store {
-	return sqlstore.New(db, sqlstore.Dialect{IsUnique: isUnique, LastID: lastID, SetLastID: setLastID,
+	return sqlstore.New(db, sqlstore.Dialect{IsUnique: isUnique, IsFull: isFull, LastID: lastID, SetLastID: setLastID,
 		FileNameIndex: &sqlstore.NameIndex{
 			Cond:  `f.id IN (SELECT rowid FROM files_name_trigram WHERE name_fold LIKE ?)`,
 			Probe: `SELECT count(*) FROM (SELECT 1 FROM files_name_trigram WHERE name_fold LIKE ? LIMIT ?)`,
@@ -112,4 +112,11 @@ func isUnique(err error) bool {
 		return coder.Code() == 2067 || coder.Code() == 1555
 	}
 	return false
+}
+
+// isFull reports whether err is SQLITE_FULL: the disk (or quota) under the
+// database file or its WAL has no room for the write.
+func isFull(err error) bool {
+	var coder interface{ Code() int }
+	return errors.As(err, &coder) && coder.Code()&0xff == 13
 }

@@ -29,6 +29,10 @@ type Dialect struct {
 	Rebind func(query string) string
 	// IsUnique reports whether err is a unique-constraint violation.
 	IsUnique func(err error) bool
+	// IsFull, if set, reports whether err says that the database has no
+	// room left to write (a full disk or quota). Such errors reach callers
+	// as ferry.StorageFull, like a full blob store, not as internal errors.
+	IsFull func(err error) bool
 	// LockPortal, if set, is a statement taking a transaction-scoped lock
 	// on a portal; its two arguments are a namespace and the portal. Write
 	// transactions that look for a name and then insert it take it first,
@@ -103,16 +107,26 @@ func (s *Store) failed(err error) {
 	s.onErr()
 }
 
+// full turns the database's "no room to write" into ferry.StorageFull;
+// any other error is returned as it is.
+func (s *Store) full(err error) error {
+	if err == nil || s.d.IsFull == nil || !s.d.IsFull(err) {
+		return err
+	}
+	return &ferry.Error{Kind: ferry.StorageFull, SubCategory: "STORAGE_FULL",
+		Message: "The database's disk is full; nothing was changed.", Err: err}
+}
+
 func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	res, err := s.q.ExecContext(ctx, s.d.Rebind(q), args...)
 	s.failed(err)
-	return res, err
+	return res, s.full(err)
 }
 
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	rows, err := s.q.QueryContext(ctx, s.d.Rebind(q), args...)
 	s.failed(err)
-	return rows, err
+	return rows, s.full(err)
 }
 
 // TaskCounts returns how many tasks there are in each status.
@@ -134,9 +148,18 @@ func (s *Store) TaskCounts(ctx context.Context) (map[string]int64, error) {
 	return out, ferry.Wrap(rows.Err(), "count tasks")
 }
 
-func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return s.q.QueryRowContext(ctx, s.d.Rebind(q), args...)
+func (s *Store) queryRow(ctx context.Context, q string, args ...any) row {
+	return row{s.q.QueryRowContext(ctx, s.d.Rebind(q), args...), s}
 }
+
+// row is a *sql.Row whose Scan reports a full database as StorageFull
+// (an INSERT ... RETURNING writes through it).
+type row struct {
+	r *sql.Row
+	s *Store
+}
+
+func (r row) Scan(dest ...any) error { return r.s.full(r.r.Scan(dest...)) }
 
 // RebindDollar rewrites "?" placeholders as "$1", "$2", ... for
 // PostgreSQL. Queries in this package never contain a literal "?".
@@ -166,10 +189,10 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx, st ferry.Store) er
 	}
 	defer tx.Rollback()
 	if err := fn(tx, &Store{db: s.db, q: tx, tx: tx, d: s.d, clock: s.clock, hook: s.hook, onErr: s.onErr}); err != nil {
-		return err
+		return s.full(err) // River's own statements in tx come back here unclassified
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return s.full(fmt.Errorf("commit: %w", err))
 	}
 	return nil
 }
