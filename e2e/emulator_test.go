@@ -667,3 +667,57 @@ func TestStrictAppliesHubSpotsRequiredFields(t *testing.T) {
 	id, _ = startImport(t, lenient, short)
 	waitTask(t, lenient, id, 20*time.Second, "COMPLETE")
 }
+
+// TestEmulatorIsOneInstanceOnPostgres: the emulator keeps its clock,
+// faults, held imports, journal and snapshots in its process, so on
+// PostgreSQL, which servers otherwise share, it says at start-up that it
+// is a single instance, and a second emulator on the same schema refuses
+// to start. Once the first stops, the schema is free again; another
+// schema is free all along.
+func TestEmulatorIsOneInstanceOnPostgres(t *testing.T) {
+	t.Parallel()
+	skipShort(t)
+	if ok, missing := haveCluster(); !ok {
+		t.Skipf("needs PostgreSQL: %s is not set (.ci/run sets it)", missing)
+	}
+	st := newPostgresS3Storage(t)
+	a := startServerOn(t, st, "--emulator")
+	if log := a.log.String(); !strings.Contains(log, "the emulator is a single instance") {
+		t.Errorf("the emulator on PostgreSQL does not say at start-up that it is a single instance:\n%s", log)
+	}
+
+	// A second emulator on the same schema exits at once, saying why.
+	cmd := exec.Command(ferryBin, append(append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir()},
+		st.flags()...), "--emulator")...)
+	cmd.Env = append(ferryFreeEnv(), "FERRY_BOOTSTRAP_TOKEN="+a.Token)
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(out.String(), "another ferry serve --emulator works on schema") {
+			t.Errorf("second emulator on the schema: exit %v, want a failure naming the other emulator\n%s", err, out.String())
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("a second emulator on the same schema is still running after 30s\n%s", out.String())
+	}
+	if resp, b := a.do("GET", "/_ferry/clock", nil, a.Token); resp.StatusCode != http.StatusOK {
+		t.Errorf("the first emulator after the second gave up: %d %s", resp.StatusCode, b)
+	}
+
+	// Another schema of the same database is another emulator's.
+	startServerOn(t, newPostgresS3Storage(t), "--emulator")
+
+	// The lock goes with the process: the same schema takes an emulator
+	// again once the first has stopped.
+	a.restart()
+	if resp, b := a.do("GET", "/_ferry/clock", nil, a.Token); resp.StatusCode != http.StatusOK {
+		t.Errorf("emulator restarted on its schema: %d %s", resp.StatusCode, b)
+	}
+}

@@ -43,7 +43,12 @@ type backend struct {
 	sql         *sqlstore.Store
 	river       riverdriver.Driver[*sql.Tx]
 	newImporter func(content ferry.ContentStore, fetcher *fetch.Fetcher, cfg tasks.Config) (importService, error)
-	close       func()
+	// holdSchema, on PostgreSQL only, takes an advisory lock in the
+	// namespace space on the schema the server works in, held until
+	// close (see postgres.HoldSchemaLock). SQLite needs none: its server
+	// locks the data directory and the database.
+	holdSchema func(ctx context.Context, space int32) (schema string, err error)
+	close      func()
 }
 
 // openBackend opens and migrates the database that sf names, for a server.
@@ -82,12 +87,25 @@ func openPostgres(ctx context.Context, url string, log *slog.Logger) (*backend, 
 		return nil, err
 	}
 	store := postgres.NewStore(db)
+	var held []func() // the locks holdSchema took
 	return &backend{
 		store: store, sql: store, river: driver,
 		newImporter: func(content ferry.ContentStore, fetcher *fetch.Fetcher, cfg tasks.Config) (importService, error) {
 			return newEngine(driver, store, content, fetcher, log, cfg)
 		},
-		close: func() { db.Close() },
+		holdSchema: func(ctx context.Context, space int32) (string, error) {
+			schema, release, err := postgres.HoldSchemaLock(ctx, db, space)
+			if err == nil {
+				held = append(held, release)
+			}
+			return schema, err
+		},
+		close: func() {
+			for _, release := range held {
+				release()
+			}
+			db.Close()
+		},
 	}, nil
 }
 

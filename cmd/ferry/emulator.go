@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	"ferry/internal/fetch"
 	"ferry/internal/files"
 	"ferry/internal/httpapi"
+	"ferry/internal/postgres"
 )
 
 // emulatorFlags are serve's flags for test harnesses: the emulator's
@@ -59,6 +61,38 @@ func (f *emulatorFlags) build(log *slog.Logger, be *backend, bucket *blob.Bucket
 		Log: log.With("component", "emulator"), Store: be.sql, Bucket: bucket, BlobDir: blobDir, Files: fileSvc, Content: fileSvc,
 		Fetcher: fetcher, Clock: clock, JournalSize: int(f.journalSize),
 	})
+}
+
+// emulatorLockSpace is the advisory-lock namespace ("FEMU") of the lock an
+// emulator holds on its PostgreSQL schema.
+const emulatorLockSpace int32 = 0x46454D55
+
+// claim makes an emulator on PostgreSQL the one server of its schema, as
+// the data directory's lock does on SQLite; without --emulator, or on
+// SQLite, it does nothing. The emulator keeps its clock offset, fault
+// rules, held imports, request journal and snapshots in its process, so a
+// second server on the same data would neither see nor obey them: rather
+// than share half of that state through the database, the emulator is a
+// single instance. A second emulator on the schema refuses to start; a
+// plain server cannot be told apart, so the start-up log says the rule.
+func (f *emulatorFlags) claim(ctx context.Context, log *slog.Logger, be *backend) error {
+	if !f.enabled || be.holdSchema == nil {
+		return nil
+	}
+	schema, err := be.holdSchema(ctx, emulatorLockSpace)
+	if errors.Is(err, postgres.ErrLocked) {
+		return fmt.Errorf("--emulator: another ferry serve --emulator works on schema %q of this PostgreSQL database. "+
+			"The emulator keeps its clock, faults, held imports, request journal and snapshots in its own process, "+
+			"so it must be the only Ferry server on its data: give each emulator a database, or a schema "+
+			"(search_path in the URL), of its own", schema)
+	}
+	if err != nil {
+		return fmt.Errorf("--emulator: %w", err)
+	}
+	log.Warn("the emulator is a single instance: run no other Ferry server on this PostgreSQL schema. "+
+		"Its clock, faults, held imports, request journal and snapshots live in this process; "+
+		"other servers would neither see nor obey them (docs/emulator.md, One instance)", "schema", schema)
+	return nil
 }
 
 // wire adds the emulator, if any, to the API's options.

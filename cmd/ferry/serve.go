@@ -203,6 +203,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer be.close()
+	if err := cfg.emulator.claim(ctx, log, be); err != nil {
+		return err
+	}
 	// One clock for everything that reads the time: the real one, or the
 	// emulator's, which its control routes move.
 	var clock ferry.Clock = ferry.SystemClock

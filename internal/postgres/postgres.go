@@ -132,6 +132,38 @@ func withLock(ctx context.Context, db *sql.DB, fn func() error) error {
 	return ferr
 }
 
+// ErrLocked is what HoldSchemaLock returns, wrapped, when another session
+// holds the lock.
+var ErrLocked = errors.New("held by another session")
+
+// HoldSchemaLock takes a session-level advisory lock in the namespace
+// space, keyed by the schema the pool's connections work in (the first
+// schema of their search_path), on a connection of its own, and holds it
+// until release is called or the process ends, which ends the session
+// and so releases the lock. It does not wait: if another session holds
+// the lock it returns an error wrapping ErrLocked. It also returns the
+// schema's name, for messages.
+func HoldSchemaLock(ctx context.Context, db *sql.DB, space int32) (schema string, release func(), err error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return "", nil, fmt.Errorf("schema lock: %w", err)
+	}
+	var ok bool
+	err = conn.QueryRowContext(ctx, `SELECT s, pg_try_advisory_lock($1, hashtext(s)) FROM (SELECT coalesce(current_schema(), '') AS s) AS cur`,
+		space).Scan(&schema, &ok)
+	if err != nil {
+		conn.Close()
+		return "", nil, fmt.Errorf("schema lock: %w", err)
+	}
+	if !ok {
+		conn.Close()
+		return schema, nil, fmt.Errorf("schema lock on %q: %w", schema, ErrLocked)
+	}
+	// Closing the connection would only return it to the pool, lock and
+	// all: end the session instead.
+	return schema, func() { conn.Raw(func(any) error { return driver.ErrBadConn }); conn.Close() }, nil
+}
+
 // dialect is how PostgreSQL differs for sqlstore.
 var dialect = sqlstore.Dialect{Rebind: sqlstore.RebindDollar, IsUnique: isUnique, IsFull: isFull,
 	LockPortal: `SELECT pg_advisory_xact_lock(?, ?)`, SetLastID: setLastID}

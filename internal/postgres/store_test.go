@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"os"
 	"sync"
@@ -134,4 +135,40 @@ func testSchemaURL(t *testing.T) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// TestHoldSchemaLock: the lock is per schema and namespace, is refused at
+// once while another session holds it, and is free again once released.
+func TestHoldSchemaLock(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	base := testSchemaURL(t)
+	a, b, other := mustOpen(t, base), mustOpen(t, base), newTestDB(t)
+	const space = 0x54455354 // "TEST"
+	schema, release, err := postgres.HoldSchemaLock(ctx, a, space)
+	if err != nil {
+		t.Fatalf("first HoldSchemaLock: %v", err)
+	}
+	if u, _ := url.Parse(base); schema != u.Query().Get("search_path") {
+		t.Errorf("schema=%q, want the URL's search_path %q", schema, u.Query().Get("search_path"))
+	}
+	if _, _, err := postgres.HoldSchemaLock(ctx, b, space); !errors.Is(err, postgres.ErrLocked) {
+		t.Errorf("HoldSchemaLock from another pool on the same schema: err=%v, want ErrLocked", err)
+	}
+	if _, rel, err := postgres.HoldSchemaLock(ctx, other, space); err != nil {
+		t.Errorf("HoldSchemaLock on another schema: %v", err)
+	} else {
+		rel()
+	}
+	if _, rel, err := postgres.HoldSchemaLock(ctx, b, space+1); err != nil {
+		t.Errorf("HoldSchemaLock in another namespace: %v", err)
+	} else {
+		rel()
+	}
+	release()
+	_, rel, err := postgres.HoldSchemaLock(ctx, b, space)
+	if err != nil {
+		t.Fatalf("HoldSchemaLock after release: %v", err)
+	}
+	rel()
 }
