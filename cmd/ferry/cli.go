@@ -94,6 +94,49 @@ func setUsage(fs *flag.FlagSet, argsSyntax, about string) {
 	}
 }
 
+// command is a subcommand's flags: its flag set, flags whose defaults come
+// from the environment, and the output mode (--json).
+type command struct {
+	fs  *flag.FlagSet
+	env *envFlags
+	out output
+}
+
+// newCommand makes the flags of a subcommand ("ferry token list"): --json,
+// and a -h that shows argsSyntax and about.
+func newCommand(name, argsSyntax, about string, getenv func(string) string, stdout, stderr io.Writer) *command {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := &command{fs: fs, env: &envFlags{fs: fs, getenv: getenv}, out: output{stdout: stdout, stderr: stderr}}
+	c.out.define(fs)
+	setUsage(fs, argsSyntax, about)
+	return c
+}
+
+// storeFlags adds --data-dir and --database, for a command that opens the
+// server's database directly.
+func (c *command) storeFlags() *storeFlags {
+	sf := new(storeFlags)
+	sf.define(c.env)
+	return sf
+}
+
+// parse parses args and checks the environment's values and the number
+// of positional arguments: minArgs to maxArgs (-1: any number).
+func (c *command) parse(args []string, minArgs, maxArgs int) error {
+	if err := parseFlags(c.fs, args); err != nil {
+		return err
+	}
+	if err := errors.Join(c.env.errs...); err != nil {
+		return usageError{err}
+	}
+	if n := c.fs.NArg(); n < minArgs || (maxArgs >= 0 && n > maxArgs) {
+		c.fs.Usage()
+		return usagef("wrong number of arguments (%d)", n)
+	}
+	return nil
+}
+
 // output writes a command's result: JSON with --json, else text.
 type output struct {
 	json   bool

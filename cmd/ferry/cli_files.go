@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -16,38 +14,16 @@ import (
 	"ferry/internal/ferry"
 )
 
-// clientCmd is one client subcommand: its flags, the API client and the
-// output mode.
+// clientCmd is one client subcommand: its flags, with the API client's.
 type clientCmd struct {
-	fs  *flag.FlagSet
-	env *envFlags
+	*command
 	api *apiClient
-	out output
 }
 
 func newClientCmd(name, argsSyntax, about string, getenv func(string) string, stdout, stderr io.Writer) *clientCmd {
-	fs := flag.NewFlagSet("ferry "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c := &clientCmd{fs: fs, env: &envFlags{fs: fs, getenv: getenv}, out: output{stdout: stdout, stderr: stderr}}
+	c := &clientCmd{command: newCommand("ferry "+name, argsSyntax, about, getenv, stdout, stderr)}
 	c.api = clientFlags(c.env)
-	c.out.define(fs)
-	setUsage(fs, argsSyntax, about)
 	return c
-}
-
-// parse parses args and checks the number of positional arguments.
-func (c *clientCmd) parse(args []string, minArgs, maxArgs int) error {
-	if err := parseFlags(c.fs, args); err != nil {
-		return err
-	}
-	if err := errors.Join(c.env.errs...); err != nil {
-		return usageError{err}
-	}
-	if n := c.fs.NArg(); n < minArgs || (maxArgs >= 0 && n > maxArgs) {
-		c.fs.Usage()
-		return usagef("wrong number of arguments (%d)", n)
-	}
-	return nil
 }
 
 // remoteFile is the part of HubSpot's File the text output shows; raw is

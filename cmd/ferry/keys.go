@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -25,19 +24,13 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	var grace time.Duration
-	out := output{stdout: stdout, stderr: stderr}
-	be, fs, err := openTokenStore(ctx, "ferry keys rotate", args[1:], getenv, stderr, func(fs *flag.FlagSet) {
-		out.define(fs)
-		fs.DurationVar(&grace, "grace", 24*time.Hour, "how long URLs signed with the old key keep working (0: revoke them now)")
-		setUsage(fs, "[flags]", "Replace the key that signs URLs; the old one is honoured for --grace.")
-	})
+	c := newCommand("ferry keys rotate", "[flags]", "Replace the key that signs URLs; the old one is honoured for --grace.", getenv, stdout, stderr)
+	c.fs.DurationVar(&grace, "grace", 24*time.Hour, "how long URLs signed with the old key keep working (0: revoke them now)")
+	be, err := c.openStore(ctx, c.storeFlags(), args[1:], 0)
 	if err != nil {
 		return err
 	}
 	defer be.close()
-	if fs.NArg() > 0 {
-		return usagef("unexpected arguments: %v", fs.Args())
-	}
 	if grace < 0 {
 		return usagef("--grace must not be negative")
 	}
@@ -46,7 +39,7 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	until := now.Add(grace).UTC().Format(time.RFC3339)
-	return out.result(map[string]any{"rotated": true, "oldKeyValidUntil": until},
+	return c.out.result(map[string]any{"rotated": true, "oldKeyValidUntil": until},
 		func(w io.Writer) {
 			fmt.Fprintf(w, "signing key rotated; URLs signed with the old key work until %s\n", until)
 		})

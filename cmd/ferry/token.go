@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -59,29 +58,18 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		return runTokenRevoke(ctx, args[1:], getenv, stdout, stderr)
 	}
 	var (
-		sf     storeFlags
 		portal int64
 		scopes string
 		name   string
 	)
-	fs := flag.NewFlagSet("ferry token create", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	e := &envFlags{fs: fs, getenv: getenv}
-	sf.define(e)
-	out := output{stdout: stdout, stderr: stderr}
-	out.define(fs)
-	fs.Int64Var(&portal, "portal", 1, "portal (account) id the token belongs to")
-	fs.StringVar(&scopes, "scopes", "files", "scopes, comma-separated: files, files.read, files.write, files.delete, files.ui_hidden.read, files.ui_hidden.write, ferry.admin (the emulator's control routes)")
-	fs.StringVar(&name, "name", "", "a label for the token")
-	setUsage(fs, "[flags]", "Create an API token in the server's database and print it (only its hash is stored).")
-	if err := parseFlags(fs, args[1:]); err != nil {
+	c := newCommand("ferry token create", "[flags]", "Create an API token in the server's database and print it (only its hash is stored).",
+		getenv, stdout, stderr)
+	sf := c.storeFlags()
+	c.fs.Int64Var(&portal, "portal", 1, "portal (account) id the token belongs to")
+	c.fs.StringVar(&scopes, "scopes", "files", "scopes, comma-separated: files, files.read, files.write, files.delete, files.ui_hidden.read, files.ui_hidden.write, ferry.admin (the emulator's control routes)")
+	c.fs.StringVar(&name, "name", "", "a label for the token")
+	if err := c.parse(args[1:], 0, 0); err != nil {
 		return err
-	}
-	if err := errors.Join(e.errs...); err != nil {
-		return usageError{err}
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected arguments: %v", fs.Args())
 	}
 	if portal <= 0 {
 		return usagef("--portal must be a positive integer")
@@ -91,7 +79,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		return usagef("--scopes: %w", err)
 	}
 	// No data-dir lock: a token can be created while the server runs.
-	be, err := openExisting(ctx, sf, stderr)
+	be, err := openExisting(ctx, *sf, stderr)
 	if err != nil {
 		return err
 	}
@@ -101,7 +89,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	if err := be.store.CreateToken(ctx, t); err != nil {
 		return err
 	}
-	return out.result(map[string]any{"token": secret, "hash": t.Hash[:16], "portal": portal, "scopes": sc, "name": name},
+	return c.out.result(map[string]any{"token": secret, "hash": t.Hash[:16], "portal": portal, "scopes": sc, "name": name},
 		func(w io.Writer) { fmt.Fprintln(w, secret) })
 }
 
@@ -124,37 +112,22 @@ func openExisting(ctx context.Context, sf storeFlags, stderr io.Writer) (*backen
 	return openShared(ctx, sf, slog.New(slog.NewTextHandler(stderr, nil)))
 }
 
-// openTokenStore parses the store flags of a token subcommand (plus any
-// extra flags defined by more) and opens the database without a lock.
-func openTokenStore(ctx context.Context, name string, args []string, getenv func(string) string, stderr io.Writer,
-	more func(*flag.FlagSet)) (*backend, *flag.FlagSet, error) {
-	var sf storeFlags
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	e := &envFlags{fs: fs, getenv: getenv}
-	sf.define(e)
-	if more != nil {
-		more(fs)
+// openStore parses the command's flags, with at most maxArgs positional
+// arguments (-1: any), and opens the database they name without a lock.
+func (c *command) openStore(ctx context.Context, sf *storeFlags, args []string, maxArgs int) (*backend, error) {
+	if err := c.parse(args, 0, maxArgs); err != nil {
+		return nil, err
 	}
-	if err := parseFlags(fs, args); err != nil {
-		return nil, nil, err
-	}
-	if err := errors.Join(e.errs...); err != nil {
-		return nil, nil, usageError{err}
-	}
-	be, err := openExisting(ctx, sf, stderr)
-	return be, fs, err
+	return openExisting(ctx, *sf, c.out.stderr)
 }
 
 // runTokenList prints every token: the start of its hash (which revoke
 // takes), its portal, scopes, name and creation time. Secrets are never
 // stored, so they cannot be shown.
 func runTokenList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	out := output{stdout: stdout, stderr: stderr}
-	be, _, err := openTokenStore(ctx, "ferry token list", args, getenv, stderr, func(fs *flag.FlagSet) {
-		out.define(fs)
-		setUsage(fs, "[flags]", "List the tokens in the server's database: the start of each hash, portal, scopes, name.")
-	})
+	c := newCommand("ferry token list", "[flags]", "List the tokens in the server's database: the start of each hash, portal, scopes, name.",
+		getenv, stdout, stderr)
+	be, err := c.openStore(ctx, c.storeFlags(), args, -1)
 	if err != nil {
 		return err
 	}
@@ -178,7 +151,7 @@ func runTokenList(ctx context.Context, args []string, getenv func(string) string
 		}
 		rows[i] = r
 	}
-	return out.result(rows, func(w io.Writer) {
+	return c.out.result(rows, func(w io.Writer) {
 		fmt.Fprintf(w, "%-16s %-8s %-24s %-20s %s\n", "HASH", "PORTAL", "CREATED", "NAME", "SCOPES")
 		for _, r := range rows {
 			fmt.Fprintf(w, "%-16s %-8d %-24s %-20s %s\n", r.Hash, r.Portal, r.CreatedAt, r.Name, strings.Join(r.Scopes, ","))
@@ -190,22 +163,20 @@ func runTokenList(ctx context.Context, args []string, getenv func(string) string
 // its secret.
 func runTokenRevoke(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var secret string
-	out := output{stdout: stdout, stderr: stderr}
-	be, fs, err := openTokenStore(ctx, "ferry token revoke", args, getenv, stderr, func(fs *flag.FlagSet) {
-		fs.StringVar(&secret, "secret", "", "the token itself, instead of a hash prefix")
-		out.define(fs)
-		setUsage(fs, "HASH_PREFIX | --secret TOKEN", "Delete a token, named by the start of its hash (from ferry token list) or by the token itself.")
-	})
+	c := newCommand("ferry token revoke", "HASH_PREFIX | --secret TOKEN",
+		"Delete a token, named by the start of its hash (from ferry token list) or by the token itself.", getenv, stdout, stderr)
+	c.fs.StringVar(&secret, "secret", "", "the token itself, instead of a hash prefix")
+	be, err := c.openStore(ctx, c.storeFlags(), args, -1)
 	if err != nil {
 		return err
 	}
 	defer be.close()
 	prefix := ""
 	switch {
-	case secret != "" && fs.NArg() == 0:
+	case secret != "" && c.fs.NArg() == 0:
 		prefix = ferry.HashToken(secret)
-	case secret == "" && fs.NArg() == 1:
-		prefix = fs.Arg(0)
+	case secret == "" && c.fs.NArg() == 1:
+		prefix = c.fs.Arg(0)
 	default:
 		fmt.Fprintln(stderr, tokenUsage)
 		return usagef("give one hash prefix or --secret")
@@ -214,7 +185,7 @@ func runTokenRevoke(ctx context.Context, args []string, getenv func(string) stri
 	if err != nil {
 		return err
 	}
-	return out.result(map[string]any{"revoked": t.Hash[:16], "portal": t.Portal, "name": t.Name}, func(w io.Writer) {
+	return c.out.result(map[string]any{"revoked": t.Hash[:16], "portal": t.Portal, "name": t.Name}, func(w io.Writer) {
 		fmt.Fprintf(w, "revoked token %s of portal %d (%s)\n", t.Hash[:16], t.Portal, t.Name)
 	})
 }

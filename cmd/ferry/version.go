@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -57,17 +56,10 @@ func (b buildInfo) String() string {
 
 // runVersion handles "ferry version" and "ferry --version".
 func runVersion(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("ferry version", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := output{stdout: stdout, stderr: stderr}
-	out.define(fs)
-	setUsage(fs, "[--json]", "Print Ferry's version, the commit it was built from, and the Go version.")
-	if err := parseFlags(fs, args); err != nil {
+	c := newCommand("ferry version", "[--json]", "Print Ferry's version, the commit it was built from, and the Go version.", nil, stdout, stderr)
+	if err := c.parse(args, 0, 0); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usagef("ferry version takes no arguments")
-	}
 	b := readBuildInfo()
-	return out.result(b, func(w io.Writer) { fmt.Fprint(w, b) })
+	return c.out.result(b, func(w io.Writer) { fmt.Fprint(w, b) })
 }
