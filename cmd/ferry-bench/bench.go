@@ -9,22 +9,45 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
 
-// rowNames are the rows of the table, in the order they run.
-var rowNames = []string{"status", "import-large", "import-small", "hosting", "upload", "search",
-	"import-small-pg", "search-pg", "cluster"}
-
-func isRow(s string) bool {
-	for _, r := range rowNames {
-		if r == s {
-			return true
-		}
-	}
-	return false
+// serverRow measures one thing on a running Ferry server, whose database
+// is db (SQLite or PostgreSQL).
+type serverRow struct {
+	name string
+	run  func(b *bench, ctx context.Context, srv *ferryServer, db string) result
 }
+
+// sqliteRows are the rows measured on one Ferry server on SQLite, in the
+// order they run.
+var sqliteRows = []serverRow{
+	{"status", (*bench).statusRow},
+	{"import-large", (*bench).largeImportRow},
+	{"import-small", (*bench).smallImportRow},
+	{"hosting", (*bench).hostingRow},
+	{"upload", (*bench).uploadRow},
+	{"search", (*bench).searchRow},
+}
+
+// pgRows are the rows of sqliteRows measured again on PostgreSQL, named
+// "<name>-pg".
+var pgRows = []string{"import-small-pg", "search-pg"}
+
+// rowNames are the rows of the table, in the order they run.
+var rowNames = slices.Concat(sqliteRowNames(), pgRows, []string{"cluster"})
+
+func sqliteRowNames() []string {
+	names := make([]string, len(sqliteRows))
+	for i, r := range sqliteRows {
+		names[i] = r.name
+	}
+	return names
+}
+
+func isRow(s string) bool { return slices.Contains(rowNames, s) }
 
 // result is one row of the table.
 type result struct {
@@ -192,9 +215,9 @@ func (b *bench) runAll(ctx context.Context) []result {
 		}
 		out = append(out, r)
 	}
-	b.rowsOn(ctx, "SQLite", []string{"status", "import-large", "import-small", "hosting", "upload", "search"}, add,
+	b.rowsOn(ctx, "SQLite", sqliteRowNames(), add,
 		func() (*ferryServer, error) { return b.sqliteFerry(ctx) })
-	b.rowsOn(ctx, "PostgreSQL", []string{"import-small-pg", "search-pg"}, add, func() (*ferryServer, error) {
+	b.rowsOn(ctx, "PostgreSQL", pgRows, add, func() (*ferryServer, error) {
 		if b.cfg.postgres == "" {
 			return nil, fmt.Errorf("skipped: no --postgres URL")
 		}
@@ -244,19 +267,10 @@ func (b *bench) anyWanted(rows []string) bool {
 }
 
 func (b *bench) runRow(ctx context.Context, row string, srv *ferryServer, db string) result {
-	switch row {
-	case "status":
-		return b.statusRow(ctx, srv)
-	case "import-large":
-		return b.largeImportRow(ctx, srv)
-	case "import-small":
-		return b.smallImportRow(ctx, srv, db)
-	case "hosting":
-		return b.hostingRow(ctx, srv)
-	case "upload":
-		return b.uploadRow(ctx, srv)
-	case "search":
-		return b.searchRow(ctx, srv, db)
+	for _, r := range sqliteRows {
+		if r.name == row {
+			return r.run(b, ctx, srv, db)
+		}
 	}
 	return result{row: row, err: fmt.Errorf("no such row")}
 }

@@ -35,7 +35,7 @@ func (b *bench) pairs(ferry, ceiling func(i int) error) error {
 
 // statusRow: GETs of one COMPLETE task's status against a bare net/http
 // server answering a fixed 1 KiB body.
-func (b *bench) statusRow(ctx context.Context, srv *ferryServer) result {
+func (b *bench) statusRow(ctx context.Context, srv *ferryServer, _ string) result {
 	r := result{row: "status", what: fmt.Sprintf("task-status GET of a COMPLETE task, %d connections", b.cfg.conns), goal: "≥ 0.5, p99 < 10 ms"}
 	id, err := srv.startImport(ctx, b.originURL("host.bin"), "/bench/status")
 	if err == nil {
@@ -75,7 +75,7 @@ func (b *bench) statusRow(ctx context.Context, srv *ferryServer) result {
 
 // largeImportRow: one import of the big file from the origin against curl
 // -o and a raw Go fetch-and-write loop of the same URL to the same disk.
-func (b *bench) largeImportRow(ctx context.Context, srv *ferryServer) result {
+func (b *bench) largeImportRow(ctx context.Context, srv *ferryServer, _ string) result {
 	size := b.cfg.bigSize
 	r := result{row: "import-large", what: fmt.Sprintf("one %s import from a local %s", bytesName(size), b.originBy), goal: "≥ 0.8, peak RSS ≤ 64 MiB"}
 	src := b.originURL("big.bin")
@@ -263,7 +263,7 @@ func parallel(ctx context.Context, workers, n int, fn func(ctx context.Context, 
 
 // hostingRow: GETs of a PUBLIC file at its /hubfs URL against the origin
 // (nginx if installed) serving the same bytes.
-func (b *bench) hostingRow(ctx context.Context, srv *ferryServer) result {
+func (b *bench) hostingRow(ctx context.Context, srv *ferryServer, _ string) result {
 	r := result{row: "hosting", what: fmt.Sprintf("%s PUBLIC file from /hubfs, %d connections", bytesName(b.cfg.hostSize), b.cfg.conns), goal: "≥ 0.9"}
 	f, err := srv.upload(ctx, newMultipartBody(b.path("origin", "host.bin"), b.cfg.hostSize, `{"access":"PUBLIC_INDEXABLE"}`))
 	if err != nil {
@@ -291,7 +291,7 @@ func (b *bench) hostingRow(ctx context.Context, srv *ferryServer) result {
 
 // uploadRow: one multipart upload of the big file against a minimal Go
 // handler writing the file part to disk.
-func (b *bench) uploadRow(ctx context.Context, srv *ferryServer) result {
+func (b *bench) uploadRow(ctx context.Context, srv *ferryServer, _ string) result {
 	size := b.cfg.bigSize
 	r := result{row: "upload", what: fmt.Sprintf("%s multipart upload", bytesName(size)), goal: "≥ 0.8, peak RSS ≤ 64 MiB"}
 	sinkDir := b.path("sink")
