@@ -59,15 +59,10 @@ func Register(mux *http.ServeMux) {
 // JSONHandler serves the document as application/json.
 func JSONHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Type", "application/json")
-		h.Set("Cache-Control", "no-cache")
-		h.Set("ETag", `"`+etag()+`"`)
-		h.Set("X-Content-Type-Options", "nosniff")
 		// The document is public; let browser-based tools (editors,
 		// client generators) read it from another origin.
-		h.Set("Access-Control-Allow-Origin", "*")
-		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(rawDocument))
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		serveRendering(w, r, "application/json", `"`+etag()+`"`, rawDocument)
 	})
 }
 
@@ -86,14 +81,22 @@ func DocsHandler() http.Handler {
 			return
 		}
 		h := w.Header()
-		h.Set("Content-Type", "text/html; charset=utf-8")
-		h.Set("Cache-Control", "no-cache")
-		h.Set("ETag", `"`+etag()+`-html"`)
-		h.Set("X-Content-Type-Options", "nosniff")
 		// The page has no scripts and loads nothing: only its own inline
 		// style may apply.
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 		h.Set("Referrer-Policy", "no-referrer")
-		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+		serveRendering(w, r, "text/html; charset=utf-8", `"`+etag()+`-html"`, body)
 	})
+}
+
+// serveRendering serves body, a rendering of the document, as
+// contentType: revalidated on every use (no-cache) against its ETag, which
+// changes with the document, and never sniffed as another type.
+func serveRendering(w http.ResponseWriter, r *http.Request, contentType, etag string, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Cache-Control", "no-cache")
+	h.Set("ETag", etag)
+	h.Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
 }
