@@ -31,6 +31,8 @@ var tiers = []tier{
 		func() bool { return e2eBackend == backendPostgresS3 }},
 	{"web console browser tests (e2e/browser)", "install Chromium, or set FERRY_CHROMIUM=/path/to/chromium",
 		haveChromium},
+	{"the Python recipe of docs/emulator.md (examples/emulator)", "install python3",
+		func() bool { _, err := exec.LookPath("python3"); return testing.Short() || err == nil }},
 	{"response validation against HubSpot's OpenAPI documents", "restore testdata/hubspot or set FERRY_SPEC_DIR",
 		func() bool { return testing.Short() || len(apiSpecs) == len(specFiles) }},
 }

@@ -18,8 +18,9 @@ import (
 	"time"
 )
 
-// ferryURL and token reach the emulator that TestMain started.
-var ferryURL, token = "", "recipe-token"
+// ferryURL and token reach the emulator that TestMain started, and
+// ferryBin is the binary it runs (python_test.go runs it too).
+var ferryURL, token, ferryBin = "", "recipe-token", ""
 
 func TestMain(m *testing.M) {
 	flag.Parse()
@@ -44,6 +45,11 @@ func run(m *testing.M) int {
 			return 1
 		}
 	}
+	if bin, err = filepath.Abs(bin); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	ferryBin = bin
 	ready := filepath.Join(dir, "ready.json")
 	cmd := exec.Command(bin, "serve", "--emulator", "--addr", "127.0.0.1:0",
 		"--data-dir", filepath.Join(dir, "data"), "--ready-file", ready)
