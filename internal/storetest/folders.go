@@ -152,6 +152,13 @@ func testMoveFolder(t *testing.T, open func(t *testing.T) ferry.Store) {
 		bd.fileInBB, _ = mustInsertFile(t, st, newFile(portalA, bd.bb.ID, "dog", "png", "m2", 1), false)
 		return bd
 	}
+	// checkUnmoved checks that refused moves left /a/b/c where it was.
+	checkUnmoved := func(t *testing.T, bd *bundle) {
+		t.Helper()
+		if got := mustFolderPath(t, bd.st, bd.c.ID); got != "/a/b/c" {
+			t.Errorf("c: Path=%q after refused moves, want %q", got, "/a/b/c")
+		}
+	}
 
 	tests := []struct {
 		name         string
@@ -203,9 +210,7 @@ func testMoveFolder(t *testing.T, open func(t *testing.T) ferry.Store) {
 			_, err := bd.st.MoveFolder(ctx, portalA, bd.b.ID, parent, "b")
 			wantKind(t, err, ferry.Invalid)
 		}
-		if got := mustFolderPath(t, bd.st, bd.c.ID); got != "/a/b/c" {
-			t.Errorf("c: Path=%q after refused moves, want %q", got, "/a/b/c")
-		}
+		checkUnmoved(t, bd)
 	})
 
 	t.Run("BesideSharedPrefixIsAllowed", func(t *testing.T) {
@@ -227,9 +232,7 @@ func testMoveFolder(t *testing.T, open func(t *testing.T) ferry.Store) {
 		wantKind(t, err, ferry.Conflict)
 		_, err = bd.st.MoveFolder(ctx, portalA, bd.b.ID, bd.a.ID, "bb")
 		wantKind(t, err, ferry.Conflict)
-		if got := mustFolderPath(t, bd.st, bd.c.ID); got != "/a/b/c" {
-			t.Errorf("c: Path=%q after refused moves, want %q", got, "/a/b/c")
-		}
+		checkUnmoved(t, bd)
 	})
 
 	t.Run("InvalidName", func(t *testing.T) {

@@ -6,6 +6,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -110,50 +111,38 @@ func mustInsertFile(tb testing.TB, st ferry.Store, f ferry.File, overwrite bool)
 	return f, replaced
 }
 
-// checkFile compares two files field by field, times with Equal.
+// checkFile compares two files field by field (checkFields).
 func checkFile(tb testing.TB, got, want ferry.File) {
 	tb.Helper()
-	times := []struct {
-		name      string
-		got, want time.Time
-	}{
-		{"ArchivedAt", got.ArchivedAt, want.ArchivedAt},
-		{"CreatedAt", got.CreatedAt, want.CreatedAt},
-		{"UpdatedAt", got.UpdatedAt, want.UpdatedAt},
-		{"ExpiresAt", got.ExpiresAt, want.ExpiresAt},
-	}
-	for _, tc := range times {
-		if !tc.got.Equal(tc.want) {
-			tb.Errorf("file %d: %s=%v, want %v", want.ID, tc.name, tc.got, tc.want)
-		}
-	}
-	got.ArchivedAt, got.CreatedAt, got.UpdatedAt, got.ExpiresAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
-	want.ArchivedAt, want.CreatedAt, want.UpdatedAt, want.ExpiresAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
-	if !reflect.DeepEqual(got, want) {
-		tb.Errorf("file=%+v\nwant %+v", got, want)
-	}
+	checkFields(tb, fmt.Sprintf("file %d", want.ID), got, want)
 }
 
-// checkTask compares two tasks field by field, times with Equal.
+// checkTask compares two tasks field by field (checkFields).
 func checkTask(tb testing.TB, got, want ferry.Task) {
 	tb.Helper()
-	times := []struct {
-		name      string
-		got, want time.Time
-	}{
-		{"RequestedAt", got.RequestedAt, want.RequestedAt},
-		{"StartedAt", got.StartedAt, want.StartedAt},
-		{"CompletedAt", got.CompletedAt, want.CompletedAt},
-	}
-	for _, tc := range times {
-		if !tc.got.Equal(tc.want) {
-			tb.Errorf("task %s: %s=%v, want %v", want.ID, tc.name, tc.got, tc.want)
+	checkFields(tb, "task "+string(want.ID), got, want)
+}
+
+// checkFields compares two structs: their time fields with Equal (a
+// database gives a time back in another location and without a monotonic
+// reading), the rest with reflect.DeepEqual.
+func checkFields[T any](tb testing.TB, what string, got, want T) {
+	tb.Helper()
+	g, w := reflect.ValueOf(&got).Elem(), reflect.ValueOf(&want).Elem()
+	timeType := reflect.TypeFor[time.Time]()
+	for i := range g.NumField() {
+		if g.Field(i).Type() != timeType {
+			continue
 		}
+		gt, wt := g.Field(i).Interface().(time.Time), w.Field(i).Interface().(time.Time)
+		if !gt.Equal(wt) {
+			tb.Errorf("%s: %s=%v, want %v", what, g.Type().Field(i).Name, gt, wt)
+		}
+		g.Field(i).Set(reflect.Zero(timeType))
+		w.Field(i).Set(reflect.Zero(timeType))
 	}
-	got.RequestedAt, got.StartedAt, got.CompletedAt = time.Time{}, time.Time{}, time.Time{}
-	want.RequestedAt, want.StartedAt, want.CompletedAt = time.Time{}, time.Time{}, time.Time{}
 	if !reflect.DeepEqual(got, want) {
-		tb.Errorf("task=%+v\nwant %+v", got, want)
+		tb.Errorf("%s=%+v\nwant %+v", what, got, want)
 	}
 }
 
