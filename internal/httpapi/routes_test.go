@@ -43,8 +43,9 @@ func (op operation) key() string { return op.method + " " + op.pattern }
 
 // operations must list every Files API route that routes.go registers;
 // TestRouteInventory fails when one is missing. The scopes are those of
-// the spec's operation (hubspot-files-v3.md section 2). The folder routes'
-// {folder...} wildcard serves both the id and the path operations.
+// the spec's operation (testdata/hubspot/hubspot-files-v3.json). The
+// folder routes' {folder...} wildcard serves both the id and the path
+// operations.
 var operations = []operation{
 	{"POST", "/files", "/files", "", specWrite},
 	{"POST", "/files/import-from-url/async", "/files/import-from-url/async",
