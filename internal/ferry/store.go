@@ -86,6 +86,10 @@ type Store interface {
 	CreateTask(ctx context.Context, t *Task) error
 	// FindTask returns a portal's task, or NotFound.
 	FindTask(ctx context.Context, portal PortalID, id TaskID) (Task, error)
+	// FindTaskFile is FindTask that also returns, in the same read, the
+	// file the task names (FileID), or nil if it names none or the file
+	// is gone.
+	FindTaskFile(ctx context.Context, portal PortalID, id TaskID) (Task, *File, error)
 	// UpdateTask saves a task's status, attempts, errors, results,
 	// timestamps, retry state, progress, sealed headers and resume state,
 	// and records the change as a state event. It saves only over the

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -99,6 +100,78 @@ func (s *Store) FindTask(ctx context.Context, portal ferry.PortalID, id ferry.Ta
 		return ferry.Task{}, notFound(err, "task")
 	}
 	return t, nil
+}
+
+// taskFileSelect reads a task and the file it names, if any: the file's
+// columns are NULL when there is none.
+var taskFileSelect = `SELECT ` + prefixed("t.", taskColumns) + `, ` + strings.TrimPrefix(fileSelect[:strings.Index(fileSelect, "FROM")], "SELECT ") +
+	`FROM tasks t LEFT JOIN files f ON f.portal = t.portal AND f.id = t.file_id
+	LEFT JOIN folders fo ON fo.id = f.folder_id AND f.folder_id <> 0
+	WHERE t.id = ? AND t.portal = ?`
+
+// prefixed qualifies each of a comma-separated list of columns.
+func prefixed(prefix, columns string) string {
+	cols := strings.Split(columns, ",")
+	for i, c := range cols {
+		cols[i] = prefix + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}
+
+// FindTaskFile implements ferry.Store.
+func (s *Store) FindTaskFile(ctx context.Context, portal ferry.PortalID, id ferry.TaskID) (ferry.Task, *ferry.File, error) {
+	row := s.queryRow(ctx, taskFileSelect, string(id), int64(portal))
+	var f ferry.File
+	// scanTask and scanFile each hand over their destinations; the row is
+	// scanned once into both.
+	t, err := scanTask(scanFunc(func(taskDest ...any) error {
+		var err error
+		f, err = scanFile(scanFunc(func(fileDest ...any) error {
+			dest := append([]any(nil), taskDest...)
+			for _, d := range fileDest {
+				dest = append(dest, orZero{d})
+			}
+			return row.Scan(dest...)
+		}))
+		return err
+	}))
+	if err != nil {
+		return ferry.Task{}, nil, notFound(err, "task")
+	}
+	if f.ID == 0 {
+		return t, nil, nil
+	}
+	return t, &f, nil
+}
+
+// scanFunc is a Scan method.
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// orZero scans NULL (a LEFT JOIN that found nothing) into its
+// destination's zero value.
+type orZero struct{ dest any }
+
+func (o orZero) Scan(v any) error {
+	switch d := o.dest.(type) {
+	case *int64:
+		return scanNull(d, v)
+	case *int:
+		return scanNull(d, v)
+	case *string:
+		return scanNull(d, v)
+	case *bool:
+		return scanNull(d, v)
+	}
+	return fmt.Errorf("scan NULL into %T: unsupported", o.dest)
+}
+
+func scanNull[T any](dest *T, v any) error {
+	var n sql.Null[T]
+	err := n.Scan(v)
+	*dest = n.V
+	return err
 }
 
 func (s *Store) scanTasks(ctx context.Context, what, q string, args ...any) ([]ferry.Task, error) {

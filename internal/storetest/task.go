@@ -52,6 +52,36 @@ func testTask(t *testing.T, open func(t *testing.T) ferry.Store) {
 		wantKind(t, err, ferry.NotFound)
 	})
 
+	t.Run("FindTaskFile", func(t *testing.T) {
+		t.Parallel()
+		st := open(t)
+		folder := mustEnsureFolder(t, st, portalA, "/in")
+		f, _ := mustInsertFile(t, st, newFile(portalA, folder.ID, "cat", "png", "abc", 42), false)
+		done := finished(newTask("task-1", portalA, at(0)), ferry.TaskComplete, at(time.Second))
+		done.FileID = f.ID
+		gone := finished(newTask("task-2", portalA, at(0)), ferry.TaskComplete, at(time.Second))
+		gone.FileID = f.ID + 1000
+		mustCreateTasks(t, st, done, gone, newTask("task-3", portalA, at(0)))
+		got, gotFile, err := st.FindTaskFile(ctx, portalA, "task-1")
+		mustNoErr(t, err, "FindTaskFile")
+		checkTask(t, got, done)
+		if gotFile == nil {
+			t.Fatal("FindTaskFile: no file, want the task's")
+		}
+		want, err := st.FindFileByID(ctx, portalA, f.ID)
+		mustNoErr(t, err, "FindFileByID")
+		checkFile(t, *gotFile, want)
+		for _, id := range []ferry.TaskID{"task-2", "task-3"} {
+			got, gotFile, err := st.FindTaskFile(ctx, portalA, id)
+			mustNoErr(t, err, "FindTaskFile "+string(id))
+			if got.ID != id || gotFile != nil {
+				t.Errorf("FindTaskFile(%s) = %s, %+v; want the task and no file", id, got.ID, gotFile)
+			}
+		}
+		_, _, err = st.FindTaskFile(ctx, portalB, "task-1")
+		wantKind(t, err, ferry.NotFound)
+	})
+
 	t.Run("UpdateRoundTrip", func(t *testing.T) {
 		t.Parallel()
 		st := open(t)

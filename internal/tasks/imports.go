@@ -54,18 +54,19 @@ func (e *Engine) CheckURL(raw string) *ferry.Detail {
 
 // ImportStatus implements ferry.ImportService.
 func (e *Engine) ImportStatus(ctx context.Context, portal ferry.PortalID, id ferry.TaskID) (ferry.Task, *ferry.File, error) {
-	t, done, err := e.findTask(ctx, portal, id, ferry.TaskImport)
-	if err != nil || !done {
-		return t, nil, err
+	// One read: the status of a finished import is what pollers ask for
+	// most. A file deleted for good since is nil: the task still happened.
+	t, f, err := e.store.FindTaskFile(ctx, portal, id)
+	if err == nil && t.Kind != ferry.TaskImport {
+		err = ferry.Errorf(ferry.NotFound, "task not found")
 	}
-	f, err := e.store.FindFileByID(ctx, portal, t.FileID)
-	switch {
-	case ferry.KindOf(err) == ferry.NotFound:
-		return t, nil, nil // deleted for good since: the task still happened
-	case err != nil:
+	if err != nil {
 		return ferry.Task{}, nil, err
 	}
-	return t, &f, nil
+	if t.Status != ferry.TaskComplete {
+		f = nil
+	}
+	return t, f, nil
 }
 
 // importWorker fetches one import's URL and stores the file.
