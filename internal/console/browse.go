@@ -72,8 +72,9 @@ func (c *Console) list(r *http.Request, portal ferry.PortalID, path string) (*li
 	if offset > ferry.SearchOffsetMax {
 		return nil, ferry.Invalidf("page", "page %d is past the last page the browser can show; use search to narrow the folder", l.Page)
 	}
+	page := ferry.Page{Offset: offset, Limit: size}
 	files, more, err := c.svc.Files.SearchFiles(r.Context(), portal, ferry.FileFilter{
-		ParentFolderIDs: []ferry.FolderID{folder.ID}, Sort: sortKeys(l.Sort, l.Desc), Page: ferry.Page{Offset: offset, Limit: size}})
+		ParentFolderIDs: []ferry.FolderID{folder.ID}, Sort: sortKeys(l.Sort, l.Desc), Page: page})
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +82,7 @@ func (c *Console) list(r *http.Request, portal ferry.PortalID, path string) (*li
 	if l.Page > 1 {
 		l.Prev = l.pageURL(l.Page - 1)
 	}
-	if more && offset+size <= ferry.SearchOffsetMax {
+	if _, ok := page.Next(more); ok {
 		l.Next = l.pageURL(l.Page + 1)
 	}
 	l.LastPage = more && l.Next == ""

@@ -40,8 +40,8 @@ func (c *Console) handleSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sv.Searched = true
-	if sv.More && f.Page.Offset+f.Page.Limit <= ferry.SearchOffsetMax {
-		sv.Next = nextPageURL("/console/search", q, "offset", strconv.Itoa(f.Page.Offset+f.Page.Limit))
+	if next, ok := f.Page.Next(sv.More); ok {
+		sv.Next = nextPageURL("/console/search", q, "offset", strconv.Itoa(next.Offset))
 	}
 	c.render(w, r, http.StatusOK, "search", sv)
 }

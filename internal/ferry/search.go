@@ -22,6 +22,15 @@ type Page struct {
 	Limit  int
 }
 
+// Next is the page after p when a search said more results follow. ok is
+// false past SearchOffsetMax, where a search cannot page: a client that
+// follows the next pages to their end stops there instead of meeting a
+// 400.
+func (p Page) Next(more bool) (next Page, ok bool) {
+	next = Page{Offset: p.Offset + p.Limit, Limit: p.Limit}
+	return next, more && next.Offset <= SearchOffsetMax
+}
+
 // The paging bounds of HubSpot's search endpoints.
 const (
 	SearchLimitDefault = 10

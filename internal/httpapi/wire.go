@@ -196,12 +196,9 @@ type prevPage struct {
 // paging.prev: before is the page's offset, and the link the same query
 // with before in place of after.
 func (s *server) newCollection(r *http.Request, results []any, p ferry.Page, more bool) collection {
-	// Search pages through at most SearchOffsetMax results, so a cursor
-	// past that is never handed out: a client that follows paging.next
-	// to its end stops there instead of meeting a 400.
 	var after string
-	if more && p.Offset+p.Limit <= ferry.SearchOffsetMax {
-		after = strconv.Itoa(p.Offset + p.Limit)
+	if next, ok := p.Next(more); ok {
+		after = strconv.Itoa(next.Offset)
 	}
 	c := s.newCursorCollection(r, results, after)
 	if p.Offset > 0 && apiVersion(r).BackwardPaging {
