@@ -109,7 +109,7 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	var redirects int64
 	e.integer(&redirects, "fetch-max-redirects", 5, "redirects an import follows")
 	e.integer(&c.importWorkers, "import-workers", tasks.WorkersDefault, "imports running at once on this instance; -1 runs none (an API-only instance that leaves the work to others); 0 takes the default")
-	e.integer(&c.importWorkersPerPortal, "import-workers-per-portal", 0, "imports of one portal running at once on this instance (default half of --import-workers)")
+	e.integer(&c.importWorkersPerPortal, "import-workers-per-portal", 0, "imports of one portal running at once on this instance while another portal has imports waiting (default half of --import-workers)")
 	e.integer(&c.importAttempts, "import-attempts", tasks.MaxAttemptsDefault, "attempts before a transient fetch failure cancels an import (0 takes the default)")
 	e.duration(&c.rescueAfter, "rescue-after", 0, "how long an import may run before it is treated as abandoned by a crashed instance and retried (default: fetch total timeout + 10% + 1m)")
 	e.duration(&c.taskRetention, "task-retention", tasks.TaskRetentionDefault, "how long finished tasks stay readable (0 takes the default)")

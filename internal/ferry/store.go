@@ -104,6 +104,9 @@ type Store interface {
 	// ListTaskEvents returns up to limit events of a portal's task with a
 	// sequence number above after, in order.
 	ListTaskEvents(ctx context.Context, portal PortalID, id TaskID, after int64, limit int) ([]TaskEvent, error)
+	// TaskWaitingElsewhere reports whether a portal other than portal has
+	// a task of kind still PENDING: waiting for a worker.
+	TaskWaitingElsewhere(ctx context.Context, portal PortalID, kind TaskKind) (bool, error)
 	// ListUnfinishedTasks returns up to limit tasks of any portal that are
 	// not terminal and were requested before t, oldest first.
 	ListUnfinishedTasks(ctx context.Context, before time.Time, limit int) ([]Task, error)

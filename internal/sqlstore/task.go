@@ -174,6 +174,19 @@ func scanNull[T any](dest *T, v any) error {
 	return err
 }
 
+// TaskWaitingElsewhere implements ferry.Store: two probes of the index of
+// unfinished tasks by portal, on either side of portal.
+func (s *Store) TaskWaitingElsewhere(ctx context.Context, portal ferry.PortalID, kind ferry.TaskKind) (bool, error) {
+	const waiting = `SELECT 1 FROM tasks WHERE completed_at = 0 AND portal %s ? AND status = ? AND kind = ?`
+	var found bool
+	err := s.queryRow(ctx, `SELECT EXISTS (`+fmt.Sprintf(waiting, "<")+`) OR EXISTS (`+fmt.Sprintf(waiting, ">")+`)`,
+		int64(portal), string(ferry.TaskPending), string(kind), int64(portal), string(ferry.TaskPending), string(kind)).Scan(&found)
+	if err != nil {
+		return false, ferry.Wrap(err, "find waiting tasks")
+	}
+	return found, nil
+}
+
 func (s *Store) scanTasks(ctx context.Context, what, q string, args ...any) ([]ferry.Task, error) {
 	rows, err := s.query(ctx, q, args...)
 	if err != nil {

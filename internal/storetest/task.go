@@ -82,6 +82,31 @@ func testTask(t *testing.T, open func(t *testing.T) ferry.Store) {
 		wantKind(t, err, ferry.NotFound)
 	})
 
+	t.Run("TaskWaitingElsewhere", func(t *testing.T) {
+		t.Parallel()
+		st := open(t)
+		waiting := func(portal ferry.PortalID, kind ferry.TaskKind) bool {
+			t.Helper()
+			got, err := st.TaskWaitingElsewhere(ctx, portal, kind)
+			mustNoErr(t, err, "TaskWaitingElsewhere")
+			return got
+		}
+		running := newTask("task-1", portalA, at(0))
+		running.Status = ferry.TaskProcessing
+		mustCreateTasks(t, st, running, finished(newTask("task-2", portalA, at(0)), ferry.TaskComplete, at(time.Second)))
+		if waiting(portalB, ferry.TaskImport) {
+			t.Error("another portal's running and finished tasks count as waiting")
+		}
+		mustCreateTasks(t, st, newTask("task-3", portalA, at(0)))
+		if !waiting(portalB, ferry.TaskImport) || waiting(portalA, ferry.TaskImport) || waiting(portalB, ferry.TaskFolderUpdate) {
+			t.Error("a pending import is waiting only for other portals' imports")
+		}
+		mustCreateTasks(t, st, newTask("task-4", portalB, at(0)))
+		if !waiting(portalA, ferry.TaskImport) {
+			t.Error("a pending import of a portal numbered above is not waiting")
+		}
+	})
+
 	t.Run("UpdateRoundTrip", func(t *testing.T) {
 		t.Parallel()
 		st := open(t)

@@ -199,10 +199,14 @@ func TestImportWorker(t *testing.T) {
 		}
 	})
 
-	t.Run("SnoozesWhilePortalBusy", func(t *testing.T) {
+	t.Run("SnoozesWhilePortalBusyAndAnotherWaits", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, Config{Workers: 2, WorkersPerPortal: 1})
 		task := b.importTask(t)
+		other := ferry.Task{ID: ferry.NewTaskID(), Portal: testPortal + 1, Kind: ferry.TaskImport, Status: ferry.TaskPending, RequestedAt: b.now, Request: []byte(`{}`)}
+		if err := b.store.CreateTask(ctx, &other); err != nil {
+			t.Fatal(err)
+		}
 		if !b.engine.slots.acquire(int64(testPortal)) {
 			t.Fatal("no slot free")
 		}
@@ -210,6 +214,20 @@ func TestImportWorker(t *testing.T) {
 			t.Fatalf("event=%s, want snoozed", got)
 		}
 		checkState(t, b.find(t, task.ID), ferry.TaskPending, 0)
+	})
+
+	t.Run("RunsBeyondShareWhenNoOtherPortalWaits", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, Config{Workers: 2, WorkersPerPortal: 1})
+		b.handler = func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "purr") }
+		task := b.importTask(t)
+		if !b.engine.slots.acquire(int64(testPortal)) {
+			t.Fatal("no slot free")
+		}
+		if got := work(t, b, ctx, &importWorker{e: b.engine}, importArgs(task)); got != river.EventKindJobCompleted {
+			t.Fatalf("event=%s, want completed", got)
+		}
+		checkState(t, b.find(t, task.ID), ferry.TaskComplete, 1)
 	})
 
 	t.Run("CancelsPermanentFailure", func(t *testing.T) {

@@ -20,7 +20,8 @@ import (
 )
 
 // portalWait is how long an import waits when its portal has every slot
-// it may use on this instance busy.
+// it may use on this instance busy and another portal has imports
+// waiting.
 const portalWait = 500 * time.Millisecond
 
 // StartImport implements ferry.ImportService. The request's URL passed
@@ -83,9 +84,14 @@ func (w *importWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return w.
 func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
 	e := w.e
 	if !e.slots.acquire(job.Args.Portal) {
-		// The portal has its share of workers busy: wait without using
-		// up an attempt.
-		return river.JobSnooze(portalWait)
+		// The portal has its share of workers busy. The share keeps
+		// workers for other portals' imports: if one waits, this one waits
+		// without using up an attempt; if none does, it runs.
+		waiting, err := e.store.TaskWaitingElsewhere(ctx, ferry.PortalID(job.Args.Portal), ferry.TaskImport)
+		if err != nil || waiting {
+			return river.JobSnooze(portalWait)
+		}
+		e.slots.take(job.Args.Portal)
 	}
 	defer e.slots.release(job.Args.Portal)
 	verdict := e.admit(job.Args.TaskRef)

@@ -3,7 +3,8 @@ package tasks
 import "sync"
 
 // portalSlots bounds how many imports of one portal run at once on this
-// instance, so that one busy portal cannot take every worker.
+// instance, so that one busy portal cannot take every worker while others
+// wait.
 type portalSlots struct {
 	mu    sync.Mutex
 	max   int
@@ -23,6 +24,13 @@ func (p *portalSlots) acquire(portal int64) bool {
 	}
 	p.inUse[portal]++
 	return true
+}
+
+// take takes a slot for portal even beyond its share.
+func (p *portalSlots) take(portal int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.inUse[portal]++
 }
 
 // release gives a slot back.
