@@ -100,14 +100,18 @@ func (e *Emulator) dropCopies(ctx context.Context, s *snapshot) error {
 // blobs come back first (their keys are unique, so this disturbs nothing),
 // then the rows in one transaction, then every blob the restored state
 // does not use goes.
-func (e *Emulator) handleRestoreSnapshot(w http.ResponseWriter, r *http.Request) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	snap, ok := e.findSnapshot(w, r)
-	if !ok {
+func (e *Emulator) handleRestoreSnapshot(w http.ResponseWriter, r *http.Request, snap *snapshot) {
+	if err := e.restore(r.Context(), snap); err != nil {
+		e.fail(w, r, err)
 		return
 	}
-	ctx, name := r.Context(), snap.name
+	e.log.Info("snapshot restored", "name", snap.name, "files", len(snap.keys))
+	reply(w, http.StatusOK, snap.info())
+}
+
+// restore brings back snap's blobs, rows and nothing else.
+func (e *Emulator) restore(ctx context.Context, snap *snapshot) error {
+	name := snap.name
 	// A blob key is never rewritten with other content, so only the blobs
 	// deleted since the snapshot need copying back.
 	present, err := e.listBlobs(ctx, 0, nil)
@@ -136,12 +140,7 @@ func (e *Emulator) handleRestoreSnapshot(w http.ResponseWriter, r *http.Request)
 		}
 		_, err = e.deleteBlobs(ctx, 0, keep)
 	}
-	if err != nil {
-		e.fail(w, r, err)
-		return
-	}
-	e.log.Info("snapshot restored", "name", name, "files", len(snap.keys))
-	reply(w, http.StatusOK, snap.info())
+	return err
 }
 
 // handleListSnapshots serves GET /_ferry/snapshots.
@@ -157,13 +156,7 @@ func (e *Emulator) handleListSnapshots(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleDeleteSnapshot serves DELETE /_ferry/snapshots/{name}.
-func (e *Emulator) handleDeleteSnapshot(w http.ResponseWriter, r *http.Request) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	snap, ok := e.findSnapshot(w, r)
-	if !ok {
-		return
-	}
+func (e *Emulator) handleDeleteSnapshot(w http.ResponseWriter, r *http.Request, snap *snapshot) {
 	if err := e.dropCopies(r.Context(), snap); err != nil {
 		e.fail(w, r, err)
 		return
@@ -172,18 +165,23 @@ func (e *Emulator) handleDeleteSnapshot(w http.ResponseWriter, r *http.Request) 
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// findSnapshot returns the snapshot the path names, or answers 400 or 404.
-// The caller holds e.mu.
-func (e *Emulator) findSnapshot(w http.ResponseWriter, r *http.Request) (*snapshot, bool) {
-	name, err := snapshotParam(r)
-	if err != nil {
-		e.fail(w, r, err)
-		return nil, false
+// withSnapshot serves a route on the snapshot its path names, holding
+// e.mu (one snapshot operation at a time); a bad or unknown name answers
+// 400 or 404.
+func (e *Emulator) withSnapshot(h func(http.ResponseWriter, *http.Request, *snapshot)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		name, err := snapshotParam(r)
+		if err != nil {
+			e.fail(w, r, err)
+			return
+		}
+		snap := e.snapshots[name]
+		if snap == nil {
+			e.fail(w, r, ferry.Errorf(ferry.NotFound, "No snapshot is named %q.", name))
+			return
+		}
+		h(w, r, snap)
 	}
-	snap := e.snapshots[name]
-	if snap == nil {
-		e.fail(w, r, ferry.Errorf(ferry.NotFound, "No snapshot is named %q.", name))
-		return nil, false
-	}
-	return snap, true
 }
