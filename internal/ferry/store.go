@@ -98,6 +98,20 @@ type Store interface {
 	UpdateTask(ctx context.Context, t *Task) error
 	// SaveProgress is UpdateTask recorded as a progress event.
 	SaveProgress(ctx context.Context, t *Task) error
+	// BeatTask records, by the database's clock, that the attempt t
+	// describes (its Attempts and JobID) still runs the PROCESSING task:
+	// Conflict if the task is no longer PROCESSING in that attempt and
+	// job; NotFound if it no longer exists. UpdateTask and SaveProgress
+	// record a heartbeat too.
+	BeatTask(ctx context.Context, t *Task) error
+	// ListSilentTasks returns up to limit PROCESSING tasks, not waiting
+	// to retry, whose last heartbeat is older than silence by the
+	// database's clock; the longest silent first. A task that never had
+	// a heartbeat is not listed.
+	ListSilentTasks(ctx context.Context, silence time.Duration, limit int) ([]Task, error)
+	// ReclaimTask is UpdateTask, made only while the stored task's last
+	// heartbeat is older than silence: Conflict otherwise.
+	ReclaimTask(ctx context.Context, t *Task, silence time.Duration) error
 	// ListTasks returns a portal's tasks that match, newest first, and
 	// whether more follow.
 	ListTasks(ctx context.Context, portal PortalID, f TaskFilter) ([]Task, bool, error)

@@ -72,6 +72,7 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 // NewStore returns the Ferry store on a database that Open returned.
 func NewStore(db *sql.DB) *sqlstore.Store {
 	return sqlstore.New(db, sqlstore.Dialect{IsUnique: isUnique, IsFull: isFull, LastID: lastID, SetLastID: setLastID,
+		NowMillis: `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`,
 		FileNameIndex: &sqlstore.NameIndex{
 			Cond:  `f.id IN (SELECT rowid FROM files_name_trigram WHERE name_fold LIKE ?)`,
 			Probe: `SELECT count(*) FROM (SELECT 1 FROM files_name_trigram WHERE name_fold LIKE ? LIMIT ?)`,

@@ -51,6 +51,10 @@ type Dialect struct {
 	// CopyFrom has written rows with their ids. Nil if the database does
 	// that by itself.
 	SetLastID func(ctx context.Context, tx *sql.Tx, table string, last int64) error
+	// NowMillis is an SQL expression for the database's clock in Unix
+	// milliseconds. Task heartbeats are written and judged by it, so that
+	// the clocks of the instances that share the database do not matter.
+	NowMillis string
 }
 
 // NameIndex is a substring index on files.name_fold. Search keeps its own

@@ -244,19 +244,62 @@ func (s *Store) ListTasks(ctx context.Context, portal ferry.PortalID, f ferry.Ta
 
 // UpdateTask implements ferry.Store.
 func (s *Store) UpdateTask(ctx context.Context, t *ferry.Task) error {
-	return s.saveTask(ctx, t, ferry.EventState)
+	return s.saveTask(ctx, t, ferry.EventState, "")
 }
 
 // SaveProgress implements ferry.Store.
 func (s *Store) SaveProgress(ctx context.Context, t *ferry.Task) error {
-	return s.saveTask(ctx, t, ferry.EventProgress)
+	return s.saveTask(ctx, t, ferry.EventProgress, "")
+}
+
+// ReclaimTask implements ferry.Store.
+func (s *Store) ReclaimTask(ctx context.Context, t *ferry.Task, silence time.Duration) error {
+	return s.saveTask(ctx, t, ferry.EventState, s.silent(silence))
+}
+
+// BeatTask implements ferry.Store.
+func (s *Store) BeatTask(ctx context.Context, t *ferry.Task) error {
+	res, err := s.exec(ctx, `UPDATE tasks SET heartbeat_at = `+s.d.NowMillis+` WHERE id = ? AND portal = ? AND status = ? AND attempts = ? AND job_id = ?`,
+		string(t.ID), int64(t.Portal), string(ferry.TaskProcessing), t.Attempts, t.JobID)
+	if err != nil {
+		return ferry.Wrap(err, "save task heartbeat")
+	}
+	return s.updatedTask(ctx, res, t, "is no longer run by this attempt")
+}
+
+// updatedTask returns nil if res changed t's row; otherwise NotFound if
+// there is no such task, else Conflict saying why.
+func (s *Store) updatedTask(ctx context.Context, res sql.Result, t *ferry.Task, why string) error {
+	if n, _ := res.RowsAffected(); n > 0 {
+		return nil
+	}
+	if _, err := s.FindTask(ctx, t.Portal, t.ID); err != nil {
+		return err
+	}
+	return ferry.Errorf(ferry.Conflict, "task %s %s", t.ID, why)
+}
+
+// ListSilentTasks implements ferry.Store.
+func (s *Store) ListSilentTasks(ctx context.Context, silence time.Duration, limit int) ([]ferry.Task, error) {
+	// The status is written out, not a parameter, so that the planner
+	// uses the partial index on PROCESSING tasks.
+	return s.scanTasks(ctx, "list silent tasks", `SELECT `+taskColumns+` FROM tasks WHERE status = 'PROCESSING' AND next_attempt_at = 0 AND `+
+		s.silent(silence)+` ORDER BY heartbeat_at LIMIT ?`, limit)
+}
+
+// silent is the condition on a task row that its heartbeat, if it ever
+// had one, is older than d by the database's clock.
+func (s *Store) silent(d time.Duration) string {
+	return fmt.Sprintf("heartbeat_at > 0 AND heartbeat_at < %s - %d", s.d.NowMillis, d.Milliseconds())
 }
 
 // saveTask writes t over the stored version t.Version and records the
 // change as an event of the given type, in one transaction. The version
 // check takes the row's lock first, so the events of one task are
-// numbered in the order their changes commit.
-func (s *Store) saveTask(ctx context.Context, t *ferry.Task, typ string) error {
+// numbered in the order their changes commit. cond, if set, is a further
+// condition the row must meet. Every save is a heartbeat too: the row's
+// writer is alive.
+func (s *Store) saveTask(ctx context.Context, t *ferry.Task, typ, cond string) error {
 	vals, err := taskValues(t)
 	if err != nil {
 		return err
@@ -271,15 +314,13 @@ func (s *Store) saveTask(ctx context.Context, t *ferry.Task, typ string) error {
 		res, err := tx.exec(ctx, `UPDATE tasks SET kind = ?, status = ?, request = ?, attempts = ?, job_id = ?, source_url = ?, errors = ?,
 			file_id = ?, folder_id = ?, requested_at = ?, started_at = ?, completed_at = ?, version = ?, max_attempts = ?, next_attempt_at = ?,
 			last_error = ?, bytes_done = ?, bytes_total = ?, bytes_per_second = ?, sha256 = ?, sealed = ?, resume = ?,
-			correlation_id = ? WHERE id = ? AND portal = ? AND version = ?`, append(vals, string(t.ID), int64(t.Portal), t.Version)...)
+			correlation_id = ?, heartbeat_at = `+s.d.NowMillis+` WHERE id = ? AND portal = ? AND version = ?`+and(cond),
+			append(vals, string(t.ID), int64(t.Portal), t.Version)...)
 		if err != nil {
 			return ferry.Wrap(err, "update task")
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			if _, err := tx.FindTask(ctx, t.Portal, t.ID); err != nil {
-				return err
-			}
-			return ferry.Errorf(ferry.Conflict, "task %s has changed since it was read", t.ID)
+		if err := tx.updatedTask(ctx, res, t, "has changed since it was read"); err != nil {
+			return err
 		}
 		snap := *t
 		snap.Version++
@@ -292,6 +333,14 @@ func (s *Store) saveTask(ctx context.Context, t *ferry.Task, typ string) error {
 		}
 		return nil
 	})
+}
+
+// and returns " AND cond", or nothing for no condition.
+func and(cond string) string {
+	if cond == "" {
+		return ""
+	}
+	return " AND " + cond
 }
 
 // endsTask reports whether saving t ends the task: it is terminal and the

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) ferry.Store) {
 	t.Run("TaskVersions", func(t *testing.T) { t.Parallel(); testTaskVersions(t, open) })
 	t.Run("ListTasks", func(t *testing.T) { t.Parallel(); testListTasks(t, open) })
 	t.Run("ListUnfinishedTasks", func(t *testing.T) { t.Parallel(); testListUnfinishedTasks(t, open) })
+	t.Run("TaskHeartbeat", func(t *testing.T) { t.Parallel(); testTaskHeartbeat(t, open) })
 	t.Run("DeleteTasksFinishedBefore", func(t *testing.T) { t.Parallel(); testDeleteTasksFinishedBefore(t, open) })
 	t.Run("Atomic", func(t *testing.T) { t.Parallel(); testAtomic(t, open) })
 	t.Run("Setting", func(t *testing.T) { t.Parallel(); testSetting(t, open) })

@@ -285,3 +285,62 @@ func testDeleteTasksFinishedBefore(t *testing.T, open func(t *testing.T) ferry.S
 		t.Errorf("DeleteTasksFinishedBefore again=%d, want 0", n)
 	}
 }
+
+func testTaskHeartbeat(t *testing.T, open func(t *testing.T) ferry.Store) {
+	ctx := context.Background()
+	st := open(t)
+	task := newTask("task-1", portalA, at(0))
+	mustCreateTasks(t, st, task)
+	silent := func(d time.Duration) []ferry.TaskID {
+		t.Helper()
+		list, err := st.ListSilentTasks(ctx, d, 10)
+		mustNoErr(t, err, "ListSilentTasks")
+		var ids []ferry.TaskID
+		for _, x := range list {
+			ids = append(ids, x.ID)
+		}
+		return ids
+	}
+	if got := silent(time.Millisecond); got != nil {
+		t.Errorf("a pending task without a heartbeat is silent: %v", got)
+	}
+	task.Status, task.Attempts, task.StartedAt = ferry.TaskProcessing, 1, at(1)
+	mustNoErr(t, st.UpdateTask(ctx, &task), "UpdateTask") // a save is a heartbeat
+	if got := silent(time.Hour); got != nil {
+		t.Errorf("a task saved just now is silent for an hour: %v", got)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if got := silent(10 * time.Millisecond); !reflect.DeepEqual(got, []ferry.TaskID{"task-1"}) {
+		t.Errorf("silent for 10ms after 50ms: %v, want task-1", got)
+	}
+	mustNoErr(t, st.BeatTask(ctx, &task), "BeatTask")
+	if got := silent(time.Second); got != nil {
+		t.Errorf("a task that beat just now is silent: %v", got)
+	}
+	other := task
+	other.Attempts = 2
+	wantKind(t, st.BeatTask(ctx, &other), ferry.Conflict)
+	other = task
+	other.JobID++
+	wantKind(t, st.BeatTask(ctx, &other), ferry.Conflict)
+	other.ID = "task-2"
+	wantKind(t, st.BeatTask(ctx, &other), ferry.NotFound)
+
+	// Reclaiming needs the heartbeat to be silent still.
+	reclaimed := task
+	reclaimed.JobID, reclaimed.NextAttemptAt = 99, at(2)
+	wantKind(t, st.ReclaimTask(ctx, &reclaimed, time.Hour), ferry.Conflict)
+	time.Sleep(50 * time.Millisecond)
+	mustNoErr(t, st.ReclaimTask(ctx, &reclaimed, 10*time.Millisecond), "ReclaimTask")
+	got, err := st.FindTask(ctx, portalA, "task-1")
+	mustNoErr(t, err, "FindTask")
+	if got.JobID != 99 || got.Version != task.Version+1 {
+		t.Errorf("reclaimed task: job %d version %d, want job 99 version %d", got.JobID, got.Version, task.Version+1)
+	}
+	if got := silent(time.Nanosecond); got != nil {
+		t.Errorf("a task waiting to retry is silent: %v", got)
+	}
+	// The attempt that lost the task can no longer beat nor save.
+	wantKind(t, st.BeatTask(ctx, &task), ferry.Conflict)
+	wantKind(t, st.SaveProgress(ctx, &task), ferry.Conflict)
+}
