@@ -230,6 +230,30 @@ func TestClusterTwoInstances(t *testing.T) {
 	checkMaintenance(t, st.database, clusterStart, beforeKill)
 }
 
+// openCluster opens the cluster's database; the test's cleanup closes it.
+func openCluster(t *testing.T, database string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", database)
+	if err != nil {
+		t.Fatalf("open the cluster's database: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// queryRows runs a query on db, failing the test on an error. The caller
+// closes the rows.
+func queryRows(t *testing.T, db *sql.DB, q string, args ...any) *sql.Rows {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		t.Fatalf("query the cluster's database: %v", err)
+	}
+	return rows
+}
+
 // postImportTo posts an import to s without failing the test, so that
 // it can run on a pool's goroutines, and returns the task id.
 func postImportTo(s *server, token string, body map[string]any) (string, error) {
@@ -389,18 +413,8 @@ func sameIDs(got, want []string) bool {
 // start and then once a minute; no two runs overlapped; and none failed.
 func checkMaintenance(t *testing.T, database string, start, until time.Time) {
 	t.Helper()
-	db, err := sql.Open("pgx", database)
-	if err != nil {
-		t.Fatalf("open the cluster's database: %v", err)
-	}
-	defer db.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	rows, err := db.QueryContext(ctx, `SELECT id, state, created_at, attempted_at, finalized_at FROM river_job
+	rows := queryRows(t, openCluster(t, database), `SELECT id, state, created_at, attempted_at, finalized_at FROM river_job
 		WHERE kind = 'ferry_maintenance' ORDER BY created_at`)
-	if err != nil {
-		t.Fatalf("query river_job: %v", err)
-	}
 	defer rows.Close()
 	type run struct {
 		id         int64

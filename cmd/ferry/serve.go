@@ -53,6 +53,7 @@ type serveConfig struct {
 	importWorkersPerPortal int64
 	importAttempts         int64
 	rescueAfter            time.Duration
+	takeoverAfter          time.Duration
 	taskRetention          time.Duration
 	webhookRetryBase       time.Duration
 	webhookDisableAfter    time.Duration
@@ -112,6 +113,7 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	e.integer(&c.importWorkersPerPortal, "import-workers-per-portal", 0, "imports of one portal running at once on this instance while another portal has imports waiting (default half of --import-workers)")
 	e.integer(&c.importAttempts, "import-attempts", tasks.MaxAttemptsDefault, "attempts before a transient fetch failure cancels an import (0 takes the default)")
 	e.duration(&c.rescueAfter, "rescue-after", 0, "how long an import may run before it is treated as abandoned by a crashed instance and retried (default: fetch total timeout + 10% + 1m)")
+	e.duration(&c.takeoverAfter, "takeover-after", tasks.TakeoverAfterDefault, "on PostgreSQL, how long a running task's heartbeat (saved every sixth of this) may be silent before another instance takes the task over and continues it (0 takes the default; at least 3s)")
 	e.duration(&c.taskRetention, "task-retention", tasks.TaskRetentionDefault, "how long finished tasks stay readable (0 takes the default)")
 	e.duration(&c.webhookRetryBase, "webhook-retry-base", tasks.WebhookRetryBaseDefault, "wait after a webhook delivery's first failure; it doubles with each further failure, up to an hour")
 	e.duration(&c.webhookDisableAfter, "webhook-disable-after", tasks.WebhookDisableAfterDefault, "how long a webhook endpoint may fail without a success before it is disabled (deliveries are retried as long)")
@@ -251,7 +253,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	tcfg := tasks.Config{
 		RenderEvent: func(e ferry.Event) ([]byte, error) { return render(e) }, DeliveryAttempted: m.DeliveryAttempted,
 		WebhookRetryBase: cfg.webhookRetryBase, WebhookDisableAfter: cfg.webhookDisableAfter,
-		MaxAttempts: int(cfg.importAttempts), MaxBytes: cfg.fetch.MaxBytes, RescueAfter: cfg.rescueAfter,
+		MaxAttempts: int(cfg.importAttempts), MaxBytes: cfg.fetch.MaxBytes, RescueAfter: cfg.rescueAfter, TakeoverAfter: cfg.takeoverAfter,
 		TaskRetention: cfg.taskRetention, Ready: ready, ArchiveRetention: cfg.archiveRetention, TaskFinished: m.TaskFinished, Workers: int(cfg.importWorkers), WorkersPerPortal: int(cfg.importWorkersPerPortal),
 		Clock:    clock,
 		Sealer:   sealer,

@@ -72,6 +72,10 @@ type Config struct {
 	// requeues at once the jobs a stopped process left running, instead
 	// of waiting RescueAfter for River's rescuer.
 	Exclusive bool
+	// TakeoverAfter is, where instances share the database (not
+	// Exclusive), how long a running task's heartbeat may be silent
+	// before another instance takes the task over. Defaults to 30s.
+	TakeoverAfter time.Duration
 	// Gate, if set, decides each import attempt first: the emulator's
 	// import faults.
 	Gate Gate
@@ -141,6 +145,9 @@ type Engine struct {
 	cfg     Config
 	timeout time.Duration // the longest a job may run
 	slots   *portalSlots
+	// stopTakeovers, once Start began looking for the tasks of stopped
+	// instances, stops that.
+	stopTakeovers func()
 }
 
 var (
@@ -193,6 +200,10 @@ func newEngine(store Store, content ferry.ContentStore, fetcher *fetch.Fetcher, 
 	}
 	timeout := fetcher.Config().TotalTimeout + max(5*time.Second, fetcher.Config().TotalTimeout/10)
 	cfg.RescueAfter = cmp.Or(cfg.RescueAfter, timeout+time.Minute)
+	cfg.TakeoverAfter = cmp.Or(cfg.TakeoverAfter, TakeoverAfterDefault)
+	if cfg.TakeoverAfter < 3*time.Second {
+		return nil, fmt.Errorf("takeover-after (%s) must be at least 3s: a running task saves its heartbeat every sixth of it", cfg.TakeoverAfter)
+	}
 	if cfg.RescueAfter <= timeout {
 		return nil, fmt.Errorf("rescue-after (%s) must be longer than the longest import (%s)", cfg.RescueAfter, timeout)
 	}
@@ -245,7 +256,13 @@ func (e *Engine) Start(ctx context.Context) error {
 			return err
 		}
 	}
-	return e.client.Start(ctx)
+	if err := e.client.Start(ctx); err != nil {
+		return err
+	}
+	if !e.cfg.Exclusive {
+		e.startTakeovers()
+	}
+	return nil
 }
 
 // Stop stops working jobs. Running imports are interrupted and handed back
@@ -253,6 +270,9 @@ func (e *Engine) Start(ctx context.Context) error {
 func (e *Engine) Stop(ctx context.Context) error {
 	if e.cfg.Workers < 0 {
 		return nil
+	}
+	if e.stopTakeovers != nil {
+		e.stopTakeovers()
 	}
 	return e.client.StopAndCancel(ctx)
 }

@@ -65,7 +65,10 @@ func (w *folderWorker) Work(ctx context.Context, job *river.Job[FolderUpdateArgs
 	if t == nil {
 		return err
 	}
-	err = e.store.Atomic(ctx, func(st ferry.Store) error {
+	fctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	defer e.heartbeat(fctx, t, stop)()
+	err = e.store.Atomic(fctx, func(st ferry.Store) error {
 		if _, err := ferry.ApplyFolderUpdate(ctx, st, t.Portal, req.ID, req.Update); err != nil {
 			return err
 		}

@@ -105,6 +105,9 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	if t == nil {
 		return err
 	}
+	actx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	defer e.heartbeat(actx, t, stop)()
 	if verdict.Hold == ferry.TaskProcessing {
 		if err := e.hold(ctx, t.ID); err != nil {
 			return err
@@ -117,8 +120,6 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	if err != nil {
 		return e.cancel(ctx, t, err)
 	}
-	actx, stop := context.WithCancelCause(ctx)
-	defer stop(nil)
 	done := e.obs().ImportStarted()
 	err = e.runImport(actx, stop, t, req, header)
 	done()
@@ -129,8 +130,12 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	case err == nil:
 		return nil
 	case errors.Is(context.Cause(actx), errCanceledByUser) || e.changed(context.WithoutCancel(ctx), t):
-		e.deleteParts(t)
+		e.dropParts(ctx, t)
 		return e.lost(t, errCanceledByUser)
+	case errors.Is(context.Cause(actx), errHeartbeatLost):
+		// Stopped before anyone may take it over: the parts stay for the
+		// next attempt, here or on another instance.
+		return river.JobSnooze(time.Second)
 	case ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled):
 		// Shutting down: hand the job back for the next start.
 		e.log.Info("import interrupted by shutdown; it resumes at the next start", "task", t.ID, "correlationId", t.CorrelationID)
@@ -184,11 +189,8 @@ func (e *Engine) runImport(ctx context.Context, stop context.CancelCauseFunc, t 
 	if b, ok := m.latest(); ok {
 		t.Resume = b
 	}
-	if err == nil || !keepParts(err) {
-		e.deleteParts(t) // stored, or refused for good: the parts are done with
-	}
 	if err != nil {
-		return err
+		return err // the parts stay until the task is saved without them
 	}
 	if err := checkExpected(req.Expected, staged); err != nil {
 		e.content.Discard(staged)
@@ -197,6 +199,7 @@ func (e *Engine) runImport(ctx context.Context, stop context.CancelCauseFunc, t 
 	p := ferry.Placement{Portal: t.Portal, FolderID: req.FolderID, Name: req.Name, Access: req.Access,
 		DuplicateStrategy: req.DuplicateStrategy, DuplicateScope: req.DuplicateScope, Overwrite: req.Overwrite, ExpiresAt: req.ExpiresAt}
 	prev := *t
+	t.Resume = nil // the file holds the parts' bytes now
 	complete := func(st ferry.Store, f ferry.File) error {
 		t.FileID, t.SourceURL, t.SHA256 = f.ID, fetch.Redact(resp.FinalURL), staged.SHA256
 		t.Progress.BytesDone, t.Progress.BytesTotal = staged.Size, staged.Size
@@ -206,6 +209,7 @@ func (e *Engine) runImport(ctx context.Context, stop context.CancelCauseFunc, t 
 		*t = prev
 		return err
 	}
+	e.deleteParts(&prev) // only now that the task no longer lists them
 	e.log.Info("import complete", "task", t.ID, "correlationId", t.CorrelationID, "portal", t.Portal, "file", t.FileID)
 	e.finished(t)
 	return nil
@@ -244,14 +248,6 @@ func (e *Engine) fetchAndStage(ctx context.Context, t *ferry.Task, kept resumeSt
 		err = mismatch("size", fmt.Sprint(*req.Expected.Size), fmt.Sprintf("more than %d", limit))
 	}
 	return staged, resp, err
-}
-
-// keepParts says whether an attempt that failed with err leaves its parts
-// for the next attempt: a failure that may be retried (or a shutdown)
-// does; one that ends the task does not.
-func keepParts(err error) bool {
-	var fe *fetch.Error
-	return errors.Is(err, context.Canceled) || errors.As(err, &fe) && fe.Transient || ferry.KindOf(err) == ferry.Internal
 }
 
 // checkExpectedTotal refuses, before any byte is read, a file whose

@@ -84,25 +84,26 @@ func (e *Engine) cancel(ctx context.Context, t *ferry.Task, cause error) error {
 	} else {
 		e.log.Info("task canceled", "task", t.ID, "correlationId", t.CorrelationID, "kind", t.Kind, "category", te.Kind.Category(), "subCategory", te.SubCategory)
 	}
-	if err := e.endCanceled(ctx, t, te); err != nil {
+	if err := e.endCanceled(ctx, t, te, e.store.UpdateTask); err != nil {
 		if stale(err) {
-			e.deleteParts(t) // canceled meanwhile: the parts this attempt added are garbage
+			e.dropParts(ctx, t) // changed meanwhile: keep only what the task lists
 		}
 		return e.lost(t, err)
 	}
 	return river.JobCancel(fmt.Errorf("task canceled: %s", te.SubCategory))
 }
 
-// endCanceled saves t CANCELED with te as its one error, and only then
-// deletes the parts it kept: a save that fails leaves the task listing
-// parts that still exist, for the next attempt to continue from. Every
-// path that cancels a task (a worker, a user, maintenance) ends it here.
-// On an error t is left as it was.
-func (e *Engine) endCanceled(ctx context.Context, t *ferry.Task, te ferry.TaskError) error {
+// endCanceled saves t CANCELED with te as its one error, through save
+// (the store's UpdateTask, or a stricter one), and only then deletes the
+// parts it kept: a save that fails leaves the task listing parts that
+// still exist, for the next attempt to continue from. Every path that
+// cancels a task (a worker, a user, maintenance, a takeover) ends it
+// here. On an error t is left as it was.
+func (e *Engine) endCanceled(ctx context.Context, t *ferry.Task, te ferry.TaskError, save func(context.Context, *ferry.Task) error) error {
 	ended := *t
 	ended.Status, ended.Errors, ended.CompletedAt = ferry.TaskCanceled, []ferry.TaskError{te}, e.now()
 	ended.Sealed, ended.NextAttemptAt, ended.Resume = nil, time.Time{}, nil
-	if err := e.store.UpdateTask(ctx, &ended); err != nil {
+	if err := save(ctx, &ended); err != nil {
 		return err
 	}
 	e.deleteParts(t)
@@ -118,7 +119,7 @@ func (e *Engine) lost(t *ferry.Task, err error) error {
 	if !stale(err) {
 		return err
 	}
-	e.log.Info("task stopped: it was canceled", "task", t.ID, "correlationId", t.CorrelationID)
+	e.log.Info("task stopped: it was canceled or taken over", "task", t.ID, "correlationId", t.CorrelationID)
 	return river.JobCancel(errCanceledByUser)
 }
 

@@ -91,7 +91,7 @@ func (e *Engine) reconcile(ctx context.Context) error {
 		te := ferry.TaskError{Kind: ferry.Interrupted, SubCategory: ferry.Interrupted.SubCategory(),
 			Message: "The import was interrupted too many times (for example by server crashes) and was given up.",
 			Context: map[string][]string{"attempts": {fmt.Sprint(t.Attempts)}}}
-		if err := e.endCanceled(ctx, &t, te); err != nil {
+		if err := e.endCanceled(ctx, &t, te, e.store.UpdateTask); err != nil {
 			return err
 		}
 		e.log.Warn("task given up after its work was lost", "task", t.ID, "correlationId", t.CorrelationID)

@@ -118,6 +118,36 @@ func (e *Engine) deleteParts(t *ferry.Task) {
 	t.Resume = nil
 }
 
+// dropParts deletes, once someone else changed the task under an attempt,
+// the parts that attempt keeps (t) and the stored task does not list: all
+// of them if the task ended or is gone; only its own unsaved ones if
+// another attempt took it over and continues from the rest. If the stored
+// task cannot be read, it keeps them all.
+func (e *Engine) dropParts(ctx context.Context, t *ferry.Task) {
+	if len(t.Resume) == 0 {
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	cur, err := e.store.FindTask(ctx, t.Portal, t.ID)
+	if ferry.KindOf(err) == ferry.NotFound {
+		cur, err = ferry.Task{}, nil
+	}
+	if err != nil {
+		e.log.Warn("kept an import's parts: could not read whether they are still needed", "task", t.ID, "correlationId", t.CorrelationID, "err", err)
+		return
+	}
+	listed := map[string]bool{}
+	for _, p := range decodeResume(cur.Resume).Parts {
+		listed[p.Key] = true
+	}
+	for _, p := range decodeResume(t.Resume).Parts {
+		if !listed[p.Key] {
+			e.content.DeletePart(p.Key)
+		}
+	}
+	t.Resume = nil
+}
+
 // fetchParts fetches the rest of the URL's bytes into parts, continuing
 // from rs, the parts t keeps, when the origin allows it and starting over
 // when it does not. Each closed part is published (through m) for the watcher
@@ -189,8 +219,12 @@ func (e *Engine) copyParts(ctx context.Context, t *ferry.Task, rs *resumeState, 
 		fresh     int64 // of which written since it was opened
 		extending bool  // cur is rs's last part, grown in place
 	)
+	// Part names carry the attempt, and only a part of this attempt grows
+	// in place: an attempt that another one took over never writes where
+	// that one does.
+	prefix := fmt.Sprintf("imports/%d/%s.part-%d-", t.Portal, t.ID, t.Attempts)
 	open := func() error {
-		if n := len(rs.Parts); n > 0 {
+		if n := len(rs.Parts); n > 0 && strings.HasPrefix(rs.Parts[n-1].Key, prefix) {
 			last := rs.Parts[n-1]
 			w, ok, err := e.content.ExtendPart(wctx, last.Key, last.Size)
 			if err != nil {
@@ -201,7 +235,7 @@ func (e *Engine) copyParts(ctx context.Context, t *ferry.Task, rs *resumeState, 
 				return nil
 			}
 		}
-		key = fmt.Sprintf("imports/%d/%s.part-%04d", t.Portal, t.ID, len(rs.Parts))
+		key = fmt.Sprintf("%s%04d", prefix, len(rs.Parts))
 		w, err := e.content.CreatePart(wctx, key)
 		if err != nil {
 			return err

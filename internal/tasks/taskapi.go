@@ -71,7 +71,7 @@ func (e *Engine) CancelTask(ctx context.Context, portal ferry.PortalID, id ferry
 		}
 		te := ferry.TaskError{Kind: ferry.CanceledByUser, SubCategory: ferry.CanceledByUser.SubCategory(),
 			Message: "The task was canceled by a user.", Context: map[string][]string{"attempts": {strconv.Itoa(t.Attempts)}}}
-		err = e.endCanceled(ctx, &t, te) // a running worker deletes the parts it adds
+		err = e.endCanceled(ctx, &t, te, e.store.UpdateTask) // a running worker deletes the parts it adds
 		if ferry.KindOf(err) == ferry.Conflict {
 			continue // the worker saved progress meanwhile: read it again
 		}
