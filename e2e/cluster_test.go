@@ -20,8 +20,9 @@ import (
 // does. 50 imports go to both instances in turn and each is followed on
 // the other instance; every file is then served by both. Then one
 // instance is killed with SIGKILL while it runs imports of slow bodies:
-// the other one rescues them after --rescue-after, and each task still
-// completes, once, with its whole file.
+// the other one takes them over once their heartbeat is silent for
+// --takeover-after (30 s; River's rescuer, after --rescue-after, is the
+// backstop), and each task still completes, once, with its whole file.
 func TestClusterTwoInstances(t *testing.T) {
 	t.Parallel()
 	skipShort(t)
@@ -159,9 +160,10 @@ func TestClusterTwoInstances(t *testing.T) {
 	t.Logf("phase 2: killed instance 0 with SIGKILL while %d of %d slow imports were PROCESSING (at least %d on it)",
 		processing, n2, processing-5)
 
-	// Every task ends, read on b, within the bound: River's leader lease
-	// (about 15 s, if a led), the rescuer's 30 s interval, --rescue-after
-	// (40 s) and the retry's backoff.
+	// Every task ends, read on b, within the bound: --takeover-after (30 s)
+	// and b's 10 s between looks, or at worst River's leader lease (about
+	// 15 s, if a led), the rescuer's 30 s interval and --rescue-after (40 s),
+	// and the retry's backoff.
 	results2 := make([]map[string]any, n2)
 	runPool(n2, n2, func(i int) {
 		m, err := pollTerminal(b, token, ids2[i], 150*time.Second-time.Since(killedAt))
@@ -189,7 +191,15 @@ func TestClusterTwoInstances(t *testing.T) {
 		if err := checkFileOn(b, token, fileIDs2[i], wantPath, contentMD5(slow[i])); err != nil {
 			t.Errorf("slow import %d: %v", i, err)
 		}
-		if got, want := listBlobs(t, b, "imports/1/"+ids2[i]), []string{"imports/1/" + ids2[i]}; !slices.Equal(got, want) {
+		// The parts go just after the task is saved COMPLETE.
+		want := []string{"imports/1/" + ids2[i]}
+		var got []string
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			if got = listBlobs(t, b, "imports/1/"+ids2[i]); slices.Equal(got, want) || time.Now().After(deadline) {
+				break
+			}
+		}
+		if !slices.Equal(got, want) {
 			t.Errorf("slow import %d: blob storage holds %q, want %q", i, got, want)
 		}
 		if !strings.Contains(b.log.String(), `msg="import complete" task=`+ids2[i]+" ") {
