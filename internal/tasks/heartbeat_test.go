@@ -1,0 +1,141 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"ferry/internal/ferry"
+)
+
+// running marks task PROCESSING in its first attempt of job, as start does.
+func (b *testBundle) running(t *testing.T, task ferry.Task, job int64) ferry.Task {
+	t.Helper()
+	task.Status, task.Attempts, task.JobID = ferry.TaskProcessing, 1, job
+	if err := b.store.UpdateTask(context.Background(), &task); err != nil {
+		t.Fatal(err)
+	}
+	return task
+}
+
+func TestHeartbeatStopsAttemptThatLostItsTask(t *testing.T) {
+	t.Parallel()
+	b := setup(t, Config{TakeoverAfter: 3 * time.Second})
+	task := b.running(t, b.importTask(t), 1)
+	ctx, abort := context.WithCancelCause(context.Background())
+	defer abort(nil)
+	stop := b.engine.heartbeat(ctx, &task, abort)
+	defer stop()
+
+	// Another instance takes the task over: it now names another job.
+	taken := task
+	taken.JobID = 2
+	if err := b.store.UpdateTask(context.Background(), &taken); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the attempt whose task was taken over was not stopped")
+	}
+	if cause := context.Cause(ctx); !errors.Is(cause, errCanceledByUser) {
+		t.Errorf("cause %v, want errCanceledByUser", cause)
+	}
+}
+
+func TestHeartbeatKeepsRunningAttempt(t *testing.T) {
+	t.Parallel()
+	b := setup(t, Config{TakeoverAfter: 3 * time.Second})
+	task := b.running(t, b.importTask(t), 1)
+	silent := func() int {
+		list, err := b.store.ListSilentTasks(context.Background(), time.Second, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if silent() != 1 {
+		t.Fatal("a task saved over a second ago is not silent for a second")
+	}
+	ctx, abort := context.WithCancelCause(context.Background())
+	defer abort(nil)
+	stop := b.engine.heartbeat(ctx, &task, abort)
+	for deadline := time.Now().Add(10 * time.Second); silent() != 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the running attempt saved no heartbeat")
+		}
+	}
+	stop()
+	if ctx.Err() != nil {
+		t.Errorf("a running attempt was stopped: %v", context.Cause(ctx))
+	}
+}
+
+func TestDropPartsKeepsWhatTheTaskLists(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, Config{})
+	task := b.running(t, b.importTask(t), 1)
+	write := func(key string) partInfo {
+		w, err := b.engine.content.CreatePart(ctx, key)
+		if err == nil {
+			_, err = w.Write([]byte("bytes"))
+		}
+		if err == nil {
+			err = w.Close()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return partInfo{Key: key, Size: 5}
+	}
+	stored := []partInfo{write("imports/7/x.part-1-0000")}
+	mine := append(stored, write("imports/7/x.part-1-0001"))
+	// The stored task, taken over, lists the first part only; the attempt
+	// that lost it had written a second one.
+	task.Resume = resumeState{Parts: stored}.encode()
+	if err := b.store.UpdateTask(ctx, &task); err != nil {
+		t.Fatal(err)
+	}
+	task.Resume = resumeState{Parts: mine}.encode()
+	b.engine.dropParts(ctx, &task)
+	var left []string
+	for _, p := range mine {
+		if r, err := b.engine.content.OpenPart(ctx, p.Key); err == nil {
+			r.Close()
+			left = append(left, p.Key)
+		}
+	}
+	if got := strings.Join(left, ","); got != stored[0].Key {
+		t.Errorf("parts left: %s, want only the one the task lists (%s)", got, stored[0].Key)
+	}
+}
+
+// unreachable is a store whose heartbeats cannot be saved.
+type unreachable struct{ Store }
+
+func (unreachable) BeatTask(context.Context, *ferry.Task) error {
+	return ferry.Errorf(ferry.Unavailable, "database unreachable")
+}
+
+func TestHeartbeatLostStopsAttempt(t *testing.T) {
+	t.Parallel()
+	b := setup(t, Config{TakeoverAfter: 3 * time.Second})
+	task := b.running(t, b.importTask(t), 1)
+	b.engine.store = unreachable{b.store}
+	ctx, abort := context.WithCancelCause(context.Background())
+	defer abort(nil)
+	stop := b.engine.heartbeat(ctx, &task, abort)
+	defer stop()
+	select {
+	case <-ctx.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("an attempt that cannot save its heartbeat was not stopped")
+	}
+	if cause := context.Cause(ctx); !errors.Is(cause, errHeartbeatLost) {
+		t.Errorf("cause %v, want errHeartbeatLost", cause)
+	}
+}
