@@ -35,13 +35,20 @@ func TestHeartbeatStopsAttemptThatLostItsTask(t *testing.T) {
 	if err := b.store.UpdateTask(context.Background(), &taken); err != nil {
 		t.Fatal(err)
 	}
+	waitStopped(t, ctx, errCanceledByUser)
+}
+
+// waitStopped waits for the heartbeat to stop the attempt whose context is
+// ctx, and checks why.
+func waitStopped(t *testing.T, ctx context.Context, want error) {
+	t.Helper()
 	select {
 	case <-ctx.Done():
 	case <-time.After(10 * time.Second):
-		t.Fatal("the attempt whose task was taken over was not stopped")
+		t.Fatalf("the attempt was not stopped; want %v", want)
 	}
-	if cause := context.Cause(ctx); !errors.Is(cause, errCanceledByUser) {
-		t.Errorf("cause %v, want errCanceledByUser", cause)
+	if cause := context.Cause(ctx); !errors.Is(cause, want) {
+		t.Errorf("cause %v, want %v", cause, want)
 	}
 }
 
@@ -130,12 +137,5 @@ func TestHeartbeatLostStopsAttempt(t *testing.T) {
 	defer abort(nil)
 	stop := b.engine.heartbeat(ctx, &task, abort)
 	defer stop()
-	select {
-	case <-ctx.Done():
-	case <-time.After(10 * time.Second):
-		t.Fatal("an attempt that cannot save its heartbeat was not stopped")
-	}
-	if cause := context.Cause(ctx); !errors.Is(cause, errHeartbeatLost) {
-		t.Errorf("cause %v, want errHeartbeatLost", cause)
-	}
+	waitStopped(t, ctx, errHeartbeatLost)
 }
