@@ -67,6 +67,9 @@ func (s *Store) CopyFrom(ctx context.Context, src *Store, then func(tx *sql.Tx, 
 	if s.tx != nil || src.tx != nil {
 		return nil, errors.New("sqlstore: CopyFrom runs its own transactions")
 	}
+	if err := src.numberAllEvents(ctx); err != nil { // the outbox is not copied
+		return nil, err
+	}
 	stx, err := src.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin on source: %w", err)

@@ -31,27 +31,45 @@ type eventData struct {
 // emit writes an event into the current transaction, and a delivery for
 // each of the portal's enabled subscriptions that wants it.
 //
-// Sequence numbers come from the portal's row in event_counters, bumped in
-// this transaction: the row stays locked until the transaction ends, so a
-// second writer of the same portal waits for the first to commit (or roll
-// back) before it gets the next number. Numbers therefore become visible
-// in order and without gaps, which a plain sequence does not promise on
-// PostgreSQL: there, a transaction may take number 8, commit after one
-// that took 9, and a reader that already moved past 9 would never see 8.
-// The portal lock is taken first so that every writer takes the two locks
-// in the same order.
+// Event numbers must become visible in order and without gaps, so that a
+// reader who moved past number 9 never finds an 8 later. A plain sequence
+// does not promise that on PostgreSQL: a transaction may take number 8
+// and commit after one that took 9. There are two ways to keep the
+// promise:
+//
+//   - With Dialect.NumberEvents (PostgreSQL), the event goes into the
+//     outbox without a number and without taking any lock, and whoever
+//     reads the portal's events first numbers every committed one, in one
+//     short transaction that holds the portal's numbering lock
+//     (numberEvents). An event that commits later gets a later number,
+//     so numbers still become visible in order, and writers of one portal
+//     never wait for each other.
+//   - Otherwise (SQLite, one writer at a time) the number comes from the
+//     portal's row in event_counters, bumped in this transaction: the
+//     row stays locked until the transaction ends, so a second writer
+//     would wait for the first to commit before it got the next number.
 func (s *Store) emit(ctx context.Context, portal ferry.PortalID, typ ferry.EventType, data eventData) error {
 	if s.tx == nil {
 		return errors.New("sqlstore: event written outside a transaction")
-	}
-	if err := s.lockPortal(ctx, portal); err != nil {
-		return err
 	}
 	body, err := json.Marshal(data)
 	if err != nil {
 		return ferry.Wrap(err, "encode event")
 	}
 	ev := ferry.Event{ID: ferry.NewEventID(), Type: typ, Portal: portal, OccurredAt: s.clock.Now().UTC().Truncate(time.Millisecond)}
+	if s.d.NumberEvents != "" {
+		_, err = s.exec(ctx, `INSERT INTO event_outbox (portal, id, type, occurred_at, data) VALUES (?, ?, ?, ?, ?)`,
+			int64(portal), string(ev.ID), string(ev.Type), ms(ev.OccurredAt), string(body))
+		if err != nil {
+			return ferry.Wrap(err, "insert event")
+		}
+		return s.fanOut(ctx, &ev) // ev.Seq is 0: deliveries read it once it is numbered
+	}
+	// The portal lock first, so that every writer takes the two locks in
+	// the same order (a no-op where there is no lock).
+	if err := s.lockPortal(ctx, portal); err != nil {
+		return err
+	}
 	err = s.queryRow(ctx, `INSERT INTO event_counters (portal, seq) VALUES (?, 1)
 		ON CONFLICT (portal) DO UPDATE SET seq = event_counters.seq + 1 RETURNING seq`, int64(portal)).Scan(&ev.Seq)
 	if err != nil {
@@ -63,6 +81,80 @@ func (s *Store) emit(ctx context.Context, portal ferry.PortalID, typ ferry.Event
 		return ferry.Wrap(err, "insert event")
 	}
 	return s.fanOut(ctx, &ev)
+}
+
+// eventBatch is how many events numberEvents moves per transaction.
+const eventBatch = 5000
+
+// eventLockSpace is the namespace of the portals' numbering locks ("EVTS").
+const eventLockSpace int32 = 0x45565453
+
+// numberEvents numbers the portal's committed events that wait in the
+// outbox (see emit), so that a read that follows sees every event
+// committed before it. It runs in transactions of its own, and does
+// nothing inside a transaction (whose caller numbered before it began)
+// or where events are numbered as they are written.
+//
+// The numbering lock makes numberers of one portal take turns, and a
+// numberer starts reading only once it holds the lock: under READ
+// COMMITTED its statement then sees what the one before it committed, so
+// no event is numbered twice or skipped.
+func (s *Store) numberEvents(ctx context.Context, portal ferry.PortalID) error {
+	if s.d.NumberEvents == "" || s.tx != nil {
+		return nil
+	}
+	var waiting bool
+	err := s.db.QueryRowContext(ctx, s.d.Rebind(`SELECT EXISTS (SELECT 1 FROM event_outbox WHERE portal = ?)`), int64(portal)).Scan(&waiting)
+	if err != nil || !waiting {
+		s.failed(err)
+		return ferry.Wrap(err, "look for events to number")
+	}
+	for {
+		var moved int64
+		err := s.Atomic(ctx, func(st ferry.Store) error {
+			tx := st.(*Store)
+			if _, err := tx.exec(ctx, s.d.LockPortal, eventLockSpace, lockKey(portal)); err != nil {
+				return err
+			}
+			res, err := tx.exec(ctx, s.d.NumberEvents, int64(portal), eventBatch)
+			if err != nil {
+				return err
+			}
+			moved, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return ferry.Wrap(s.full(err), "number events")
+		}
+		if moved < eventBatch {
+			return nil
+		}
+	}
+}
+
+// numberAllEvents numbers the waiting events of every portal: before
+// old events are deleted, and before the database is copied.
+func (s *Store) numberAllEvents(ctx context.Context) error {
+	if s.d.NumberEvents == "" || s.tx != nil {
+		return nil
+	}
+	rows, err := s.query(ctx, `SELECT DISTINCT portal FROM event_outbox`)
+	if err != nil {
+		return ferry.Wrap(err, "list events to number")
+	}
+	portals, err := collect(rows, func(r interface{ Scan(...any) error }) (int64, error) {
+		var p int64
+		return p, r.Scan(&p)
+	})
+	if err != nil {
+		return ferry.Wrap(err, "list events to number")
+	}
+	for _, p := range portals {
+		if err := s.numberEvents(ctx, ferry.PortalID(p)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // fanOut records a delivery of ev for every subscription that wants it and
@@ -138,6 +230,9 @@ func scanEvent(row interface{ Scan(...any) error }) (ferry.Event, error) {
 
 // ListEvents implements ferry.Store.
 func (s *Store) ListEvents(ctx context.Context, portal ferry.PortalID, f ferry.EventFilter) ([]ferry.Event, bool, error) {
+	if err := s.numberEvents(ctx, portal); err != nil {
+		return nil, false, err
+	}
 	q := `SELECT ` + eventColumns + ` FROM events WHERE portal = ? AND seq > ?`
 	args := []any{int64(portal), f.After}
 	if len(f.Types) > 0 {
@@ -169,6 +264,9 @@ func pageOf[T any](items []T, err error) func(n int) ([]T, bool, error) {
 
 // FindEvent implements ferry.Store.
 func (s *Store) FindEvent(ctx context.Context, portal ferry.PortalID, seq int64) (ferry.Event, error) {
+	if err := s.numberEvents(ctx, portal); err != nil {
+		return ferry.Event{}, err
+	}
 	ev, err := scanEvent(s.queryRow(ctx, `SELECT `+eventColumns+` FROM events WHERE portal = ? AND seq = ?`, int64(portal), seq))
 	if err != nil {
 		return ferry.Event{}, notFound(err, "event")
@@ -178,6 +276,11 @@ func (s *Store) FindEvent(ctx context.Context, portal ferry.PortalID, seq int64)
 
 // DeleteEventsBefore implements ferry.Store.
 func (s *Store) DeleteEventsBefore(ctx context.Context, t time.Time) (int, error) {
+	// Number what waits first, so that the outbox never grows for a
+	// portal whose events nobody reads.
+	if err := s.numberAllEvents(ctx); err != nil {
+		return 0, err
+	}
 	res, err := s.exec(ctx, `DELETE FROM events WHERE occurred_at < ?`, ms(t))
 	if err != nil {
 		return 0, ferry.Wrap(err, "delete old events")

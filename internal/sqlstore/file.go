@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"path"
 	"time"
@@ -87,50 +89,122 @@ func (s *Store) FindDuplicate(ctx context.Context, portal ferry.PortalID, md5 st
 }
 
 // InsertFile implements ferry.Store.
+//
+// Most files arrive under a name that is free in a folder that exists, and
+// take no portal lock (insertFreeName). Only a name that is taken (or held
+// by an expired file) makes the transaction take the portal lock and look
+// for what to do.
 func (s *Store) InsertFile(ctx context.Context, f *ferry.File, overwrite bool) (*ferry.File, error) {
 	var replaced *ferry.File
-	err := s.writeTx(ctx, f.Portal, func(st ferry.Store) error {
+	err := s.Atomic(ctx, func(st ferry.Store) error {
+		tx := st.(*Store)
+		if done, err := tx.insertFreeName(ctx, f); done || err != nil {
+			return err
+		}
+		if err := tx.lockPortal(ctx, f.Portal); err != nil {
+			return err
+		}
 		var err error
-		replaced, err = st.(*Store).insertFile(ctx, f, overwrite)
+		replaced, err = tx.insertFile(ctx, f, overwrite)
 		return err
 	})
 	return replaced, err
 }
 
+// insertFreeName inserts f, without the portal lock, if its name is free
+// and its folder live, and reports whether it did. The insert claims the
+// name through the unique index of live names; then the folder's row is
+// read under a shared lock, which ArchiveFolder's exclusive lock waits
+// for (and the other way round), so that no file lands in a folder being
+// archived. In that order, a writer that finds the name taken has taken
+// no lock yet when it goes on to take the portal lock, as ArchiveFolder
+// takes the portal lock before the folder's: no two writers wait for
+// each other.
+func (s *Store) insertFreeName(ctx context.Context, f *ferry.File) (bool, error) {
+	if ok, err := s.insertRow(ctx, f); !ok || err != nil {
+		return false, err
+	}
+	f.FolderPath = "/"
+	if f.FolderID != 0 {
+		err := s.queryRow(ctx, `SELECT path FROM folders WHERE portal = ? AND id = ? AND archived = FALSE`+s.d.ShareRow,
+			int64(f.Portal), int64(f.FolderID)).Scan(&f.FolderPath)
+		if errors.Is(err, sql.ErrNoRows) {
+			// No such folder, or archived: take the row back and
+			// let insertFile say so.
+			if _, err := s.exec(ctx, `DELETE FROM files WHERE id = ?`, int64(f.ID)); err != nil {
+				return false, ferry.Wrap(err, "take back file")
+			}
+			f.ID = 0
+			return false, nil
+		} else if err != nil {
+			return false, ferry.Wrap(err, "find folder")
+		}
+	}
+	return true, s.emitFile(ctx, ferry.EventFileCreated, *f)
+}
+
+// insertRow inserts f under its name unless a live (or expired but not
+// yet archived) file holds it, and reports whether it did. A writer that
+// holds the name and has not committed yet is waited for.
+func (s *Store) insertRow(ctx context.Context, f *ferry.File) (bool, error) {
+	var id int64
+	err := s.queryRow(ctx, `INSERT INTO files (portal, folder_id, name, name_fold, extension, access, size, width, height, type,
+		encoding, content_type, md5, sha256, usable, source_group, blob_key, archived, created_at, updated_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?, ?)
+		ON CONFLICT (portal, folder_id, name, extension) WHERE archived = FALSE DO NOTHING RETURNING id`,
+		int64(f.Portal), int64(f.FolderID), f.Name, fold(f.Name), f.Extension, string(f.Access), f.Size, f.Width, f.Height, f.Type,
+		f.Encoding, f.ContentType, f.MD5, f.SHA256, f.IsUsableInContent, f.SourceGroup, f.BlobKey, ms(f.CreatedAt), ms(f.UpdatedAt), ms(f.ExpiresAt)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	} else if err != nil {
+		return false, ferry.Wrap(err, "insert file")
+	}
+	f.ID = ferry.FileID(id)
+	return true, nil
+}
+
+// insertFile inserts f under the portal lock: it archives the live file
+// of the same name if overwrite is set, and otherwise picks the first free
+// "name-N". Writers that take no lock (insertFreeName) may still claim a
+// name meanwhile; then it looks again.
 func (s *Store) insertFile(ctx context.Context, f *ferry.File, overwrite bool) (*ferry.File, error) {
 	folder, err := s.FindFolderByID(ctx, f.Portal, f.FolderID)
 	if err != nil {
 		return nil, err
 	}
 	f.FolderPath = folder.Path
+	name := f.Name
 	var replaced *ferry.File
-	existing, err := s.FindFileByPath(ctx, f.Portal, f.Path())
-	switch {
-	case err == nil && overwrite:
-		if err := s.archiveFile(ctx, &existing, f.CreatedAt); err != nil {
+	for try := 0; ; try++ {
+		f.Name = name
+		existing, err := s.FindFileByPath(ctx, f.Portal, f.Path())
+		switch {
+		case err == nil && overwrite:
+			if err := s.archiveFile(ctx, &existing, f.CreatedAt); err != nil {
+				return nil, err
+			}
+			replaced = &existing
+		case err == nil:
+			if f.Name, err = s.freeName(ctx, f); err != nil {
+				return nil, err
+			}
+		case ferry.KindOf(err) != ferry.NotFound:
 			return nil, err
 		}
-		replaced = &existing
-	case err == nil:
-		if f.Name, err = s.freeName(ctx, f); err != nil {
+		if err := s.releaseExpiredName(ctx, f); err != nil {
 			return nil, err
 		}
-	case ferry.KindOf(err) != ferry.NotFound:
-		return nil, err
+		ok, err := s.insertRow(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			break
+		}
+		if try == 100 {
+			return nil, ferry.Errorf(ferry.Conflict, "no free name for %q in its folder", f.FileName())
+		}
 	}
-	if err := s.releaseExpiredName(ctx, f); err != nil {
-		return nil, err
-	}
-	var id int64
-	err = s.queryRow(ctx, `INSERT INTO files (portal, folder_id, name, name_fold, extension, access, size, width, height, type,
-		encoding, content_type, md5, sha256, usable, source_group, blob_key, archived, created_at, updated_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?, ?) RETURNING id`,
-		int64(f.Portal), int64(f.FolderID), f.Name, fold(f.Name), f.Extension, string(f.Access), f.Size, f.Width, f.Height, f.Type,
-		f.Encoding, f.ContentType, f.MD5, f.SHA256, f.IsUsableInContent, f.SourceGroup, f.BlobKey, ms(f.CreatedAt), ms(f.UpdatedAt), ms(f.ExpiresAt)).Scan(&id)
-	if err != nil {
-		return nil, ferry.Wrap(err, "insert file")
-	}
-	f.ID = ferry.FileID(id)
 	if replaced != nil {
 		if err := s.emitFile(ctx, ferry.EventFileArchived, *replaced); err != nil {
 			return nil, err

@@ -181,6 +181,15 @@ func (s *Store) ArchiveFolder(ctx context.Context, portal ferry.PortalID, id fer
 		}
 		subtree := `SELECT id FROM folders WHERE portal = ? AND archived = FALSE AND (id = ? OR substr(path, 1, ?) = ?)`
 		args := []any{int64(portal), int64(id), chars(f.Path) + 1, f.Path + "/"}
+		if s.d.LockRows != "" {
+			// Files are inserted without the portal lock, under a
+			// shared lock of their folder's row (insertFreeName): wait
+			// for those inserts to end, and make later ones find the
+			// folder archived. What follows reads after the wait.
+			if _, err := tx.exec(ctx, subtree+s.d.LockRows, args...); err != nil {
+				return ferry.Wrap(err, "lock folders")
+			}
+		}
 		emit, err := tx.archiveEvents(ctx, subtree, args, at)
 		if err != nil {
 			return err

@@ -26,7 +26,11 @@ func (s *Store) ClearState(ctx context.Context, portal ferry.PortalID) error {
 }
 
 func (s *Store) clearState(ctx context.Context, portal ferry.PortalID) error {
-	for _, table := range StateTables {
+	tables := StateTables
+	if s.d.NumberEvents != "" {
+		tables = append(tables[:len(tables):len(tables)], "event_outbox") // events not numbered yet
+	}
+	for _, table := range tables {
 		q, args := `DELETE FROM `+quoteIdent(table), []any(nil)
 		if portal != 0 {
 			q, args = q+` WHERE portal = ?`, []any{int64(portal)}
@@ -76,6 +80,9 @@ func (st *State) BlobKeys() []string {
 
 // SaveState copies every row of the state tables, read in one transaction.
 func (s *Store) SaveState(ctx context.Context) (*State, error) {
+	if err := s.numberAllEvents(ctx); err != nil { // the outbox is not saved
+		return nil, err
+	}
 	out := &State{}
 	err := s.InTx(ctx, func(_ *sql.Tx, fst ferry.Store) error {
 		st := fst.(*Store)

@@ -55,6 +55,20 @@ type Dialect struct {
 	// milliseconds. Task heartbeats are written and judged by it, so that
 	// the clocks of the instances that share the database do not matter.
 	NowMillis string
+	// NumberEvents, if set, makes writers put their events in the
+	// event_outbox table, which takes no lock, instead of numbering them
+	// in their own transaction, which makes every writer of a portal wait
+	// for the one before it to commit. It is a statement with two
+	// arguments, a portal and a limit, that moves up to that many of the
+	// portal's events from the outbox into events, numbered in the order
+	// they were written after the portal's last number; numberEvents runs
+	// it under a lock before events are read (see numberEvents).
+	NumberEvents string
+	// ShareRow and LockRows, if set, end a SELECT that takes a shared or
+	// an exclusive lock on the rows it reads (" FOR SHARE", " FOR
+	// UPDATE"); a database without row locks, which runs one writer at a
+	// time, needs neither.
+	ShareRow, LockRows string
 }
 
 // NameIndex is a substring index on files.name_fold. Search keeps its own
@@ -218,12 +232,13 @@ func (s *Store) lockPortal(ctx context.Context, portal ferry.PortalID) error {
 	if s.d.LockPortal == "" {
 		return nil
 	}
-	// The lock's key is the portal folded into 32 bits under a namespace
-	// of Ferry's own; a collision only serialises more.
-	key := int32(int64(portal) ^ int64(portal)>>32)
-	_, err := s.exec(ctx, s.d.LockPortal, portalLockSpace, key)
+	_, err := s.exec(ctx, s.d.LockPortal, portalLockSpace, lockKey(portal))
 	return ferry.Wrap(err, "lock portal")
 }
+
+// lockKey is a portal's key within a namespace of Ferry's locks: the
+// portal folded into 32 bits; a collision only serialises more.
+func lockKey(portal ferry.PortalID) int32 { return int32(int64(portal) ^ int64(portal)>>32) }
 
 // portalLockSpace is the namespace of Ferry's portal locks ("FRRY").
 const portalLockSpace int32 = 0x46525259

@@ -118,7 +118,11 @@ func (s *Store) DeleteWebhook(ctx context.Context, portal ferry.PortalID, id fer
 	})
 }
 
-const deliveryColumns = `id, webhook_id, portal, event_id, event_seq, event_type, state, attempts, created_at, updated_at`
+// deliverySelect reads deliveries. A delivery written with an event that
+// had no number yet (see emit) has event_seq 0 and takes its event's.
+const deliverySelect = `SELECT d.id, d.webhook_id, d.portal, d.event_id,
+	COALESCE(NULLIF(d.event_seq, 0), (SELECT e.seq FROM events e WHERE e.id = d.event_id), 0),
+	d.event_type, d.state, d.attempts, d.created_at, d.updated_at FROM webhook_deliveries d`
 
 func scanDelivery(row interface{ Scan(...any) error }) (ferry.Delivery, error) {
 	var (
@@ -155,7 +159,10 @@ func (s *Store) insertDelivery(ctx context.Context, d *ferry.Delivery) error {
 
 // FindDelivery implements ferry.Store.
 func (s *Store) FindDelivery(ctx context.Context, portal ferry.PortalID, id ferry.DeliveryID) (ferry.Delivery, error) {
-	d, err := scanDelivery(s.queryRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE portal = ? AND id = ?`, int64(portal), int64(id)))
+	if err := s.numberEvents(ctx, portal); err != nil {
+		return ferry.Delivery{}, err
+	}
+	d, err := scanDelivery(s.queryRow(ctx, deliverySelect+` WHERE d.portal = ? AND d.id = ?`, int64(portal), int64(id)))
 	if err != nil {
 		return ferry.Delivery{}, notFound(err, "delivery")
 	}
@@ -164,13 +171,16 @@ func (s *Store) FindDelivery(ctx context.Context, portal ferry.PortalID, id ferr
 
 // ListDeliveries implements ferry.Store.
 func (s *Store) ListDeliveries(ctx context.Context, portal ferry.PortalID, id ferry.WebhookID, f ferry.DeliveryFilter) ([]ferry.Delivery, bool, error) {
-	q := `SELECT ` + deliveryColumns + ` FROM webhook_deliveries WHERE portal = ? AND webhook_id = ?`
+	if err := s.numberEvents(ctx, portal); err != nil {
+		return nil, false, err
+	}
+	q := deliverySelect + ` WHERE d.portal = ? AND d.webhook_id = ?`
 	args := []any{int64(portal), string(id)}
 	if f.Before > 0 {
-		q += ` AND id < ?`
+		q += ` AND d.id < ?`
 		args = append(args, int64(f.Before))
 	}
-	rows, err := s.query(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, f.Limit+1)...)
+	rows, err := s.query(ctx, q+` ORDER BY d.id DESC LIMIT ?`, append(args, f.Limit+1)...)
 	if err != nil {
 		return nil, false, ferry.Wrap(err, "list deliveries")
 	}
@@ -200,6 +210,9 @@ func (s *Store) UpdateDelivery(ctx context.Context, d *ferry.Delivery) error {
 
 // Redeliver implements ferry.Store.
 func (s *Store) Redeliver(ctx context.Context, portal ferry.PortalID, id ferry.DeliveryID) (ferry.Delivery, error) {
+	if err := s.numberEvents(ctx, portal); err != nil { // the transaction below reads the event by its number
+		return ferry.Delivery{}, err
+	}
 	var out ferry.Delivery
 	err := s.Atomic(ctx, func(st ferry.Store) error {
 		tx := st.(*Store)
