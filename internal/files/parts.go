@@ -108,6 +108,10 @@ func (p localPart) Abort() { p.f.Close() }
 // one: the bucket is a local directory (fileblob) without metadata
 // sidecars, and key maps to a path unescaped.
 func (s *Service) localPath(ctx context.Context, key string) (string, bool) {
+	var dir os.FileInfo
+	if !s.bucket.As(&dir) { // only fileblob's bucket is a directory: elsewhere, spare a request
+		return "", false
+	}
 	r, err := s.bucket.NewReader(ctx, key, nil)
 	if err != nil {
 		return "", false
