@@ -160,7 +160,7 @@ func (s *Store) numberAllEvents(ctx context.Context) error {
 // fanOut records a delivery of ev for every subscription that wants it and
 // hands them to the hook.
 func (s *Store) fanOut(ctx context.Context, ev *ferry.Event) error {
-	hooks, err := s.ListWebhooks(ctx, ev.Portal)
+	hooks, err := s.portalHooks(ctx, ev.Portal)
 	if err != nil {
 		return err
 	}
@@ -182,6 +182,25 @@ func (s *Store) fanOut(ctx context.Context, ev *ferry.Event) error {
 	return s.hook(ctx, s.tx, ds)
 }
 
+// portalHooks is ListWebhooks, read once per transaction.
+func (s *Store) portalHooks(ctx context.Context, portal ferry.PortalID) ([]ferry.Webhook, error) {
+	if s.memo == nil {
+		return s.ListWebhooks(ctx, portal)
+	}
+	if hooks, ok := s.memo.hooks[portal]; ok {
+		return hooks, nil
+	}
+	hooks, err := s.ListWebhooks(ctx, portal)
+	if err != nil {
+		return nil, err
+	}
+	if s.memo.hooks == nil {
+		s.memo.hooks = map[ferry.PortalID][]ferry.Webhook{}
+	}
+	s.memo.hooks[portal] = hooks
+	return hooks, nil
+}
+
 // emitFile, emitFolder and emitTask emit an event about one object.
 func (s *Store) emitFile(ctx context.Context, typ ferry.EventType, f ferry.File) error {
 	return s.emit(ctx, f.Portal, typ, eventData{File: &f})
@@ -195,7 +214,10 @@ func (s *Store) emitFolder(ctx context.Context, typ ferry.EventType, f ferry.Fol
 func (s *Store) emitTask(ctx context.Context, t ferry.Task) error {
 	t.Request, t.Sealed, t.Resume = nil, nil, nil // the request may hold sealed secrets
 	data := eventData{Task: &t}
-	if t.FileID != 0 {
+	if m := s.memo; m != nil && m.file != nil && m.file.ID == t.FileID && m.file.Portal == t.Portal {
+		f := *m.file // the file this transaction stored the task's result in
+		data.File = &f
+	} else if t.FileID != 0 {
 		if f, err := s.FindFileByID(ctx, t.Portal, t.FileID); err == nil {
 			data.File = &f
 		}

@@ -140,6 +140,7 @@ func (s *Store) insertFreeName(ctx context.Context, f *ferry.File) (bool, error)
 			return false, ferry.Wrap(err, "find folder")
 		}
 	}
+	s.remember(*f)
 	return true, s.emitFile(ctx, ferry.EventFileCreated, *f)
 }
 
@@ -205,6 +206,7 @@ func (s *Store) insertFile(ctx context.Context, f *ferry.File, overwrite bool) (
 			return nil, ferry.Errorf(ferry.Conflict, "no free name for %q in its folder", f.FileName())
 		}
 	}
+	s.remember(*f)
 	if replaced != nil {
 		if err := s.emitFile(ctx, ferry.EventFileArchived, *replaced); err != nil {
 			return nil, err

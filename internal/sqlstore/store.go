@@ -93,7 +93,37 @@ type Store struct {
 	d     Dialect
 	clock ferry.Clock
 	hook  DeliveryHook
-	onErr func() // told of each failed statement; see SetErrorHook
+	onErr func()  // told of each failed statement; see SetErrorHook
+	memo  *txMemo // inside a transaction
+}
+
+// txMemo is what a transaction remembers of what it wrote and read, so
+// as not to read it again: an import's transaction inserts a file, then
+// ends its task with an event that shows the file, and emits two events
+// that each look up the portal's webhook subscriptions.
+type txMemo struct {
+	file  *ferry.File                        // the file inserted last, as stored
+	hooks map[ferry.PortalID][]ferry.Webhook // ListWebhooks
+}
+
+// remember keeps f as the file this transaction inserted, in the form
+// that reading it back returns.
+func (s *Store) remember(f ferry.File) {
+	if s.memo == nil {
+		return
+	}
+	for _, t := range []*time.Time{&f.ArchivedAt, &f.CreatedAt, &f.UpdatedAt, &f.ExpiresAt} {
+		*t = fromMS(ms(*t))
+	}
+	s.memo.file = &f
+}
+
+// forget drops what the transaction remembers, before a change that the
+// memo would not know of.
+func (s *Store) forget() {
+	if s.memo != nil {
+		*s.memo = txMemo{}
+	}
 }
 
 var _ ferry.Store = (*Store)(nil)
@@ -206,7 +236,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx, st ferry.Store) er
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := fn(tx, &Store{db: s.db, q: tx, tx: tx, d: s.d, clock: s.clock, hook: s.hook, onErr: s.onErr}); err != nil {
+	if err := fn(tx, &Store{db: s.db, q: tx, tx: tx, d: s.d, clock: s.clock, hook: s.hook, onErr: s.onErr, memo: &txMemo{}}); err != nil {
 		return s.full(err) // River's own statements in tx come back here unclassified
 	}
 	if err := tx.Commit(); err != nil {
@@ -219,6 +249,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx, st ferry.Store) er
 // Dialect.LockPortal).
 func (s *Store) writeTx(ctx context.Context, portal ferry.PortalID, fn func(ferry.Store) error) error {
 	return s.Atomic(ctx, func(st ferry.Store) error {
+		st.(*Store).forget() // what fn changes, the memo would not know
 		if err := st.(*Store).lockPortal(ctx, portal); err != nil {
 			return err
 		}

@@ -307,20 +307,43 @@ func (s *Store) saveTask(ctx context.Context, t *ferry.Task, typ, cond string) e
 	vals[12] = t.Version + 1
 	return s.Atomic(ctx, func(st ferry.Store) error {
 		tx := st.(*Store)
-		ends, err := tx.endsTask(ctx, t)
-		if err != nil {
-			return err
+		if t.Status.Terminal() && s.d.NumberEvents == "" {
+			// emit will take the portal lock: take it first, so that
+			// this writer takes its locks in the same order as every
+			// other (where events are numbered later, emit takes none).
+			if err := tx.lockPortal(ctx, t.Portal); err != nil {
+				return err
+			}
 		}
-		res, err := tx.exec(ctx, `UPDATE tasks SET kind = ?, status = ?, request = ?, attempts = ?, job_id = ?, source_url = ?, errors = ?,
+		update := func(more string, args ...any) (sql.Result, error) {
+			res, err := tx.exec(ctx, `UPDATE tasks SET kind = ?, status = ?, request = ?, attempts = ?, job_id = ?, source_url = ?, errors = ?,
 			file_id = ?, folder_id = ?, requested_at = ?, started_at = ?, completed_at = ?, version = ?, max_attempts = ?, next_attempt_at = ?,
 			last_error = ?, bytes_done = ?, bytes_total = ?, bytes_per_second = ?, sha256 = ?, sealed = ?, resume = ?,
-			correlation_id = ?, heartbeat_at = `+s.d.NowMillis+` WHERE id = ? AND portal = ? AND version = ?`+and(cond),
-			append(vals, string(t.ID), int64(t.Portal), t.Version)...)
-		if err != nil {
-			return ferry.Wrap(err, "update task")
+			correlation_id = ?, heartbeat_at = `+s.d.NowMillis+` WHERE id = ? AND portal = ? AND version = ?`+and(cond)+more,
+				append(append(vals, string(t.ID), int64(t.Portal), t.Version), args...)...)
+			return res, ferry.Wrap(err, "update task")
 		}
-		if err := tx.updatedTask(ctx, res, t, "has changed since it was read"); err != nil {
-			return err
+		// A save that ends the task emits its event: try first as the
+		// save of a task that has not ended, which both saves and says
+		// so in one statement. Saving an ended task again (or a stale
+		// version) falls through to the plain save.
+		ends := false
+		if t.Status.Terminal() {
+			res, err := update(` AND status <> ? AND status <> ?`, string(ferry.TaskComplete), string(ferry.TaskCanceled))
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			ends = n > 0
+		}
+		if !ends {
+			res, err := update("")
+			if err != nil {
+				return err
+			}
+			if err := tx.updatedTask(ctx, res, t, "has changed since it was read"); err != nil {
+				return err
+			}
 		}
 		snap := *t
 		snap.Version++
@@ -341,27 +364,6 @@ func and(cond string) string {
 		return ""
 	}
 	return " AND " + cond
-}
-
-// endsTask reports whether saving t ends the task: it is terminal and the
-// stored version is not. Where emit numbers events as they are written,
-// it first takes the portal lock that emit takes, so that this writer
-// takes its locks in the same order as every other; where events are
-// numbered later, no lock is needed.
-func (s *Store) endsTask(ctx context.Context, t *ferry.Task) (bool, error) {
-	if !t.Status.Terminal() {
-		return false, nil
-	}
-	if s.d.NumberEvents == "" {
-		if err := s.lockPortal(ctx, t.Portal); err != nil {
-			return false, err
-		}
-	}
-	old, err := s.FindTask(ctx, t.Portal, t.ID)
-	if ferry.KindOf(err) == ferry.NotFound {
-		return false, nil // the update reports it
-	}
-	return err == nil && !old.Status.Terminal(), err
 }
 
 // appendEvent records t, as it is after a change, as its event.

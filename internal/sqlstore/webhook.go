@@ -52,6 +52,7 @@ func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
 // CreateWebhook implements ferry.Store.
 func (s *Store) CreateWebhook(ctx context.Context, w *ferry.Webhook) error {
+	s.forget()
 	_, err := s.exec(ctx, `INSERT INTO webhooks (`+webhookColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(w.ID), int64(w.Portal), w.URL, joinEvents(w.Events), w.Description, w.Enabled, w.DisabledReason,
 		b64(w.Secret), b64(w.OldSecret), ms(w.OldSecretUntil), ms(w.FailingSince), ms(w.CreatedAt), ms(w.UpdatedAt))
@@ -106,6 +107,7 @@ func (s *Store) UpdateWebhook(ctx context.Context, w *ferry.Webhook) error {
 func (s *Store) DeleteWebhook(ctx context.Context, portal ferry.PortalID, id ferry.WebhookID) error {
 	return s.Atomic(ctx, func(st ferry.Store) error {
 		tx := st.(*Store)
+		tx.forget()
 		res, err := tx.exec(ctx, `DELETE FROM webhooks WHERE portal = ? AND id = ?`, int64(portal), string(id))
 		if err != nil {
 			return ferry.Wrap(err, "delete webhook")
