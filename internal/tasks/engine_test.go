@@ -2,14 +2,18 @@ package tasks
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -196,6 +200,35 @@ func TestImportWorker(t *testing.T) {
 		checkError(t, got, ferry.OriginFailed, string(fetch.CodeOriginServerError))
 		if got.Errors[0].Context["attempts"][0] != "2" {
 			t.Errorf("context=%v, want attempts 2", got.Errors[0].Context)
+		}
+	})
+
+	t.Run("SmallAndLargeBodiesLeaveOnlyTheFile", func(t *testing.T) {
+		t.Parallel()
+		for _, size := range []int{directMax, directMax + 1, partMax + 1} {
+			b := setup(t, Config{})
+			body := strings.Repeat("m", size)
+			b.handler = func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, body) }
+			task := b.importTask(t)
+			if got := work(t, b, ctx, &importWorker{e: b.engine}, importArgs(task)); got != river.EventKindJobCompleted {
+				t.Fatalf("%d bytes: event=%s, want completed", size, got)
+			}
+			got := b.find(t, task.ID)
+			sum := sha256.Sum256([]byte(body))
+			if got.SHA256 != hex.EncodeToString(sum[:]) || got.Resume != nil {
+				t.Errorf("%d bytes: sha256 %s, resume %s; want the body's and no parts", size, got.SHA256, got.Resume)
+			}
+			var keys []string
+			for it := b.bucket.List(nil); ; {
+				obj, err := it.Next(ctx)
+				if err != nil {
+					break
+				}
+				keys = append(keys, obj.Key)
+			}
+			if want := fmt.Sprintf("imports/%d/%s", testPortal, task.ID); len(keys) != 1 || keys[0] != want {
+				t.Errorf("%d bytes: blobs %q, want only %s", size, keys, want)
+			}
 		}
 	})
 

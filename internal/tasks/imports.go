@@ -236,7 +236,9 @@ func (e *Engine) fetchAndStage(ctx context.Context, t *ferry.Task, kept resumeSt
 	}
 	key := fmt.Sprintf("imports/%d/%s", t.Portal, t.ID)
 	var staged ferry.Staged
-	if md5h, shah, ok := rs.hashes(); ok {
+	if direct(rs, resp) {
+		staged, err = e.content.Stage(ctx, ferry.Content{Key: key, Body: m, MaxBytes: limit, FileName: name, DeclaredType: resp.ContentType})
+	} else if md5h, shah, ok := rs.hashes(); ok {
 		staged, err = e.content.StageParts(ctx, ferry.PartsContent{Key: key, Parts: rs.parts(), MaxBytes: limit, FileName: name,
 			MD5: hex.EncodeToString(md5h.Sum(nil)), SHA256: hex.EncodeToString(shah.Sum(nil))})
 	} else { // parts kept by a version that did not hash them: read them again

@@ -29,10 +29,22 @@ import (
 // were written, and deleted. Where storage can grow a blob in place (local
 // disk), the parts are one blob that grows, which becomes the file
 // without a copy.
+//
+// A body whose announced length is at most directMax skips the parts and
+// is staged as it arrives: an interrupted attempt loses at most that much,
+// and a small import costs one blob write instead of a part's write, copy
+// and delete.
 const (
 	partMax   = 8 << 20
 	partEvery = time.Second
+	directMax = 64 << 10
 )
+
+// direct says whether resp's body is staged without parts: nothing is
+// kept from earlier attempts and the whole body is small.
+func direct(rs resumeState, resp *fetch.Response) bool {
+	return len(rs.Parts) == 0 && resp.Offset == 0 && resp.Total >= 0 && resp.Total <= directMax
+}
 
 // resumeState is what Task.Resume holds for an import.
 type resumeState struct {
@@ -151,7 +163,8 @@ func (e *Engine) dropParts(ctx context.Context, t *ferry.Task) {
 // fetchParts fetches the rest of the URL's bytes into parts, continuing
 // from rs, the parts t keeps, when the origin allows it and starting over
 // when it does not. Each closed part is published (through m) for the watcher
-// to save with the task.
+// to save with the task. A direct body is left unread in m, for the caller
+// to stage.
 func (e *Engine) fetchParts(ctx context.Context, t *ferry.Task, rs resumeState, url string, opts fetch.Options, m *meter, check func(total int64) error) (*fetch.Response, resumeState, error) {
 	if have := rs.done(); have > 0 && rs.Validator != "" {
 		opts.Offset, opts.IfRange = have, rs.Validator
@@ -175,6 +188,9 @@ func (e *Engine) fetchParts(ctx context.Context, t *ferry.Task, rs resumeState, 
 	m.total.Store(resp.Total)
 	m.publish(rs)
 	m.r = resp.Body
+	if direct(rs, resp) {
+		return resp, rs, nil // the caller stages the body from m
+	}
 	err = e.copyParts(ctx, t, &rs, m)
 	return resp, rs, err
 }
