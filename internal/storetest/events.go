@@ -186,16 +186,18 @@ func testEvents(t *testing.T, open func(t *testing.T) ferry.Store) {
 	t.Run("CursorUnderConcurrentWriters", func(t *testing.T) { t.Parallel(); testEventCursor(t, open) })
 }
 
-// testEventCursor polls the feed while writers commit concurrently, and
-// checks that every page continues exactly where the last one ended: a
-// later event that became visible before an earlier one would show up as a
-// gap, and a poller that moved past it would never see the earlier one.
+// testEventCursor polls the feed from two readers while writers commit
+// concurrently, and checks that every page continues exactly where the
+// last one ended: a later event that became visible before an earlier one
+// would show up as a gap, and a poller that moved past it would never see
+// the earlier one. Two readers, because where events are numbered when
+// first read (PostgreSQL), both number at once.
 func testEventCursor(t *testing.T, open func(t *testing.T) ferry.Store) {
 	ctx := context.Background()
 	st := open(t)
-	const writers, each = 6, 15
+	const writers, each, readers = 6, 15, 2
 	var wg sync.WaitGroup
-	errs := make(chan error, writers)
+	errs := make(chan error, writers+readers)
 	for w := range writers {
 		wg.Go(func() {
 			for i := range each {
@@ -209,32 +211,42 @@ func testEventCursor(t *testing.T, open func(t *testing.T) ferry.Store) {
 	}
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
-	var last int64
-	seen := 0
-	for finished := false; !finished; {
-		select {
-		case <-done:
-			finished = true
-		default:
-		}
-		page, _, err := st.ListEvents(ctx, portalA, ferry.EventFilter{After: last, Limit: 7})
-		mustNoErr(t, err, "ListEvents")
-		for _, e := range page {
-			if e.Seq != last+1 {
-				t.Fatalf("after %d the feed showed %d: an event became visible before an earlier one", last, e.Seq)
+	var rg sync.WaitGroup
+	for r := range readers {
+		rg.Go(func() {
+			var last int64
+			seen := 0
+			for finished := false; !finished; {
+				select {
+				case <-done:
+					finished = true
+				default:
+				}
+				page, _, err := st.ListEvents(ctx, portalA, ferry.EventFilter{After: last, Limit: 7})
+				if err != nil {
+					errs <- fmt.Errorf("reader %d: ListEvents: %w", r, err)
+					return
+				}
+				for _, e := range page {
+					if e.Seq != last+1 {
+						errs <- fmt.Errorf("reader %d: after %d the feed showed %d: an event became visible before an earlier one", r, last, e.Seq)
+						return
+					}
+					last = e.Seq
+					seen++
+				}
+				if finished && len(page) == 7 {
+					finished = false // drain what is left
+				}
 			}
-			last = e.Seq
-			seen++
-		}
-		if finished && len(page) == 7 {
-			finished = false // drain what is left
-		}
+			if seen != writers*each {
+				errs <- fmt.Errorf("reader %d saw %d events, want %d", r, seen, writers*each)
+			}
+		})
 	}
+	rg.Wait()
 	close(errs)
 	for err := range errs {
 		t.Error(err)
-	}
-	if seen != writers*each {
-		t.Errorf("the poller saw %d events, want %d", seen, writers*each)
 	}
 }
