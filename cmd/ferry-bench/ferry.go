@@ -66,23 +66,25 @@ func (f *ferryServer) call(ctx context.Context, method, path string, in any, wan
 	return f.do(req, want, out)
 }
 
+// do sends req and decodes the answer into out (if not nil), streaming it;
+// an answer of another status is an error that quotes the start of its
+// body. The body is always read to its end, so that the connection is
+// reused by the next request of the run.
 func (f *ferryServer) do(req *http.Request, want int, out any) error {
 	resp, err := f.client.Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
+	defer io.Copy(io.Discard, resp.Body)
 	if resp.StatusCode != want {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
 		return fmt.Errorf("%s %s: %s: %s", req.Method, req.URL.Path, resp.Status, strings.TrimSpace(string(b)))
 	}
-	if out != nil {
-		return json.Unmarshal(b, out)
+	if out == nil {
+		return nil
 	}
-	return nil
+	return json.NewDecoder(resp.Body).Decode(out)
 }
 
 // startImport asks for an import of url into folder and returns the task id.
