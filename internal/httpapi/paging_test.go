@@ -94,6 +94,14 @@ func TestBackwardPaging(t *testing.T) {
 		if c.Paging == nil || c.Paging.Next == nil || c.Paging.Next.After != strconv.Itoa(p.Offset+p.Limit) {
 			t.Errorf("%s (backward %v): paging.next=%+v, want after=%d", tc.query, tc.backward, c.Paging, p.Offset+p.Limit)
 		}
+		if c.Paging != nil && c.Paging.Next != nil {
+			// Followed, the next link is a request the server takes: it
+			// carries after and no before.
+			u, err := url.Parse(c.Paging.Next.Link)
+			if err != nil || u.Query().Get("after") != c.Paging.Next.After || u.Query().Has("before") {
+				t.Errorf("%s (backward %v): next.link=%q, want after=%s and no before", tc.query, tc.backward, c.Paging.Next.Link, c.Paging.Next.After)
+			}
+		}
 	}
 }
 

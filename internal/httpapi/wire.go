@@ -194,22 +194,32 @@ type prevPage struct {
 // query with after replaced). Under a version that pages backward (the
 // 2026-09 beta), a page that does not start at the first result also has
 // paging.prev: before is the page's offset, and the link the same query
-// with before in place of after.
+// with before in place of after. Each link carries one cursor only, since
+// a request with both is refused.
 func (s *server) newCollection(r *http.Request, results []any, p ferry.Page, more bool) collection {
-	var after string
+	var pg paging
 	if next, ok := p.Next(more); ok {
-		after = strconv.Itoa(next.Offset)
+		after := strconv.Itoa(next.Offset)
+		pg.Next = &nextPage{After: after, Link: s.searchPageLink(r, "after", after)}
 	}
-	c := s.newCursorCollection(r, results, after)
 	if p.Offset > 0 && apiVersion(r).BackwardPaging {
 		before := strconv.Itoa(p.Offset)
-		v := r.URL.Query()
-		v.Del("after")
-		v.Set("before", before)
-		if c.Paging == nil {
-			c.Paging = &paging{}
-		}
-		c.Paging.Prev = &prevPage{Before: before, Link: s.link(r.URL.EscapedPath() + "?" + v.Encode())}
+		pg.Prev = &prevPage{Before: before, Link: s.searchPageLink(r, "before", before)}
+	}
+	c := collection{Results: results}
+	if pg.Next != nil || pg.Prev != nil {
+		c.Paging = &pg
 	}
 	return c
+}
+
+// searchPageLink is the link to another page of r's search: the same
+// query with cursor (after or before) set to value and the other cursor
+// removed.
+func (s *server) searchPageLink(r *http.Request, cursor, value string) string {
+	v := r.URL.Query()
+	v.Del("after")
+	v.Del("before")
+	v.Set(cursor, value)
+	return s.link(r.URL.EscapedPath() + "?" + v.Encode())
 }
