@@ -115,3 +115,43 @@ func TestStagePartsTooLarge(t *testing.T) {
 		t.Error("a blob was staged over the limit")
 	}
 }
+
+// A part that holds fewer bytes than the task recorded (lost on a crash)
+// is refused, whether it is to grow in place or be staged: its bytes are
+// no longer the file's prefix.
+func TestShortPartRefused(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	local, err := fileblob.OpenBucket(dir, &fileblob.Options{Metadata: fileblob.MetadataDontWrite, NoTempDir: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	mem := memblob.OpenBucket(nil)
+	defer mem.Close()
+	for name, bucket := range map[string]*blob.Bucket{"local": local, "elsewhere": mem} {
+		svc := files.New(nil, bucket, slog.New(slog.DiscardHandler), nil)
+		for _, key := range []string{"imports/7/s.part-1-0000", "imports/7/s.part-1-0001"} {
+			w, err := svc.CreatePart(ctx, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.WriteString(w, "0123456789")
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if name == "local" {
+			if _, ok, err := svc.ExtendPart(ctx, "imports/7/s.part-1-0000", 11); err == nil || ok {
+				t.Errorf("%s: ExtendPart past the part's bytes: ok %v, err %v; want an error", name, ok, err)
+			}
+		}
+		parts := []ferry.Part{{Key: "imports/7/s.part-1-0000", Size: 10}, {Key: "imports/7/s.part-1-0001", Size: 11}}
+		if _, err := svc.StageParts(ctx, ferry.PartsContent{Key: "imports/7/s", Parts: parts, MD5: "m", SHA256: "s"}); err == nil {
+			t.Errorf("%s: StageParts of a short part: no error", name)
+		}
+		if ok, _ := bucket.Exists(ctx, "imports/7/s"); ok {
+			t.Errorf("%s: a blob was staged from a short part", name)
+		}
+	}
+}
