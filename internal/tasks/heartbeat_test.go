@@ -3,11 +3,16 @@ package tasks
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"gocloud.dev/blob/memblob"
+
 	"ferry/internal/ferry"
+	"ferry/internal/fetch"
+	"ferry/internal/files"
 )
 
 // running marks task PROCESSING in its first attempt of job, as start does.
@@ -138,4 +143,29 @@ func TestHeartbeatLostStopsAttempt(t *testing.T) {
 	stop := b.engine.heartbeat(ctx, &task, abort)
 	defer stop()
 	waitStopped(t, ctx, errHeartbeatLost)
+}
+
+// TestTakeoverAfterAtLeast3s checks the limit --help states: below 3s a
+// heartbeat (every sixth) would come too often to be worth saving.
+func TestTakeoverAfterAtLeast3s(t *testing.T) {
+	t.Parallel()
+	fetcher, err := fetch.New(fetch.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	bucket := memblob.OpenBucket(nil)
+	defer bucket.Close()
+	for _, c := range []struct {
+		after time.Duration
+		ok    bool
+	}{{3*time.Second - 1, false}, {time.Second, false}, {3 * time.Second, true}, {0, true}} {
+		e, err := newEngine(nil, files.New(nil, bucket, log, nil), fetcher, log, Config{TakeoverAfter: c.after})
+		if (err == nil) != c.ok {
+			t.Errorf("TakeoverAfter %s: err %v, want ok %v", c.after, err, c.ok)
+		}
+		if c.after == 0 && e != nil && e.cfg.TakeoverAfter != TakeoverAfterDefault {
+			t.Errorf("TakeoverAfter 0 gave %s, want the default %s", e.cfg.TakeoverAfter, TakeoverAfterDefault)
+		}
+	}
 }
