@@ -26,14 +26,14 @@ const (
 // change after that one; one that reconnects after the terminal event gets
 // 204, which tells EventSource to stop.
 func (s *server) handleTaskEvents(w http.ResponseWriter, r *http.Request) {
-	t, f, err := s.getTask(r)
-	var (
-		last    int64
-		resumed bool
-	)
-	if err == nil {
-		last, resumed, err = lastEventID(r)
+	// The header is checked before the task is read: a bad one costs no
+	// query.
+	last, resumed, err := lastEventID(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
 	}
+	t, f, err := s.getTask(r)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
