@@ -13,10 +13,16 @@ import (
 
 // fileSelect reads files joined with their folder, whose path is the
 // file's directory; the root folder (id 0) has no row.
-const fileSelect = `SELECT f.id, f.portal, f.folder_id, COALESCE(fo.path, '/'), f.name, f.extension, f.access,
+const fileSelect = `SELECT ` + fileColumns + ` FROM files f ` + fileFolderJoin
+
+// fileColumns are the columns scanFile reads, of files f and their folder fo
+// (fileFolderJoin).
+const fileColumns = `f.id, f.portal, f.folder_id, COALESCE(fo.path, '/'), f.name, f.extension, f.access,
 	f.size, f.width, f.height, f.type, f.encoding, f.content_type, f.md5, f.sha256, f.usable, f.source_group, f.blob_key,
-	f.archived, f.archived_at, f.created_at, f.updated_at, f.expires_at
-	FROM files f LEFT JOIN folders fo ON fo.id = f.folder_id AND f.folder_id <> 0`
+	f.archived, f.archived_at, f.created_at, f.updated_at, f.expires_at`
+
+// fileFolderJoin joins files f with their folder fo.
+const fileFolderJoin = `LEFT JOIN folders fo ON fo.id = f.folder_id AND f.folder_id <> 0`
 
 func scanFile(row interface{ Scan(...any) error }) (ferry.File, error) {
 	var (

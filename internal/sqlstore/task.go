@@ -104,10 +104,9 @@ func (s *Store) FindTask(ctx context.Context, portal ferry.PortalID, id ferry.Ta
 
 // taskFileSelect reads a task and the file it names, if any: the file's
 // columns are NULL when there is none.
-var taskFileSelect = `SELECT ` + prefixed("t.", taskColumns) + `, ` + strings.TrimPrefix(fileSelect[:strings.Index(fileSelect, "FROM")], "SELECT ") +
-	`FROM tasks t LEFT JOIN files f ON f.portal = t.portal AND f.id = t.file_id
-	LEFT JOIN folders fo ON fo.id = f.folder_id AND f.folder_id <> 0
-	WHERE t.id = ? AND t.portal = ?`
+var taskFileSelect = `SELECT ` + prefixed("t.", taskColumns) + `, ` + fileColumns +
+	` FROM tasks t LEFT JOIN files f ON f.portal = t.portal AND f.id = t.file_id ` + fileFolderJoin +
+	` WHERE t.id = ? AND t.portal = ?`
 
 // prefixed qualifies each of a comma-separated list of columns.
 func prefixed(prefix, columns string) string {
