@@ -343,4 +343,22 @@ func testTaskHeartbeat(t *testing.T, open func(t *testing.T) ferry.Store) {
 	// The attempt that lost the task can no longer beat nor save.
 	wantKind(t, st.BeatTask(ctx, &task), ferry.Conflict)
 	wantKind(t, st.SaveProgress(ctx, &task), ferry.Conflict)
+
+	// Past the limit: the longest silent come first, and no more.
+	for _, id := range []ferry.TaskID{"task-2", "task-3", "task-4"} {
+		more := newTask(id, portalB, at(0))
+		mustCreateTasks(t, st, more)
+		more.Status, more.Attempts, more.StartedAt = ferry.TaskProcessing, 1, at(1)
+		mustNoErr(t, st.UpdateTask(ctx, &more), "UpdateTask "+string(id))
+		time.Sleep(20 * time.Millisecond)
+	}
+	list, err := st.ListSilentTasks(ctx, 10*time.Millisecond, 2)
+	mustNoErr(t, err, "ListSilentTasks")
+	var ids []ferry.TaskID
+	for _, x := range list {
+		ids = append(ids, x.ID)
+	}
+	if want := []ferry.TaskID{"task-2", "task-3"}; !reflect.DeepEqual(ids, want) {
+		t.Errorf("ListSilentTasks(limit 2)=%v, want %v", ids, want)
+	}
 }
