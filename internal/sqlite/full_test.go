@@ -49,6 +49,11 @@ func TestDatabaseFullIsStorageFull(t *testing.T) {
 		if ferry.KindOf(err) != ferry.StorageFull {
 			t.Fatalf("insert %d: kind %v (%v), want StorageFull", i, ferry.KindOf(err), err)
 		}
+		// Classified once, where the statement failed, however many
+		// layers (statement, transaction) it passed on the way out.
+		if n := strings.Count(err.Error(), "disk is full; nothing was changed"); n != 1 {
+			t.Errorf("insert %d: the error says it %d times: %v", i, n, err)
+		}
 		return
 	}
 	t.Fatal("1000 inserts into a database of bounded size all succeeded")

@@ -124,7 +124,7 @@ func (s *Store) numberEvents(ctx context.Context, portal ferry.PortalID) error {
 			return err
 		})
 		if err != nil {
-			return ferry.Wrap(s.full(err), "number events")
+			return ferry.Wrap(err, "number events") // Atomic classified a full disk
 		}
 		if moved < eventBatch {
 			return nil

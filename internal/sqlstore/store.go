@@ -156,9 +156,10 @@ func (s *Store) failed(err error) {
 }
 
 // full turns the database's "no room to write" into ferry.StorageFull;
-// any other error is returned as it is.
+// any other error, or one already turned (by the statement, before its
+// transaction sees it), is returned as it is.
 func (s *Store) full(err error) error {
-	if err == nil || s.d.IsFull == nil || !s.d.IsFull(err) {
+	if err == nil || s.d.IsFull == nil || !s.d.IsFull(err) || ferry.KindOf(err) == ferry.StorageFull {
 		return err
 	}
 	return &ferry.Error{Kind: ferry.StorageFull, SubCategory: "STORAGE_FULL",
