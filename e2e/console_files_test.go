@@ -187,3 +187,29 @@ func TestConsoleUploadWithoutScript(t *testing.T) {
 	resp, _ = c.multipart("/console/upload", fields[1:], "plain.txt", []byte("no token"))
 	mustStatus(t, "upload by form without the token", resp, http.StatusForbidden)
 }
+
+// TestConsoleUploadPartsLimit checks the bound on a console form's parts:
+// 16 in all, the CSRF token's part counted when a plain form sends it
+// first.
+func TestConsoleUploadPartsLimit(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	c := newConsoleClient(t, s)
+	csrf := c.signIn(s.Token)
+	// fields returns the CSRF token's part and the upload's fields, then
+	// unread ones up to parts in all, the file part included.
+	fields := func(parts int) [][2]string {
+		f := [][2]string{{"csrf", csrf}, {"folderPath", "/limit"}, {"access", "PRIVATE"}, {"duplicateValidationStrategy", "NONE"},
+			{"duplicateValidationScope", "ENTIRE_PORTAL"}, {"overwrite", "true"}}
+		for i := 0; len(f) < parts-1; i++ {
+			f = append(f, [2]string{fmt.Sprintf("extra%d", i), "x"})
+		}
+		return f
+	}
+	resp, _ := c.multipart("/console/upload", fields(16), "a.txt", []byte("sixteen parts"))
+	mustStatus(t, "16 parts, the token first", resp, http.StatusSeeOther)
+	resp, body := c.multipart("/console/upload", fields(17), "a.txt", []byte("seventeen parts"))
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("17 parts, the token first: %d, want 400\n%s", resp.StatusCode, body)
+	}
+}

@@ -8,7 +8,8 @@ import (
 	"ferry/internal/formdata"
 )
 
-// formLimits bound a console upload form.
+// formLimits bound a console upload form: MaxParts counts every part,
+// the CSRF token's among them.
 var formLimits = formdata.Limits{MaxParts: 16, MaxFieldBytes: 8 << 10}
 
 // upload is a console upload form, read as a stream (formdata.Read): the
@@ -33,12 +34,14 @@ func (c *Console) readMultipart(r *http.Request) (upload, error) {
 		return upload{}, err
 	}
 	v := visitorFrom(r.Context())
+	lim := formLimits
 	if r.Header.Get(csrfHeader) == "" { // else page() has compared it
 		if err := checkFormCSRF(mr, v.CSRF); err != nil {
 			return upload{}, err
 		}
+		lim.MaxParts-- // the token's part was one of them
 	}
-	form, err := formdata.Read(r.Context(), mr, c.svc.Files, ferry.Content{Portal: v.Portal(), MaxBytes: c.opts.MaxUploadBytes}, formLimits)
+	form, err := formdata.Read(r.Context(), mr, c.svc.Files, ferry.Content{Portal: v.Portal(), MaxBytes: c.opts.MaxUploadBytes}, lim)
 	return upload{form}, err
 }
 
