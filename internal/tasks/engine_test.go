@@ -249,6 +249,21 @@ func TestImportWorker(t *testing.T) {
 		checkState(t, b.find(t, task.ID), ferry.TaskPending, 0)
 	})
 
+	t.Run("SnoozesWhilePortalBusyAndWaitingUnknown", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, Config{Workers: 2, WorkersPerPortal: 1})
+		b.handler = func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "purr") }
+		task := b.importTask(t)
+		b.engine.store = blindToWaiting{b.store}
+		if !b.engine.slots.acquire(int64(testPortal)) {
+			t.Fatal("no slot free")
+		}
+		if got := work(t, b, ctx, &importWorker{e: b.engine}, importArgs(task)); got != river.EventKindJobSnoozed {
+			t.Fatalf("event=%s, want snoozed: a store that cannot say whether others wait keeps the share", got)
+		}
+		checkState(t, b.find(t, task.ID), ferry.TaskPending, 0)
+	})
+
 	t.Run("RunsBeyondShareWhenNoOtherPortalWaits", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, Config{Workers: 2, WorkersPerPortal: 1})
@@ -465,3 +480,11 @@ func TestStartImport(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// blindToWaiting is a store that cannot say whether other portals' tasks
+// wait.
+type blindToWaiting struct{ Store }
+
+func (blindToWaiting) TaskWaitingElsewhere(context.Context, ferry.PortalID, ferry.TaskKind) (bool, error) {
+	return false, ferry.Errorf(ferry.Unavailable, "database unreachable")
+}
