@@ -100,7 +100,7 @@ const eventLockSpace int32 = 0x45565453
 // COMMITTED its statement then sees what the one before it committed, so
 // no event is numbered twice or skipped.
 func (s *Store) numberEvents(ctx context.Context, portal ferry.PortalID) error {
-	if s.d.NumberEvents == "" || s.tx != nil {
+	if !s.numbersLater() {
 		return nil
 	}
 	var waiting bool
@@ -132,10 +132,14 @@ func (s *Store) numberEvents(ctx context.Context, portal ferry.PortalID) error {
 	}
 }
 
+// numbersLater reports whether numberEvents has work to do: events are
+// numbered after they are written, and s is not inside a transaction.
+func (s *Store) numbersLater() bool { return s.d.NumberEvents != "" && s.tx == nil }
+
 // numberAllEvents numbers the waiting events of every portal: before
 // old events are deleted, and before the database is copied.
 func (s *Store) numberAllEvents(ctx context.Context) error {
-	if s.d.NumberEvents == "" || s.tx != nil {
+	if !s.numbersLater() {
 		return nil
 	}
 	rows, err := s.query(ctx, `SELECT DISTINCT portal FROM event_outbox`)
@@ -285,11 +289,23 @@ func pageOf[T any](items []T, err error) func(n int) ([]T, bool, error) {
 }
 
 // FindEvent implements ferry.Store.
+//
+// The event is looked up first, and waiting events are numbered (see
+// numberEvents) only if it is not there: numbering only ever adds events,
+// so the answer is the one numbering first would give, and a delivery,
+// which found its event's number through FindDelivery, reads it in one
+// statement.
 func (s *Store) FindEvent(ctx context.Context, portal ferry.PortalID, seq int64) (ferry.Event, error) {
-	if err := s.numberEvents(ctx, portal); err != nil {
-		return ferry.Event{}, err
+	find := func() (ferry.Event, error) {
+		return scanEvent(s.queryRow(ctx, `SELECT `+eventColumns+` FROM events WHERE portal = ? AND seq = ?`, int64(portal), seq))
 	}
-	ev, err := scanEvent(s.queryRow(ctx, `SELECT `+eventColumns+` FROM events WHERE portal = ? AND seq = ?`, int64(portal), seq))
+	ev, err := find()
+	if errors.Is(err, sql.ErrNoRows) && s.numbersLater() {
+		if err := s.numberEvents(ctx, portal); err != nil {
+			return ferry.Event{}, err
+		}
+		ev, err = find()
+	}
 	if err != nil {
 		return ferry.Event{}, notFound(err, "event")
 	}

@@ -160,11 +160,21 @@ func (s *Store) insertDelivery(ctx context.Context, d *ferry.Delivery) error {
 }
 
 // FindDelivery implements ferry.Store.
+//
+// Only a delivery whose event has no number yet makes it number the
+// portal's waiting events (see numberEvents) and read again: a retry, or
+// a delivery of an event a reader of the feed numbered, is one statement.
 func (s *Store) FindDelivery(ctx context.Context, portal ferry.PortalID, id ferry.DeliveryID) (ferry.Delivery, error) {
-	if err := s.numberEvents(ctx, portal); err != nil {
-		return ferry.Delivery{}, err
+	find := func() (ferry.Delivery, error) {
+		return scanDelivery(s.queryRow(ctx, deliverySelect+` WHERE d.portal = ? AND d.id = ?`, int64(portal), int64(id)))
 	}
-	d, err := scanDelivery(s.queryRow(ctx, deliverySelect+` WHERE d.portal = ? AND d.id = ?`, int64(portal), int64(id)))
+	d, err := find()
+	if err == nil && d.EventSeq == 0 && s.numbersLater() {
+		if err := s.numberEvents(ctx, portal); err != nil {
+			return ferry.Delivery{}, err
+		}
+		d, err = find()
+	}
 	if err != nil {
 		return ferry.Delivery{}, notFound(err, "delivery")
 	}

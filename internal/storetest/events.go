@@ -183,6 +183,49 @@ func testEvents(t *testing.T, open func(t *testing.T) ferry.Store) {
 		}
 	})
 
+	t.Run("FindBeforeTheFeedIsRead", func(t *testing.T) {
+		// Where events are numbered when first read, a delivery's or an
+		// event's own lookup may be that first read.
+		t.Parallel()
+		st := open(t)
+		hook := ferry.Webhook{ID: "wh-1", Portal: portalA, URL: "https://example.com/h", Enabled: true,
+			Secret: []byte("s"), CreatedAt: at(0), UpdatedAt: at(0)}
+		mustNoErr(t, st.CreateWebhook(ctx, &hook), "CreateWebhook")
+		mustEnsureFolder(t, st, portalA, "/one")
+		mustEnsureFolder(t, st, portalA, "/two")
+		ev, err := st.FindEvent(ctx, portalA, 1)
+		mustNoErr(t, err, "FindEvent(1) before any read")
+		if ev.Folder == nil || ev.Folder.Path != "/one" {
+			t.Errorf("event 1=%+v, want /one's", ev)
+		}
+		_, err = st.FindEvent(ctx, portalA, 3)
+		wantKind(t, err, ferry.NotFound)
+		mustEnsureFolder(t, st, portalA, "/three")
+		ds, _, err := st.ListDeliveries(ctx, portalA, hook.ID, ferry.DeliveryFilter{Limit: 10})
+		mustNoErr(t, err, "ListDeliveries")
+		if len(ds) != 3 {
+			t.Fatalf("%d deliveries, want 3", len(ds))
+		}
+		mustEnsureFolder(t, st, portalA, "/four")
+		for _, want := range ds {
+			d, err := st.FindDelivery(ctx, portalA, want.ID)
+			mustNoErr(t, err, "FindDelivery")
+			if d.EventSeq != want.EventSeq || d.EventSeq == 0 {
+				t.Errorf("delivery %d: event %d, want %d", d.ID, d.EventSeq, want.EventSeq)
+			}
+		}
+		// /four's delivery, the next one written, is read before its
+		// event's number is known anywhere.
+		d, err := st.FindDelivery(ctx, portalA, ds[0].ID+1)
+		mustNoErr(t, err, "FindDelivery of /four's event")
+		if d.EventSeq != 4 {
+			t.Errorf("delivery %d: event %d, want 4", d.ID, d.EventSeq)
+		}
+		if got := allEvents(t, st, portalA); len(got) != 4 || got[3].Seq != 4 || got[3].Folder.Path != "/four" {
+			t.Errorf("events=%+v, want 4, /four's last", got)
+		}
+	})
+
 	t.Run("CursorUnderConcurrentWriters", func(t *testing.T) { t.Parallel(); testEventCursor(t, open) })
 }
 
