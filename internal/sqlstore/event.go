@@ -109,6 +109,11 @@ func (s *Store) numberEvents(ctx context.Context, portal ferry.PortalID) error {
 		s.failed(err)
 		return ferry.Wrap(err, "look for events to number")
 	}
+	return s.numberWaiting(ctx, portal)
+}
+
+// numberWaiting is numberEvents for a portal known to have events waiting.
+func (s *Store) numberWaiting(ctx context.Context, portal ferry.PortalID) error {
 	for {
 		var moved int64
 		err := s.Atomic(ctx, func(st ferry.Store) error {
@@ -154,7 +159,7 @@ func (s *Store) numberAllEvents(ctx context.Context) error {
 		return ferry.Wrap(err, "list events to number")
 	}
 	for _, p := range portals {
-		if err := s.numberEvents(ctx, ferry.PortalID(p)); err != nil {
+		if err := s.numberWaiting(ctx, ferry.PortalID(p)); err != nil {
 			return err
 		}
 	}
