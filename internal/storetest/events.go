@@ -137,6 +137,35 @@ func testEvents(t *testing.T, open func(t *testing.T) ferry.Store) {
 		}
 	})
 
+	t.Run("ImportCompletedInOneTransaction", func(t *testing.T) {
+		// An import stores its file and ends its task in one
+		// transaction; the event shows the file as a read returns it.
+		t.Parallel()
+		st := open(t)
+		folder := mustEnsureFolder(t, st, portalA, "/in")
+		for i, folderID := range []ferry.FolderID{folder.ID, 0} {
+			task := newTask(ferry.TaskID(fmt.Sprintf("task-%d", i)), portalA, at(0))
+			mustCreateTasks(t, st, task)
+			f := newFile(portalA, folderID, "cat", "png", "m1", 10)
+			f.CreatedAt = f.CreatedAt.Add(123456 * time.Nanosecond) // finer than the store keeps
+			err := st.Atomic(ctx, func(tx ferry.Store) error {
+				if _, err := tx.InsertFile(ctx, &f, false); err != nil {
+					return err
+				}
+				task.Status, task.CompletedAt, task.FileID = ferry.TaskComplete, at(time.Second), f.ID
+				return tx.UpdateTask(ctx, &task)
+			})
+			mustNoErr(t, err, "insert and complete")
+			stored, err := st.FindFileByID(ctx, portalA, f.ID)
+			mustNoErr(t, err, "FindFileByID")
+			evs := allEvents(t, st, portalA, ferry.EventImportCompleted)
+			if len(evs) != i+1 || evs[i].File == nil {
+				t.Fatalf("import.completed events=%+v, want %d, the last with a file", evs, i+1)
+			}
+			checkFile(t, *evs[i].File, stored)
+		}
+	})
+
 	t.Run("RolledBackChangeHasNoEvent", func(t *testing.T) {
 		t.Parallel()
 		st := open(t)
