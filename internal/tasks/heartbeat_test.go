@@ -169,3 +169,36 @@ func TestTakeoverAfterAtLeast3s(t *testing.T) {
 		}
 	}
 }
+
+// unreadable is a store whose tasks cannot be read.
+type unreadable struct{ Store }
+
+func (unreadable) FindTask(context.Context, ferry.PortalID, ferry.TaskID) (ferry.Task, error) {
+	return ferry.Task{}, ferry.Errorf(ferry.Unavailable, "database unreachable")
+}
+
+func TestDropPartsKeepsAllWhenTaskUnreadable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, Config{})
+	task := b.running(t, b.importTask(t), 1)
+	key := "imports/7/x.part-1-0000"
+	w, err := b.engine.content.CreatePart(ctx, key)
+	if err == nil {
+		_, err = w.Write([]byte("bytes"))
+	}
+	if err == nil {
+		err = w.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	task.Resume = resumeState{Parts: []partInfo{{Key: key, Size: 5}}}.encode()
+	b.engine.store = unreadable{b.store}
+	b.engine.dropParts(ctx, &task)
+	r, err := b.engine.content.OpenPart(ctx, key)
+	if err != nil {
+		t.Fatalf("the part was deleted although the task could not be read: %v", err)
+	}
+	r.Close()
+}
