@@ -171,11 +171,18 @@ func testInsertFile(t *testing.T, open func(t *testing.T) ferry.Store) {
 		t.Parallel()
 		st := open(t)
 		foreign := mustEnsureFolder(t, st, portalB, "/b-only")
-		for _, folder := range []ferry.FolderID{foreign.ID, foreign.ID + 1000} {
+		archived := mustEnsureFolder(t, st, portalA, "/old")
+		_, err := st.ArchiveFolder(ctx, portalA, archived.ID, at(time.Hour))
+		mustNoErr(t, err, "ArchiveFolder")
+		for _, folder := range []ferry.FolderID{foreign.ID, foreign.ID + 1000, archived.ID} {
 			f := newFile(portalA, folder, "x", "txt", "m", 1)
 			_, err := st.InsertFile(ctx, &f, false)
 			wantKind(t, err, ferry.NotFound)
 		}
+		// A free name is claimed before its folder is read (on
+		// PostgreSQL without the portal lock): nothing is left of it.
+		_, err = st.FindDuplicate(ctx, portalA, "m", 1, false, 0)
+		wantKind(t, err, ferry.NotFound)
 	})
 }
 
