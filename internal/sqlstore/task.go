@@ -176,9 +176,10 @@ func scanNull[T any](dest *T, v any) error {
 // TaskWaitingElsewhere implements ferry.Store: two probes of the index of
 // unfinished tasks by portal, on either side of portal.
 func (s *Store) TaskWaitingElsewhere(ctx context.Context, portal ferry.PortalID, kind ferry.TaskKind) (bool, error) {
-	const waiting = `SELECT 1 FROM tasks WHERE completed_at = 0 AND portal %s ? AND status = ? AND kind = ?`
+	const waiting = `SELECT EXISTS (SELECT 1 FROM tasks WHERE completed_at = 0 AND portal < ? AND status = ? AND kind = ?)
+		OR EXISTS (SELECT 1 FROM tasks WHERE completed_at = 0 AND portal > ? AND status = ? AND kind = ?)`
 	var found bool
-	err := s.queryRow(ctx, `SELECT EXISTS (`+fmt.Sprintf(waiting, "<")+`) OR EXISTS (`+fmt.Sprintf(waiting, ">")+`)`,
+	err := s.queryRow(ctx, waiting,
 		int64(portal), string(ferry.TaskPending), string(kind), int64(portal), string(ferry.TaskPending), string(kind)).Scan(&found)
 	if err != nil {
 		return false, ferry.Wrap(err, "find waiting tasks")
