@@ -65,17 +65,18 @@ type result struct {
 // bench is one run of the command: its work dir, the binary, the origin
 // server that imports fetch from, and the Ferry servers it started.
 type bench struct {
-	cfg      config
-	log      io.Writer
-	dir      string
-	ferryBin string
-	curl     string
-	origin   *proc
-	originBy string // what serves the origin files
-	stops    []func()
-	argv     string
-	terms    map[string][]string // search terms by database
-	pgRate   float64             // one PostgreSQL instance's small imports/s, for the cluster row
+	cfg       config
+	log       io.Writer
+	dir       string
+	ferryBin  string
+	curl      string
+	origin    *proc
+	originBy  string // what serves the origin files
+	stops     []func()
+	argv      string
+	terms     map[string][]string // search terms by database
+	pgRate    float64             // one PostgreSQL instance's small imports/s, for the cluster row
+	fetchRuns int                 // runs of the small-file ceiling loop so far, each in its own directory
 }
 
 func newBench(ctx context.Context, cfg config, log io.Writer) (*bench, error) {
