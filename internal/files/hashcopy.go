@@ -1,56 +1,56 @@
 package files
 
 import (
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"sync"
+
+	"ferry/internal/digest"
 )
 
 // copyChunk is the size of the reads when content is streamed to storage:
 // large enough that a big file takes few system calls.
 const copyChunk = 256 << 10
 
-// copyBuffers is how many chunks may be read ahead of the hasher.
-const copyBuffers = 4
-
 var chunkPool = sync.Pool{New: func() any { b := make([]byte, copyChunk); return &b }}
 
-// copyHashed copies src to dst and feeds every byte, in order, to h (the
-// hashes) and to head. The hashes run on a goroutine of their own, a few
-// chunks behind the copy, so that on a machine with a second core hashing
-// costs the copy nothing; content that fits in one chunk is hashed inline.
-func copyHashed(dst io.Writer, src io.Reader, h io.Writer, head io.Writer) (int64, error) {
+func putChunk(b *[]byte) { chunkPool.Put(b) }
+
+// copied is what copyHashed copied: its size and hex hashes.
+type copied struct {
+	n           int64
+	md5, sha256 string
+}
+
+// copyHashed copies src to dst, feeds the first bytes to head, and hashes
+// every byte, in order. Beyond one chunk, MD5 and SHA-256 run on a
+// goroutine each a few chunks behind the copy (package digest), so that
+// with cores to spare hashing costs the copy nothing; content that fits
+// in one chunk is hashed inline.
+func copyHashed(dst io.Writer, src io.Reader, head io.Writer) (copied, error) {
 	first := chunkPool.Get().(*[]byte)
 	n, err := readChunk(src, *first)
 	if n > 0 {
 		head.Write((*first)[:n])
 		if _, werr := dst.Write((*first)[:n]); werr != nil {
 			chunkPool.Put(first)
-			return int64(n), werr
+			return copied{n: int64(n)}, werr
 		}
 	}
 	if err != nil {
-		h.Write((*first)[:n])
+		m, s := md5.Sum((*first)[:n]), sha256.Sum256((*first)[:n])
 		chunkPool.Put(first)
 		if errors.Is(err, io.EOF) {
 			err = nil
 		}
-		return int64(n), err
+		return copied{int64(n), hex.EncodeToString(m[:]), hex.EncodeToString(s[:])}, err
 	}
-	type chunk struct {
-		buf *[]byte
-		n   int
-	}
-	hashed := make(chan chunk, copyBuffers)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for c := range hashed {
-			h.Write((*c.buf)[:c.n])
-			chunkPool.Put(c.buf)
-		}
-	}()
-	hashed <- chunk{first, n}
+	h := digest.New(putChunk)
+	defer h.Close()
+	h.Write(first, n)
 	total := int64(n)
 	for {
 		buf := chunkPool.Get().(*[]byte)
@@ -61,17 +61,17 @@ func copyHashed(dst io.Writer, src io.Reader, h io.Writer, head io.Writer) (int6
 			}
 			total += int64(n)
 		}
-		hashed <- chunk{buf, n}
+		h.Write(buf, n)
 		if err != nil {
 			break
 		}
 	}
-	close(hashed)
-	<-done
 	if errors.Is(err, io.EOF) {
 		err = nil
 	}
-	return total, err
+	c := copied{n: total}
+	c.md5, c.sha256 = h.Sums()
+	return c, err
 }
 
 // readChunk fills buf from r as far as it can: it returns early only at

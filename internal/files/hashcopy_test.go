@@ -3,6 +3,8 @@ package files
 import (
 	"bytes"
 	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -19,13 +21,15 @@ func TestCopyHashed(t *testing.T) {
 		src := make([]byte, size)
 		rand.NewChaCha8([32]byte{byte(size)}).Read(src)
 		var dst, head bytes.Buffer
-		h := md5.New()
-		n, err := copyHashed(&dst, iotest.HalfReader(bytes.NewReader(src)), h, &head)
-		if err != nil || n != int64(size) || !bytes.Equal(dst.Bytes(), src) {
-			t.Fatalf("size %d: copyHashed=%d, %v; copied equal %v", size, n, err, bytes.Equal(dst.Bytes(), src))
+		c, err := copyHashed(&dst, iotest.HalfReader(bytes.NewReader(src)), &head)
+		if err != nil || c.n != int64(size) || !bytes.Equal(dst.Bytes(), src) {
+			t.Fatalf("size %d: copyHashed=%d, %v; copied equal %v", size, c.n, err, bytes.Equal(dst.Bytes(), src))
 		}
-		if want := md5.Sum(src); !bytes.Equal(h.Sum(nil), want[:]) {
-			t.Errorf("size %d: MD5=%x, want %x", size, h.Sum(nil), want)
+		if want := md5.Sum(src); c.md5 != hex.EncodeToString(want[:]) {
+			t.Errorf("size %d: MD5=%s, want %x", size, c.md5, want)
+		}
+		if want := sha256.Sum256(src); c.sha256 != hex.EncodeToString(want[:]) {
+			t.Errorf("size %d: SHA-256=%s, want %x", size, c.sha256, want)
 		}
 		if want := src[:min(size, copyChunk)]; !bytes.Equal(head.Bytes(), want) {
 			t.Errorf("size %d: head has %d bytes, want the first %d", size, head.Len(), len(want))
@@ -33,9 +37,9 @@ func TestCopyHashed(t *testing.T) {
 	}
 	for _, size := range []int{10, 3*copyChunk + 7} {
 		cut := io.MultiReader(bytes.NewReader(make([]byte, size)), iotest.ErrReader(io.ErrUnexpectedEOF))
-		n, err := copyHashed(io.Discard, cut, md5.New(), io.Discard)
-		if !errors.Is(err, io.ErrUnexpectedEOF) || n != int64(size) {
-			t.Errorf("cut after %d bytes: copyHashed=%d, %v, want %d, io.ErrUnexpectedEOF", size, n, err, size)
+		c, err := copyHashed(io.Discard, cut, io.Discard)
+		if !errors.Is(err, io.ErrUnexpectedEOF) || c.n != int64(size) {
+			t.Errorf("cut after %d bytes: copyHashed=%d, %v, want %d, io.ErrUnexpectedEOF", size, c.n, err, size)
 		}
 	}
 }

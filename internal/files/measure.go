@@ -2,9 +2,6 @@ package files
 
 import (
 	"context"
-	"crypto/md5"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"image"
 	_ "image/gif" // register decoders for image dimensions
@@ -61,12 +58,13 @@ func (s *Service) write(ctx context.Context, c ferry.Content) (ferry.Staged, err
 		s.obs.BlobError("write")
 		return ferry.Staged{}, ferry.Wrap(err, "open blob writer")
 	}
-	hash, sum256, head := md5.New(), sha256.New(), &headBuffer{}
+	head := &headBuffer{}
 	body := c.Body
 	if c.MaxBytes > 0 {
 		body = io.LimitReader(body, c.MaxBytes+1)
 	}
-	n, err := copyHashed(w, body, io.MultiWriter(hash, sum256), head)
+	cp, err := copyHashed(w, body, head)
+	n := cp.n
 	if err == nil && c.MaxBytes > 0 && n > c.MaxBytes {
 		err = tooLarge(c.MaxBytes)
 	}
@@ -80,7 +78,7 @@ func (s *Service) write(ctx context.Context, c ferry.Content) (ferry.Staged, err
 		return ferry.Staged{}, storageFull(ferry.Wrap(err, "close blob writer"))
 	}
 	s.obs.BlobStored(n)
-	return s.measured(ctx, c.Key, c.FileName, head.b, n, hex.EncodeToString(hash.Sum(nil)), hex.EncodeToString(sum256.Sum(nil))), nil
+	return s.measured(ctx, c.Key, c.FileName, head.b, n, cp.md5, cp.sha256), nil
 }
 
 // measured describes content stored under key from its first bytes

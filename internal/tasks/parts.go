@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
-	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,9 +11,9 @@ import (
 	"io"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"ferry/internal/digest"
 	"ferry/internal/ferry"
 	"ferry/internal/fetch"
 )
@@ -77,15 +76,10 @@ func (r resumeState) done() int64 {
 // hashes returns MD5 and SHA-256 hashes that have seen the parts' bytes,
 // from their saved states; ok is false if the parts have none.
 func (r resumeState) hashes() (md5h, shah hash.Hash, ok bool) {
-	md5h, shah = md5.New(), sha256.New()
 	if len(r.Parts) == 0 {
-		return md5h, shah, true
+		return md5.New(), sha256.New(), true
 	}
-	if md5h.(encoding.BinaryUnmarshaler).UnmarshalBinary(r.MD5) != nil ||
-		shah.(encoding.BinaryUnmarshaler).UnmarshalBinary(r.SHA256) != nil {
-		return nil, nil, false
-	}
-	return md5h, shah, true
+	return digest.Restore(r.MD5, r.SHA256)
 }
 
 // parts lists the parts for the content store.
@@ -324,27 +318,12 @@ func (e *Engine) copyParts(ctx context.Context, t *ferry.Task, rs *resumeState, 
 // from 256 KiB buffers were measurably slower here).
 var chunkPool = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
+func putChunk(b *[]byte) { chunkPool.Put(b) }
+
 // hasher hashes the bytes written to the parts a few chunks behind the
-// writes, MD5 and SHA-256 on a goroutine each, so that on a machine with
-// cores to spare hashing costs the copy nothing. A nil hasher hashes
-// nothing: its states are nil.
-type hasher struct{ md5, sha *hashLane }
-
-// hashLane runs one hash.
-type hashLane struct {
-	h    hash.Hash
-	c    chan hashChunk
-	done chan struct{}
-}
-
-// hashChunk is bytes to hash, or (snap set) a request for the state. The
-// last lane to hash a chunk puts its buffer back in the pool.
-type hashChunk struct {
-	buf  *[]byte
-	n    int
-	refs *atomic.Int32
-	snap chan []byte
-}
+// writes (see package digest). A nil hasher, for parts whose hash states
+// were not kept, hashes nothing: its states are nil.
+type hasher struct{ d *digest.Hasher }
 
 // startHasher starts hashing on from the given hashes; ok false gives the
 // nil hasher.
@@ -352,33 +331,7 @@ func startHasher(md5h, shah hash.Hash, ok bool) *hasher {
 	if !ok {
 		return nil
 	}
-	return &hasher{md5: startLane(md5h), sha: startLane(shah)}
-}
-
-func startLane(h hash.Hash) *hashLane {
-	l := &hashLane{h: h, c: make(chan hashChunk, 8), done: make(chan struct{})}
-	go func() {
-		defer close(l.done)
-		for c := range l.c {
-			if c.snap != nil {
-				b, _ := l.h.(encoding.BinaryMarshaler).MarshalBinary()
-				c.snap <- b
-				continue
-			}
-			l.h.Write((*c.buf)[:c.n])
-			if c.refs.Add(-1) == 0 {
-				chunkPool.Put(c.buf)
-			}
-		}
-	}()
-	return l
-}
-
-// state returns the lane's state after every byte handed to it.
-func (l *hashLane) state() []byte {
-	r := make(chan []byte, 1)
-	l.c <- hashChunk{snap: r}
-	return <-r
+	return &hasher{digest.Resume(md5h, shah, putChunk)}
 }
 
 // write hands the hasher n bytes of buf, which it puts back in the pool.
@@ -387,10 +340,7 @@ func (h *hasher) write(buf *[]byte, n int) {
 		chunkPool.Put(buf)
 		return
 	}
-	refs := new(atomic.Int32)
-	refs.Store(2)
-	h.md5.c <- hashChunk{buf: buf, n: n, refs: refs}
-	h.sha.c <- hashChunk{buf: buf, n: n, refs: refs}
+	h.d.Write(buf, n)
 }
 
 // states returns the hashes' states after every byte written so far.
@@ -398,15 +348,12 @@ func (h *hasher) states() (md5s, shas []byte) {
 	if h == nil {
 		return nil, nil
 	}
-	return h.md5.state(), h.sha.state()
+	return h.d.States()
 }
 
 func (h *hasher) stop() {
 	if h != nil {
-		close(h.md5.c)
-		close(h.sha.c)
-		<-h.md5.done
-		<-h.sha.done
+		h.d.Close()
 	}
 }
 
