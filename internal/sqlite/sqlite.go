@@ -41,10 +41,7 @@ func DSN(path string) string {
 // Open opens (creating if needed) the database file at path and applies
 // Ferry's migrations. River's own tables are migrated by the tasks.
 func Open(ctx context.Context, path string) (*sql.DB, error) {
-	db, err := sql.Open(driverName, DSN(path))
-	if err != nil {
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
-	}
+	db := sql.OpenDB(connector{dsn: DSN(path), changes: &Changes{tables: watchedTables}})
 	db.SetMaxOpenConns(MaxOpenConns)
 	// Keep every connection open: database/sql keeps two idle by default,
 	// and a reopened connection has lost its prepared statements.

@@ -19,12 +19,16 @@ const driverName = "ferry-sqlite"
 // are few.
 const stmtCacheMax = 512
 
+// baseDriver is modernc's driver.
+var baseDriver driver.Driver
+
 func init() {
 	db, err := sql.Open("sqlite", "") // connects to nothing: only to reach the driver
 	if err != nil {
 		panic(err)
 	}
-	sql.Register(driverName, cachingDriver{db.Driver()})
+	baseDriver = db.Driver()
+	sql.Register(driverName, cachingDriver{baseDriver})
 	db.Close()
 }
 
@@ -55,6 +59,12 @@ type sqliteConn interface {
 type cachingConn struct {
 	sqliteConn
 	stmts map[string]*cachedStmt
+	// changes, on a connection of Open's, counts the commits that
+	// changed a watched table (see Changes); touched says the open
+	// transaction changed one, committed that a commit did and the count
+	// has yet to move.
+	changes            *Changes
+	touched, committed bool
 }
 
 // cachedStmt is a prepared statement and whether rows of it are open: a
@@ -97,6 +107,7 @@ func (c *cachingConn) stmt(ctx context.Context, query string) *cachedStmt {
 }
 
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	defer c.settle()
 	cs := c.stmt(ctx, query)
 	if cs == nil {
 		return c.sqliteConn.ExecContext(ctx, query, args)
@@ -106,15 +117,23 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	cs := c.stmt(ctx, query)
+	var (
+		rows driver.Rows
+		err  error
+	)
 	if cs == nil {
-		return c.sqliteConn.QueryContext(ctx, query, args)
+		rows, err = c.sqliteConn.QueryContext(ctx, query, args)
+	} else {
+		rows, err = cs.st.(stmtRunner).QueryContext(ctx, args)
 	}
-	rows, err := cs.st.(stmtRunner).QueryContext(ctx, args)
 	if err != nil {
+		c.settle()
 		return nil, err
 	}
-	cs.busy = true
-	return &cachedRows{rows: rows, cs: cs}, nil
+	if cs != nil {
+		cs.busy = true
+	}
+	return &cachedRows{rows: rows, cs: cs, c: c}, nil
 }
 
 func (c *cachingConn) Close() error {
@@ -125,10 +144,13 @@ func (c *cachingConn) Close() error {
 	return c.sqliteConn.Close()
 }
 
-// cachedRows frees its statement for the next query when closed.
+// cachedRows frees its statement (if cached) for the next query when
+// closed, and settles its connection: a statement that writes (INSERT ...
+// RETURNING outside a transaction) commits when its rows end.
 type cachedRows struct {
 	rows driver.Rows
 	cs   *cachedStmt
+	c    *cachingConn
 }
 
 func (r *cachedRows) Columns() []string              { return r.rows.Columns() }
@@ -136,7 +158,10 @@ func (r *cachedRows) Next(dest []driver.Value) error { return r.rows.Next(dest) 
 
 func (r *cachedRows) Close() error {
 	err := r.rows.Close()
-	r.cs.busy = false
+	if r.cs != nil {
+		r.cs.busy = false
+	}
+	r.c.settle()
 	return err
 }
 

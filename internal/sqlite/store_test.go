@@ -27,3 +27,21 @@ func newTestStore(t *testing.T) ferry.Store {
 	st.SetClock(ferry.ClockFunc(storetest.Now))
 	return st
 }
+
+// The same suite on a store that caches finished tasks, as the server
+// runs it when it holds the database's lock.
+func TestStoreCachingFinishedTasks(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) ferry.Store {
+		t.Helper()
+		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ferry.db"))
+		if err != nil {
+			t.Fatalf("sqlite.Open: %v", err)
+		}
+		t.Cleanup(func() { db.Close() })
+		st := sqlite.NewStore(db)
+		st.SetClock(ferry.ClockFunc(storetest.Now))
+		st.CacheFinishedTasks(sqlite.ChangesOf(db).Version)
+		return st
+	})
+}

@@ -93,8 +93,9 @@ type Store struct {
 	d     Dialect
 	clock ferry.Clock
 	hook  DeliveryHook
-	onErr func()  // told of each failed statement; see SetErrorHook
-	memo  *txMemo // inside a transaction
+	onErr func()     // told of each failed statement; see SetErrorHook
+	memo  *txMemo    // inside a transaction
+	tasks *taskCache // finished tasks, if CacheFinishedTasks was called
 }
 
 // txMemo is what a transaction remembers of what it wrote and read, so

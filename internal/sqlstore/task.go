@@ -119,6 +119,13 @@ func prefixed(prefix, columns string) string {
 
 // FindTaskFile implements ferry.Store.
 func (s *Store) FindTaskFile(ctx context.Context, portal ferry.PortalID, id ferry.TaskID) (ferry.Task, *ferry.File, error) {
+	if s.tasks != nil && s.tx == nil {
+		return s.findTaskFileCached(ctx, portal, id)
+	}
+	return s.findTaskFile(ctx, portal, id)
+}
+
+func (s *Store) findTaskFile(ctx context.Context, portal ferry.PortalID, id ferry.TaskID) (ferry.Task, *ferry.File, error) {
 	row := s.queryRow(ctx, taskFileSelect, string(id), int64(portal))
 	var f ferry.File
 	// scanTask and scanFile each hand over their destinations; the row is

@@ -82,6 +82,71 @@ func testTask(t *testing.T, open func(t *testing.T) ferry.Store) {
 		wantKind(t, err, ferry.NotFound)
 	})
 
+	// A finished task's read follows every later change to what it shows
+	// (a store may cache finished tasks: see sqlstore.CacheFinishedTasks).
+	t.Run("FindTaskFileFollowsChanges", func(t *testing.T) {
+		t.Parallel()
+		st := open(t)
+		folder := mustEnsureFolder(t, st, portalA, "/in")
+		f, _ := mustInsertFile(t, st, newFile(portalA, folder.ID, "cat", "png", "abc", 42), false)
+		done := finished(newTask("task-1", portalA, at(0)), ferry.TaskComplete, at(time.Second))
+		done.FileID = f.ID
+		mustCreateTasks(t, st, done)
+		read := func(step string) *ferry.File {
+			t.Helper()
+			for range 2 { // the second read may come from a cache
+				_, got, err := st.FindTaskFile(ctx, portalA, "task-1")
+				mustNoErr(t, err, "FindTaskFile "+step)
+				want, err := st.FindFileByID(ctx, portalA, f.ID)
+				if ferry.KindOf(err) == ferry.NotFound {
+					if got != nil {
+						t.Fatalf("%s: FindTaskFile returned file %+v, gone from the store", step, *got)
+					}
+					continue
+				}
+				mustNoErr(t, err, "FindFileByID "+step)
+				if got == nil {
+					t.Fatalf("%s: FindTaskFile returned no file", step)
+				}
+				checkFile(t, *got, want)
+			}
+			_, got, _ := st.FindTaskFile(ctx, portalA, "task-1")
+			return got
+		}
+		read("at first")
+		got := read("again")
+		got.Name = "changed by the caller" // a caller's copy is its own
+		if again := read("after the caller changed its copy"); again.Name != "cat" {
+			t.Fatalf("the store's answer changed with the caller's copy: %q", again.Name)
+		}
+		f.Name = "dog"
+		mustNoErr(t, st.UpdateFile(ctx, &f), "UpdateFile")
+		if got := read("after a rename"); got.Name != "dog" {
+			t.Fatalf("after a rename: name %q, want dog", got.Name)
+		}
+		if _, err := st.MoveFolder(ctx, portalA, folder.ID, 0, "out"); err != nil {
+			t.Fatalf("MoveFolder: %v", err)
+		}
+		if got := read("after its folder moved"); got.FolderPath != "/out" {
+			t.Fatalf("after its folder moved: folder path %q, want /out", got.FolderPath)
+		}
+		mustNoErr(t, st.DeleteFile(ctx, portalA, f.ID), "DeleteFile")
+		if got := read("after the file was deleted"); got != nil {
+			t.Fatalf("after the file was deleted: file %+v", *got)
+		}
+		done.Status, done.Errors = ferry.TaskCanceled, []ferry.TaskError{{SubCategory: "CANCELED_BY_TEST", Message: "canceled"}}
+		if err := st.Atomic(ctx, func(tx ferry.Store) error { return tx.UpdateTask(ctx, &done) }); err != nil {
+			t.Logf("UpdateTask of a finished task: %v (the store may refuse it)", err)
+		}
+		got2, _, err := st.FindTaskFile(ctx, portalA, "task-1")
+		mustNoErr(t, err, "FindTaskFile after UpdateTask")
+		want2, err := st.FindTask(ctx, portalA, "task-1")
+		mustNoErr(t, err, "FindTask after UpdateTask")
+		if got2.Status != want2.Status || len(got2.Errors) != len(want2.Errors) {
+			t.Fatalf("after UpdateTask: FindTaskFile says %s with %d errors, FindTask %s with %d", got2.Status, len(got2.Errors), want2.Status, len(want2.Errors))
+		}
+	})
+
 	t.Run("TaskWaitingElsewhere", func(t *testing.T) {
 		t.Parallel()
 		st := open(t)

@@ -1,0 +1,163 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"sync/atomic"
+
+	msqlite "modernc.org/sqlite"
+)
+
+// Changes counts the commits, on every connection of one database, that
+// changed a row of a table it watches. A read cached while the count
+// stood still is what a read of the database would return now, for as
+// long as this process is the database's only writer: SQLite's hooks see
+// only this process's connections, so the count is for a server that
+// holds the database's lock (Ferry's token commands, which may run beside
+// it, write no watched table).
+//
+// The count moves after the commit has returned, never before: a read
+// that starts before a commit and caches what it saw is tagged with the
+// count before the commit, which the commit then leaves behind. Between
+// the commit and the count, a cached read is what a request just before
+// the commit would have seen.
+type Changes struct {
+	n      atomic.Uint64
+	tables map[string]bool
+}
+
+// Version is the count: it moves whenever a watched table changed.
+func (c *Changes) Version() uint64 { return c.n.Load() }
+
+// watchedTables are what a task's status reads: the task, its file and
+// the folders the file's path comes from.
+var watchedTables = map[string]bool{"tasks": true, "files": true, "folders": true}
+
+// ChangesOf returns the change count of a database that Open opened.
+func ChangesOf(db *sql.DB) *Changes {
+	if d, ok := db.Driver().(countingDriver); ok {
+		return d.changes
+	}
+	return nil
+}
+
+// connector opens counted, caching connections to one database.
+type connector struct {
+	dsn     string
+	changes *Changes
+}
+
+func (c connector) Connect(context.Context) (driver.Conn, error) {
+	conn, err := cachingDriver{baseDriver}.Open(c.dsn)
+	if err != nil {
+		return nil, err
+	}
+	cc := conn.(*cachingConn)
+	cc.changes = c.changes
+	h, ok := cc.sqliteConn.(msqlite.HookRegisterer)
+	if !ok {
+		conn.Close()
+		return nil, errNoHooks
+	}
+	h.RegisterPreUpdateHook(func(d msqlite.SQLitePreUpdateData) {
+		if c.changes.tables[d.TableName] {
+			cc.touched = true
+		}
+	})
+	h.RegisterCommitHook(func() int32 {
+		cc.committed = cc.committed || cc.touched
+		cc.touched = false
+		return 0 // let it commit
+	})
+	h.RegisterRollbackHook(func() { cc.touched = false })
+	return conn, nil
+}
+
+func (c connector) Driver() driver.Driver { return countingDriver{cachingDriver{baseDriver}, c.changes} }
+
+// countingDriver is the driver of a counted database, for ChangesOf.
+type countingDriver struct {
+	cachingDriver
+	changes *Changes
+}
+
+var errNoHooks = errors.New("sqlite: the driver's connections have no hooks")
+
+// settle moves the count if a commit on this connection changed a
+// watched table. Every path that can commit calls it once the commit has
+// returned: Exec, a query's rows closing, a transaction's Commit.
+func (c *cachingConn) settle() {
+	if c.committed {
+		c.committed = false
+		if c.changes != nil {
+			c.changes.n.Add(1)
+		}
+	}
+}
+
+func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	tx, err := c.sqliteConn.BeginTx(ctx, opts)
+	if err != nil {
+		c.settle()
+		return nil, err
+	}
+	return settlingTx{tx, c}, nil
+}
+
+// settlingTx settles its connection once it ends.
+type settlingTx struct {
+	driver.Tx
+	c *cachingConn
+}
+
+func (t settlingTx) Commit() error {
+	defer t.c.settle()
+	return t.Tx.Commit()
+}
+
+func (t settlingTx) Rollback() error {
+	defer t.c.settle()
+	return t.Tx.Rollback()
+}
+
+// PrepareContext returns a statement that settles its connection after
+// each use. (Ferry and River run their queries as text, which the cache
+// prepares; a statement prepared through database/sql comes here.)
+func (c *cachingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	st, err := c.sqliteConn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	r, ok := st.(stmtRunner)
+	if !ok {
+		return st, nil // never so with modernc's driver
+	}
+	return settlingStmt{st, r, c}, nil
+}
+
+type settlingStmt struct {
+	driver.Stmt
+	r stmtRunner
+	c *cachingConn
+}
+
+func (s settlingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	defer s.c.settle()
+	return s.r.ExecContext(ctx, args)
+}
+
+func (s settlingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	rows, err := s.r.QueryContext(ctx, args)
+	if err != nil {
+		s.c.settle()
+		return nil, err
+	}
+	return &cachedRows{rows: rows, c: s.c}, nil
+}
+
+// Prepare is the old interface, for completeness.
+func (c *cachingConn) Prepare(query string) (driver.Stmt, error) {
+	return c.PrepareContext(context.Background(), query)
+}
