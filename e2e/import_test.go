@@ -330,3 +330,58 @@ func TestImportFailures(t *testing.T) {
 		checkHostedMissing(t, s, tc.wantPath)
 	}
 }
+
+// The status of a finished import shows its file as it is now: renamed,
+// moved with its folder, archived, deleted for good. (On SQLite the server
+// answers finished tasks from memory; this is what keeps that honest.)
+func TestImportStatusFollowsItsFile(t *testing.T) {
+	t.Parallel()
+	o := newOrigin(t)
+	o.serve("/follow.txt", "text/plain; charset=utf-8", []byte("a file whose task is read while it changes\n"))
+	s := startServer(t, "--allow-private-networks")
+	id, link := startImport(t, s, map[string]any{"url": o.url("/follow.txt"), "access": "PRIVATE", "folderPath": "/e2e/follow"})
+	waitTask(t, s, id, 20*time.Second, "COMPLETE")
+	status := func(step string) map[string]any {
+		t.Helper()
+		var last map[string]any
+		for range 2 { // the second read is the one a cache would answer
+			resp, b := s.do("GET", link, nil, s.Token)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s: GET status = %d\n%s", step, resp.StatusCode, b)
+			}
+			last = decodeJSON(t, b)
+		}
+		return last
+	}
+	st := status("at first")
+	fileID, folderID := jstr(st, "result", "id"), jstr(st, "result", "parentFolderId")
+	if got := jstr(st, "result", "path"); got != "/e2e/follow/follow.txt" {
+		t.Fatalf("at first: result.path = %q", got)
+	}
+	if resp, b := s.do("PATCH", "/files/v3/files/"+fileID, map[string]any{"name": "renamed"}, s.Token); resp.StatusCode != http.StatusOK {
+		t.Fatalf("rename the file: %d\n%s", resp.StatusCode, b)
+	}
+	if got := jstr(status("after a rename"), "result", "path"); got != "/e2e/follow/renamed.txt" {
+		t.Errorf("after a rename: result.path = %q, want /e2e/follow/renamed.txt", got)
+	}
+	if resp, b := s.do("PATCH", "/files/v3/folders/"+folderID, map[string]any{"name": "moved"}, s.Token); resp.StatusCode != http.StatusOK {
+		t.Fatalf("rename the folder: %d\n%s", resp.StatusCode, b)
+	}
+	if got := jstr(status("after its folder was renamed"), "result", "path"); got != "/e2e/moved/renamed.txt" {
+		t.Errorf("after its folder was renamed: result.path = %q, want /e2e/moved/renamed.txt", got)
+	}
+	if resp, b := s.do("DELETE", "/files/v3/files/"+fileID, nil, s.Token); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("archive the file: %d\n%s", resp.StatusCode, b)
+	}
+	if got := status("after the file was archived")["result"]; got != nil {
+		if archived, _ := got.(map[string]any)["archived"].(bool); !archived {
+			t.Errorf("after the file was archived: result = %v, want it archived or gone", got)
+		}
+	}
+	if resp, b := s.do("DELETE", "/files/v3/files/"+fileID+"/gdpr-delete", nil, s.Token); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("delete the file for good: %d\n%s", resp.StatusCode, b)
+	}
+	if st := status("after the file was deleted for good"); st["result"] != nil || jstr(st, "status") != "COMPLETE" {
+		t.Errorf("after the file was deleted for good: status %q, result %v; want COMPLETE and no result", jstr(st, "status"), st["result"])
+	}
+}
