@@ -134,6 +134,10 @@ func (b *bench) close() {
 		b.stops[i]()
 	}
 	b.stops = nil
+	if b.cfg.keep {
+		b.logf("work directory kept: %s", b.dir)
+		return
+	}
 	os.RemoveAll(b.dir)
 }
 

@@ -60,6 +60,7 @@ type config struct {
 	cluster     int
 	rows        map[string]bool
 	ferryFlags  []string
+	keep        bool
 	noNginx     bool
 	noCurl      bool
 	verbose     bool
@@ -73,6 +74,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	var big, small, host int64
 	fs.StringVar(&c.ferryBin, "ferry", "", "ferry binary to measure (default: go build ./cmd/ferry into the work dir)")
 	fs.StringVar(&c.dir, "dir", "", "where to make the run's work directory (data, origin files, downloads), which is removed at the end (default: the system's temporary directory)")
+	fs.BoolVar(&c.keep, "keep", false, "keep the work directory at the end (and print where it is): on ext4 without a journal, deleting its many files slows every file created in the next few minutes, so a bench run straight after would measure that")
 	fs.BoolVar(&c.quick, "quick", false, "small sizes and short runs, for a result in seconds; explicit size flags still win")
 	fs.IntVar(&c.pairs, "pairs", 3, "interleaved Ferry/ceiling pairs per row; the median of each side is shown")
 	fs.DurationVar(&c.duration, "duration", 5*time.Second, "length of each run of a request-rate row")
