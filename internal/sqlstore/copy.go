@@ -78,8 +78,11 @@ func (s *Store) CopyFrom(ctx context.Context, src *Store, then func(tx *sql.Tx, 
 	from := &Store{db: src.db, q: stx, tx: stx, d: src.d, clock: src.clock}
 
 	var counts []TableCount
-	err = s.InTx(ctx, func(tx *sql.Tx, _ ferry.Store) error {
+	err = s.InTx(ctx, func(tx *sql.Tx, st ferry.Store) error {
 		to := &Store{db: s.db, q: tx, tx: tx, d: s.d, clock: s.clock}
+		if err := st.(*Store).tokensWritten(ctx); err != nil { // the tokens copied
+			return err
+		}
 		used, err := to.UsedTables(ctx)
 		if err != nil {
 			return err

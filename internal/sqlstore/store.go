@@ -69,6 +69,16 @@ type Dialect struct {
 	// UPDATE"); a database without row locks, which runs one writer at a
 	// time, needs neither.
 	ShareRow, LockRows string
+	// NotifyTokens, if set, is a statement run in every transaction that
+	// writes the tokens table, before it commits: PostgreSQL's pg_notify,
+	// which reaches every instance's listener once the transaction commits
+	// and never if it rolls back.
+	NotifyTokens string
+	// TokensCommitted, if set, is called after every transaction that
+	// wrote the tokens table has committed (SQLite's signal file, which a
+	// server in another process watches). Its error is returned to the
+	// writer, whose change stands.
+	TokensCommitted func() error
 }
 
 // NameIndex is a substring index on files.name_fold. Search keeps its own
@@ -96,6 +106,10 @@ type Store struct {
 	onErr func()     // told of each failed statement; see SetErrorHook
 	memo  *txMemo    // inside a transaction
 	tasks *taskCache // finished tasks, if CacheFinishedTasks was called
+	// wroteTokens, inside a transaction, is set once it has written the
+	// tokens table, for InTx to call Dialect.TokensCommitted after the
+	// commit.
+	wroteTokens *bool
 }
 
 // txMemo is what a transaction remembers of what it wrote and read, so
@@ -238,11 +252,17 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx, st ferry.Store) er
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := fn(tx, &Store{db: s.db, q: tx, tx: tx, d: s.d, clock: s.clock, hook: s.hook, onErr: s.onErr, memo: &txMemo{}}); err != nil {
+	var wroteTokens bool
+	if err := fn(tx, &Store{db: s.db, q: tx, tx: tx, d: s.d, clock: s.clock, hook: s.hook, onErr: s.onErr, memo: &txMemo{}, wroteTokens: &wroteTokens}); err != nil {
 		return s.full(err) // River's own statements in tx come back here unclassified
 	}
 	if err := tx.Commit(); err != nil {
 		return s.full(fmt.Errorf("commit: %w", err))
+	}
+	if wroteTokens && s.d.TokensCommitted != nil {
+		if err := s.d.TokensCommitted(); err != nil {
+			return fmt.Errorf("the tokens were written, but a running server may not see it until it restarts: %w", err)
+		}
 	}
 	return nil
 }

@@ -13,12 +13,34 @@ func (s *Store) CreateToken(ctx context.Context, t ferry.Token) error {
 	for i, sc := range t.Scopes {
 		scopes[i] = string(sc)
 	}
-	_, err := s.exec(ctx, `INSERT INTO tokens (hash, portal, scopes, name, created_at) VALUES (?, ?, ?, ?, ?)`,
-		t.Hash, int64(t.Portal), strings.Join(scopes, " "), t.Name, ms(t.CreatedAt))
-	if s.d.IsUnique(err) {
-		return ferry.Errorf(ferry.Conflict, "the token exists already")
+	return s.Atomic(ctx, func(st ferry.Store) error {
+		tx := st.(*Store)
+		_, err := tx.exec(ctx, `INSERT INTO tokens (hash, portal, scopes, name, created_at) VALUES (?, ?, ?, ?, ?)`,
+			t.Hash, int64(t.Portal), strings.Join(scopes, " "), t.Name, ms(t.CreatedAt))
+		if s.d.IsUnique(err) {
+			return ferry.Errorf(ferry.Conflict, "the token exists already")
+		}
+		if err != nil {
+			return ferry.Wrap(err, "create token")
+		}
+		return tx.tokensWritten(ctx)
+	})
+}
+
+// tokensWritten records, in a transaction, that it has written the tokens
+// table: the servers that cache tokens must hear of it once it commits
+// (Dialect.NotifyTokens, Dialect.TokensCommitted).
+func (s *Store) tokensWritten(ctx context.Context) error {
+	if s.wroteTokens == nil {
+		panic("sqlstore: tokens written outside a transaction of InTx")
 	}
-	return ferry.Wrap(err, "create token")
+	if s.d.NotifyTokens != "" && !*s.wroteTokens {
+		if _, err := s.exec(ctx, s.d.NotifyTokens); err != nil {
+			return ferry.Wrap(err, "notify token change")
+		}
+	}
+	*s.wroteTokens = true
+	return nil
 }
 
 // ListTokens implements ferry.Store.
@@ -55,8 +77,10 @@ func (s *Store) DeleteToken(ctx context.Context, hashPrefix string) (ferry.Token
 		if _, err := tx.exec(ctx, `DELETE FROM console_sessions WHERE token_hash = ?`, out.Hash); err != nil {
 			return ferry.Wrap(err, "delete the token's sessions")
 		}
-		_, err = tx.exec(ctx, `DELETE FROM tokens WHERE hash = ?`, out.Hash)
-		return ferry.Wrap(err, "delete token")
+		if _, err = tx.exec(ctx, `DELETE FROM tokens WHERE hash = ?`, out.Hash); err != nil {
+			return ferry.Wrap(err, "delete token")
+		}
+		return tx.tokensWritten(ctx)
 	})
 	return out, err
 }
