@@ -67,13 +67,26 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 }
 
 // NewStore returns the Ferry store on a database that Open returned.
+// Every write of its tokens signals the servers that watch the database
+// file (WatchTokens), whatever process it runs in.
 func NewStore(db *sql.DB) *sqlstore.Store {
+	file, err := databaseFile(db)
+	committed := func() error { return err }
+	if err == nil {
+		committed = func() error {
+			if file == "" { // in memory: no other process sees it
+				return nil
+			}
+			return signalTokens(file)
+		}
+	}
 	return sqlstore.New(db, sqlstore.Dialect{IsUnique: isUnique, IsFull: isFull, LastID: lastID, SetLastID: setLastID,
 		NowMillis: `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`,
 		FileNameIndex: &sqlstore.NameIndex{
 			Cond:  `f.id IN (SELECT rowid FROM files_name_trigram WHERE name_fold LIKE ?)`,
 			Probe: `SELECT count(*) FROM (SELECT 1 FROM files_name_trigram WHERE name_fold LIKE ? LIMIT ?)`,
-		}})
+		},
+		TokensCommitted: committed})
 }
 
 // lastID returns the table's AUTOINCREMENT counter: the highest id it has
