@@ -168,7 +168,7 @@ func HoldSchemaLock(ctx context.Context, db *sql.DB, space int32) (schema string
 var dialect = sqlstore.Dialect{Rebind: sqlstore.RebindDollar, IsUnique: isUnique, IsFull: isFull,
 	LockPortal: `SELECT pg_advisory_xact_lock(?, ?)`, SetLastID: setLastID,
 	NowMillis:    `CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)`,
-	NumberEvents: numberEvents, ShareRow: ` FOR SHARE`, LockRows: ` FOR UPDATE`}
+	NumberEvents: numberEvents, ShareRow: ` FOR SHARE`, LockRows: ` FOR UPDATE`, NotifyTokens: notifyTokens}
 
 // numberEvents moves up to $2 of portal $1's events from the outbox into
 // events, numbered after the portal's counter in the order they were
