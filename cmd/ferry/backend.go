@@ -48,7 +48,10 @@ type backend struct {
 	// close (see postgres.HoldSchemaLock). SQLite needs none: its server
 	// locks the data directory and the database.
 	holdSchema func(ctx context.Context, space int32) (schema string, err error)
-	close      func()
+	// watchTokens starts what tells the server's token cache of every
+	// write of the tokens table, by any process, until ctx ends.
+	watchTokens func(ctx context.Context) (ferry.TokenWatcher, error)
+	close       func()
 }
 
 // openBackend opens and migrates the database that sf names, for a server.
@@ -99,6 +102,9 @@ func openPostgres(ctx context.Context, url string, log *slog.Logger) (*backend, 
 				held = append(held, release)
 			}
 			return schema, err
+		},
+		watchTokens: func(ctx context.Context) (ferry.TokenWatcher, error) {
+			return postgres.ListenTokens(ctx, url, log)
 		},
 		close: func() {
 			for _, release := range held {
@@ -159,6 +165,9 @@ func openSQLite(ctx context.Context, sf storeFlags, log *slog.Logger, lock bool)
 		newImporter: func(content ferry.ContentStore, fetcher *fetch.Fetcher, cfg tasks.Config) (importService, error) {
 			cfg.Exclusive = lock // the lock proves that no other server works these jobs
 			return newEngine(driver, store, content, fetcher, log, cfg)
+		},
+		watchTokens: func(context.Context) (ferry.TokenWatcher, error) {
+			return sqlite.WatchTokens(path)
 		},
 		close: func() { db.Close(); unlock() },
 	}, nil

@@ -274,7 +274,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if publicURL == "" {
 		publicURL = "http://" + ln.Addr().String()
 	}
-	auth := ferry.StoreAuthenticator{Store: be.store}
+	// Requests whose token is cached read no SQL; a token write by any
+	// process (ferry token revoke) empties the cache (docs/deploy.md).
+	watch, err := be.watchTokens(ctx)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("watch tokens: %w", err)
+	}
+	auth := ferry.NewTokenCache(be.store, watch)
 	con, err := newConsole(log, auth, be, fileSvc, imp, publicURL, cfg.maxUploadSize, clock)
 	if err != nil {
 		ln.Close()
