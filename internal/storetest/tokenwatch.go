@@ -126,7 +126,7 @@ func waitFor(t *testing.T, async bool, what string, cond func() bool) {
 			t.Fatalf("want %s at once", what)
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no %s after %v", what, asyncLimit)
+			t.Fatalf("waited %v for %s", asyncLimit, what)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
