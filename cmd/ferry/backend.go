@@ -167,7 +167,7 @@ func openSQLite(ctx context.Context, sf storeFlags, log *slog.Logger, lock bool)
 			return newEngine(driver, store, content, fetcher, log, cfg)
 		},
 		watchTokens: func(context.Context) (ferry.TokenWatcher, error) {
-			return sqlite.WatchTokens(path)
+			return sqlite.WatchTokens(db)
 		},
 		close: func() { db.Close(); unlock() },
 	}, nil

@@ -68,9 +68,18 @@ type signalState struct {
 	version uint64
 }
 
-// WatchTokens returns a watcher of the tokens of the database file at
-// dbPath, creating the signal file if needed.
-func WatchTokens(dbPath string) (*TokenWatcher, error) {
+// WatchTokens returns a watcher of the tokens of a database that Open
+// returned, creating the signal file if needed. The file is named as
+// SQLite names the database (PRAGMA database_list), as writers name it,
+// so that a database reached through a link has one signal file.
+func WatchTokens(db *sql.DB) (*TokenWatcher, error) {
+	dbPath, err := databaseFile(db)
+	if err != nil {
+		return nil, err
+	}
+	if dbPath == "" {
+		return nil, errors.New("an in-memory database has no signal file")
+	}
 	w := &TokenWatcher{path: dbPath + SignalSuffix}
 	w.state.Store(&signalState{})
 	if _, ok := w.TokensVersion(); !ok {

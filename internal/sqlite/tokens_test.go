@@ -19,7 +19,7 @@ func TestTokenWatcher(t *testing.T) {
 	storetest.RunTokenWatcher(t, func(t *testing.T) storetest.WatchEnv {
 		path := filepath.Join(t.TempDir(), "ferry.db")
 		server, other := openDB(t, path), openDB(t, path)
-		w, err := sqlite.WatchTokens(path)
+		w, err := sqlite.WatchTokens(server)
 		if err != nil {
 			t.Fatalf("WatchTokens: %v", err)
 		}
@@ -30,7 +30,7 @@ func TestTokenWatcher(t *testing.T) {
 				return err
 			},
 			Down: func(t *testing.T) ferry.TokenWatcher {
-				w, err := sqlite.WatchTokens(path)
+				w, err := sqlite.WatchTokens(server)
 				if err != nil {
 					t.Fatalf("WatchTokens: %v", err)
 				}
@@ -58,7 +58,7 @@ func TestTokenSignalRemade(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ferry.db")
 	db := openDB(t, path)
 	st := sqlite.NewStore(db)
-	w, err := sqlite.WatchTokens(path)
+	w, err := sqlite.WatchTokens(db)
 	if err != nil {
 		t.Fatalf("WatchTokens: %v", err)
 	}
@@ -91,4 +91,42 @@ func openDB(t *testing.T, path string) *sql.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// TestTokenSignalThroughLink: a server that opens the database through a
+// symbolic link and a CLI that names the file itself share one signal
+// file, so the CLI's revocation reaches the server.
+func TestTokenSignalThroughLink(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	real, link := filepath.Join(dir, "real.db"), filepath.Join(dir, "link.db")
+	server := openDB(t, real) // creates the file
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	server = openDB(t, link)
+	other := sqlite.NewStore(openDB(t, real))
+	w, err := sqlite.WatchTokens(server)
+	if err != nil {
+		t.Fatalf("WatchTokens: %v", err)
+	}
+	st := sqlite.NewStore(server)
+	secret := "linked"
+	tok := ferry.Token{Hash: ferry.HashToken(secret), Portal: 1, Scopes: []ferry.Scope{ferry.ScopeFiles}}
+	if err := st.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	cache := ferry.NewTokenCache(st, w)
+	for range 2 {
+		if _, err := cache.Authenticate(ctx, secret); err != nil {
+			t.Fatalf("Authenticate: %v", err)
+		}
+	}
+	if _, err := other.DeleteToken(ctx, tok.Hash[:16]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cache.Authenticate(ctx, secret); ferry.KindOf(err) != ferry.Unauthenticated {
+		t.Errorf("after a revocation through the file's own name: err=%v, want Unauthenticated", err)
+	}
 }
