@@ -38,6 +38,7 @@ type TokenListener struct {
 	// while the listener is connected: one atomic load per request.
 	state atomic.Uint64
 	pid   atomic.Uint32 // the listening backend's process id, for tests
+	away  bool          // a loss of the connection has been logged; the listener's goroutine only
 }
 
 // ListenTokens starts a TokenListener on the database at rawURL (as Open
@@ -76,15 +77,21 @@ func (l *TokenListener) run(ctx context.Context) {
 	for {
 		start := time.Now()
 		err := l.listen(ctx)
-		v, _ := l.TokensVersion()
+		v, connected := l.TokensVersion()
 		l.set(v, false)
 		if ctx.Err() != nil {
 			return
 		}
-		if time.Since(start) > time.Minute {
+		if connected && time.Since(start) > time.Minute {
 			wait = 100 * time.Millisecond
 		}
-		l.log.Warn("token change listener not connected; tokens are read from the database on every request until it is", "err", err)
+		// Once per outage, not once per attempt.
+		if !l.away {
+			l.log.Warn("token change listener not connected; tokens are read from the database on every request until it is", "err", err)
+			l.away = true
+		} else {
+			l.log.Debug("token change listener still not connected", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -114,7 +121,10 @@ func (l *TokenListener) listen(ctx context.Context) error {
 	// drops what was cached while writes could go unseen.
 	v, _ := l.TokensVersion()
 	l.set(v+1, true)
-	l.log.Debug("token change listener connected", "schema", schema)
+	if l.away {
+		l.log.Info("token change listener connected again; tokens are cached again")
+		l.away = false
+	}
 	for {
 		wctx, cancel := context.WithTimeout(ctx, checkEvery)
 		n, err := conn.WaitForNotification(wctx)
