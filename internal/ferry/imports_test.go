@@ -16,10 +16,11 @@ var allowedInternal = map[string][]string{
 	"internal/fetch":           nil,
 	"internal/metrics":         nil,
 	"internal/seal":            nil,
+	"internal/digest":          nil,
 	"internal/httpapi/openapi": nil,
 	"internal/sqlstore":        {"internal/ferry"},
 	"internal/storetest":       {"internal/ferry"},
-	"internal/files":           {"internal/ferry"},
+	"internal/files":           {"internal/digest", "internal/ferry"},
 	"internal/sqlite":          {"internal/sqlstore"},
 	"internal/postgres":        {"internal/sqlstore"},
 	"internal/formdata":        {"internal/ferry"},
@@ -28,7 +29,7 @@ var allowedInternal = map[string][]string{
 	"internal/console":         {"internal/ferry", "internal/formdata"},
 	// The importer turns the fetcher's failures into task errors; fetch
 	// itself knows nothing of Ferry.
-	"internal/tasks": {"internal/ferry", "internal/fetch", "internal/seal"},
+	"internal/tasks": {"internal/digest", "internal/ferry", "internal/fetch", "internal/seal"},
 	// The emulator is a test double built on the real parts: it resets
 	// and snapshots the store, writes errors as httpapi does, seeds
 	// through the fetcher and gates the task engine's imports.

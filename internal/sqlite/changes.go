@@ -75,7 +75,9 @@ func (c connector) Connect(context.Context) (driver.Conn, error) {
 	return conn, nil
 }
 
-func (c connector) Driver() driver.Driver { return countingDriver{cachingDriver{baseDriver}, c.changes} }
+func (c connector) Driver() driver.Driver {
+	return countingDriver{cachingDriver{baseDriver}, c.changes}
+}
 
 // countingDriver is the driver of a counted database, for ChangesOf.
 type countingDriver struct {
