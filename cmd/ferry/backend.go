@@ -151,8 +151,8 @@ func openSQLite(ctx context.Context, sf storeFlags, log *slog.Logger, lock bool)
 	if lock {
 		// The lock makes this process the database's only writer of tasks,
 		// files and folders, so a change count kept by its connections
-		// tells when a cached task status has gone stale.
-		store.CacheFinishedTasks(sqlite.ChangesOf(db).Version)
+		// tells when a cached task status or file path has gone stale.
+		store.CacheReads(sqlite.ChangesOf(db).Version)
 	}
 	driver := riversqlite.New(db)
 	if err := tasks.Migrate(ctx, driver); err != nil {

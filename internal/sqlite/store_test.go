@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"ferry/internal/ferry"
 	"ferry/internal/sqlite"
@@ -28,9 +29,9 @@ func newTestStore(t *testing.T) ferry.Store {
 	return st
 }
 
-// The same suite on a store that caches finished tasks, as the server
-// runs it when it holds the database's lock.
-func TestStoreCachingFinishedTasks(t *testing.T) {
+// The same suite on a store that caches reads (finished tasks, files by
+// path), as the server runs it when it holds the database's lock.
+func TestStoreCachingReads(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) ferry.Store {
 		t.Helper()
@@ -41,7 +42,46 @@ func TestStoreCachingFinishedTasks(t *testing.T) {
 		t.Cleanup(func() { db.Close() })
 		st := sqlite.NewStore(db)
 		st.SetClock(ferry.ClockFunc(storetest.Now))
-		st.CacheFinishedTasks(sqlite.ChangesOf(db).Version)
+		st.CacheReads(sqlite.ChangesOf(db).Version)
 		return st
 	})
+}
+
+// A file found by its path from the cache still expires on the store's
+// clock, at the same instant as the query would let it go.
+func TestCachedPathLookupExpires(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ferry.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	st := sqlite.NewStore(db)
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	st.SetClock(ferry.ClockFunc(func() time.Time { return now }))
+	st.CacheReads(sqlite.ChangesOf(db).Version)
+	folder, err := st.EnsureFolder(ctx, 1, "/tmp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := ferry.File{Portal: 1, FolderID: folder.ID, Name: "soon", Extension: "txt", Access: ferry.AccessPublicNotIndexable,
+		Size: 1, Type: "DOCUMENT", ContentType: "text/plain", MD5: "00", BlobKey: "k", CreatedAt: now, UpdatedAt: now,
+		ExpiresAt: now.Add(time.Minute)}
+	if _, err := st.InsertFile(ctx, &f, false); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := st.FindFileByPath(ctx, 1, "/tmp/soon.txt"); err != nil {
+			t.Fatalf("before it expires: %v", err)
+		}
+	}
+	now = f.ExpiresAt.Add(-time.Millisecond)
+	if _, err := st.FindFileByPath(ctx, 1, "/tmp/soon.txt"); err != nil {
+		t.Fatalf("a millisecond before it expires: %v", err)
+	}
+	now = f.ExpiresAt
+	if _, err := st.FindFileByPath(ctx, 1, "/tmp/soon.txt"); ferry.KindOf(err) != ferry.NotFound {
+		t.Fatalf("when it expires: err %v, want not found", err)
+	}
 }

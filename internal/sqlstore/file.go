@@ -53,6 +53,13 @@ func (s *Store) FindFileByID(ctx context.Context, portal ferry.PortalID, id ferr
 
 // FindFileByPath implements ferry.Store.
 func (s *Store) FindFileByPath(ctx context.Context, portal ferry.PortalID, p string) (ferry.File, error) {
+	if s.paths != nil && s.tx == nil {
+		return s.findFileByPathCached(ctx, portal, p)
+	}
+	return s.findFileByPath(ctx, portal, p)
+}
+
+func (s *Store) findFileByPath(ctx context.Context, portal ferry.PortalID, p string) (ferry.File, error) {
 	dir, base := path.Split(ferry.NormalizeName(p))
 	clean, ok := ferry.CleanFolderPath(dir)
 	if !ok || !ferry.ValidName(base) {

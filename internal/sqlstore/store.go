@@ -103,9 +103,10 @@ type Store struct {
 	d     Dialect
 	clock ferry.Clock
 	hook  DeliveryHook
-	onErr func()     // told of each failed statement; see SetErrorHook
-	memo  *txMemo    // inside a transaction
-	tasks *taskCache // finished tasks, if CacheFinishedTasks was called
+	onErr func()                          // told of each failed statement; see SetErrorHook
+	memo  *txMemo                         // inside a transaction
+	tasks *readCache[taskKey, cachedTask] // finished tasks, if CacheReads was called
+	paths *readCache[pathKey, ferry.File] // files by path, if CacheReads was called
 	// wroteTokens, inside a transaction, is set once it has written the
 	// tokens table, for InTx to call Dialect.TokensCommitted after the
 	// commit.

@@ -33,6 +33,58 @@ func testInsertFile(t *testing.T, open func(t *testing.T) ferry.Store) {
 		checkFile(t, got, want)
 	})
 
+	// A lookup by path follows every change to the file and its folder (a
+	// store may cache these lookups: see sqlstore.CacheReads).
+	t.Run("FindFileByPathFollowsChanges", func(t *testing.T) {
+		t.Parallel()
+		st := open(t)
+		folder := mustEnsureFolder(t, st, portalA, "/host")
+		f, _ := mustInsertFile(t, st, newFile(portalA, folder.ID, "page", "html", "aa11", 10), false)
+		lookup := func(p string) (ferry.File, bool) {
+			t.Helper()
+			var got ferry.File
+			var err error
+			for range 2 { // the second lookup may come from a cache
+				got, err = st.FindFileByPath(ctx, portalA, p)
+				if ferry.KindOf(err) == ferry.NotFound {
+					return ferry.File{}, false
+				}
+				mustNoErr(t, err, "FindFileByPath("+p+")")
+			}
+			return got, true
+		}
+		if got, ok := lookup("/host/page.html"); !ok || got.ID != f.ID {
+			t.Fatalf("at first: found %v (id %v), want file %v", ok, got.ID, f.ID)
+		}
+		f.Access = ferry.AccessPublicIndexable
+		mustNoErr(t, st.UpdateFile(ctx, &f), "UpdateFile (access)")
+		if got, _ := lookup("/host/page.html"); got.Access != ferry.AccessPublicIndexable {
+			t.Errorf("after an access change: access %v", got.Access)
+		}
+		f.Name = "moved"
+		mustNoErr(t, st.UpdateFile(ctx, &f), "UpdateFile (name)")
+		if _, ok := lookup("/host/page.html"); ok {
+			t.Error("after a rename: the old path still finds the file")
+		}
+		if got, ok := lookup("/host/moved.html"); !ok || got.ID != f.ID {
+			t.Errorf("after a rename: the new path found %v", ok)
+		}
+		if _, err := st.MoveFolder(ctx, portalA, folder.ID, 0, "site"); err != nil {
+			t.Fatalf("MoveFolder: %v", err)
+		}
+		if _, ok := lookup("/host/moved.html"); ok {
+			t.Error("after its folder moved: the old path still finds the file")
+		}
+		if _, ok := lookup("/site/moved.html"); !ok {
+			t.Error("after its folder moved: the new path finds nothing")
+		}
+		_, err := st.ArchiveFolder(ctx, portalA, folder.ID, at(time.Hour))
+		mustNoErr(t, err, "ArchiveFolder")
+		if _, ok := lookup("/site/moved.html"); ok {
+			t.Error("after its folder was archived: the path still finds the file")
+		}
+	})
+
 	t.Run("AssignsIncreasingIDs", func(t *testing.T) {
 		t.Parallel()
 		st := open(t)

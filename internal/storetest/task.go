@@ -83,7 +83,7 @@ func testTask(t *testing.T, open func(t *testing.T) ferry.Store) {
 	})
 
 	// A finished task's read follows every later change to what it shows
-	// (a store may cache finished tasks: see sqlstore.CacheFinishedTasks).
+	// (a store may cache finished tasks: see sqlstore.CacheReads).
 	t.Run("FindTaskFileFollowsChanges", func(t *testing.T) {
 		t.Parallel()
 		st := open(t)
