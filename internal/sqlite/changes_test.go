@@ -3,7 +3,6 @@ package sqlite_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 
 	"ferry/internal/sqlite"
@@ -14,11 +13,7 @@ import (
 func TestChangesCountCommitsOfWatchedTables(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ferry.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t)
 	ch := sqlite.ChangesOf(db)
 	if ch == nil {
 		t.Fatal("ChangesOf: nil for a database that Open opened")

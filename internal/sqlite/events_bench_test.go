@@ -3,7 +3,6 @@ package sqlite_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 
 	"ferry/internal/ferry"
@@ -17,11 +16,7 @@ func BenchmarkCreateFolderWithSubscriptions(b *testing.B) {
 	for _, subs := range []int{0, 5} {
 		b.Run(fmt.Sprintf("subscriptions=%d", subs), func(b *testing.B) {
 			ctx := context.Background()
-			db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "ferry.db"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer db.Close()
+			db := openDB(b)
 			st := sqlite.NewStore(db)
 			for i := range subs {
 				w := ferry.Webhook{ID: ferry.NewWebhookID(), Portal: 1, URL: fmt.Sprintf("https://example.com/%d", i),

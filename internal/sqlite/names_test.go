@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"ferry/internal/sqlite"
@@ -14,11 +13,7 @@ import (
 func TestMigrateNormalizesNames(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "f.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t)
 	const composed, decomposed = "caf\u00e9", "cafe\u0301"
 	for _, q := range []string{
 		`DELETE FROM schema_migrations WHERE version = '0014_nfc_names'`,

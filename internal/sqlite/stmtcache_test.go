@@ -2,10 +2,7 @@ package sqlite_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
-
-	"ferry/internal/sqlite"
 )
 
 // The statement cache keeps one cursor per query text and connection: a
@@ -15,11 +12,7 @@ import (
 func TestStatementCacheNestedQuery(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ferry.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t)
 	if _, err := db.ExecContext(ctx, `CREATE TABLE n (v INTEGER); INSERT INTO n VALUES (1), (2), (3)`); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 	"time"
@@ -16,15 +17,29 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, newTestStore)
 }
 
-// newTestStore opens a store on a fresh database file in t's temp dir.
+// openDB opens a fresh database file in tb's temp dir, closed when tb
+// ends.
+func openDB(tb testing.TB) *sql.DB {
+	tb.Helper()
+	return openDBAt(tb, filepath.Join(tb.TempDir(), "ferry.db"))
+}
+
+// openDBAt opens (creating if need be) the database file at path, closed
+// when tb ends.
+func openDBAt(tb testing.TB, path string) *sql.DB {
+	tb.Helper()
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		tb.Fatalf("sqlite.Open: %v", err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// newTestStore opens a store on a fresh database.
 func newTestStore(t *testing.T) ferry.Store {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ferry.db"))
-	if err != nil {
-		t.Fatalf("sqlite.Open: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	st := sqlite.NewStore(db)
+	st := sqlite.NewStore(openDB(t))
 	st.SetClock(ferry.ClockFunc(storetest.Now))
 	return st
 }
@@ -35,11 +50,7 @@ func TestStoreCachingReads(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) ferry.Store {
 		t.Helper()
-		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ferry.db"))
-		if err != nil {
-			t.Fatalf("sqlite.Open: %v", err)
-		}
-		t.Cleanup(func() { db.Close() })
+		db := openDB(t)
 		st := sqlite.NewStore(db)
 		st.SetClock(ferry.ClockFunc(storetest.Now))
 		st.CacheReads(sqlite.ChangesOf(db).Version)
@@ -52,11 +63,7 @@ func TestStoreCachingReads(t *testing.T) {
 func TestCachedPathLookupExpires(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ferry.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t)
 	st := sqlite.NewStore(db)
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	st.SetClock(ferry.ClockFunc(func() time.Time { return now }))

@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"database/sql"
 	"os"
 	"path/filepath"
 	"testing"
@@ -18,7 +17,7 @@ func TestTokenWatcher(t *testing.T) {
 	t.Parallel()
 	storetest.RunTokenWatcher(t, func(t *testing.T) storetest.WatchEnv {
 		path := filepath.Join(t.TempDir(), "ferry.db")
-		server, other := openDB(t, path), openDB(t, path)
+		server, other := openDBAt(t, path), openDBAt(t, path)
 		w, err := sqlite.WatchTokens(server)
 		if err != nil {
 			t.Fatalf("WatchTokens: %v", err)
@@ -56,7 +55,7 @@ func TestTokenSignalRemade(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "ferry.db")
-	db := openDB(t, path)
+	db := openDBAt(t, path)
 	st := sqlite.NewStore(db)
 	w, err := sqlite.WatchTokens(db)
 	if err != nil {
@@ -83,16 +82,6 @@ func TestTokenSignalRemade(t *testing.T) {
 	}
 }
 
-func openDB(t *testing.T, path string) *sql.DB {
-	t.Helper()
-	db, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		t.Fatalf("sqlite.Open: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 // TestTokenSignalThroughLink: a server that opens the database through a
 // symbolic link and a CLI that names the file itself share one signal
 // file, so the CLI's revocation reaches the server.
@@ -101,12 +90,12 @@ func TestTokenSignalThroughLink(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	real, link := filepath.Join(dir, "real.db"), filepath.Join(dir, "link.db")
-	server := openDB(t, real) // creates the file
+	server := openDBAt(t, real) // creates the file
 	if err := os.Symlink(real, link); err != nil {
 		t.Fatal(err)
 	}
-	server = openDB(t, link)
-	other := sqlite.NewStore(openDB(t, real))
+	server = openDBAt(t, link)
+	other := sqlite.NewStore(openDBAt(t, real))
 	w, err := sqlite.WatchTokens(server)
 	if err != nil {
 		t.Fatalf("WatchTokens: %v", err)
