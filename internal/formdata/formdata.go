@@ -5,6 +5,7 @@
 package formdata
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -58,18 +59,28 @@ func (f *Form) Discard(st Stager) {
 	}
 }
 
+// bodyBuffer is how much of a multipart body is read from the connection
+// at once. mime/multipart reads through a 4 KiB buffer, and so does
+// net/http's connection reader: a large upload took one system call per
+// 4 KiB (a third of the server's CPU during a 1 GiB upload) until this
+// buffer sat between them.
+const bodyBuffer = 256 << 10
+
 // Open returns a reader of r's multipart/form-data body: Invalid if the
 // body is not one.
 func Open(r *http.Request) (*multipart.Reader, error) {
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
 		return nil, ferry.Invalidf("Content-Type", "the request must be multipart/form-data")
 	}
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return nil, ferry.Invalidf("Content-Type", "the multipart request is malformed: %v", err)
+	if params["boundary"] == "" {
+		return nil, ferry.Invalidf("Content-Type", "the multipart request is malformed: %v", http.ErrMissingBoundary)
 	}
-	return mr, nil
+	size := bodyBuffer
+	if r.ContentLength >= 0 {
+		size = min(max(int(r.ContentLength), 4<<10), bodyBuffer) // no large buffer for a small form
+	}
+	return multipart.NewReader(bufio.NewReaderSize(r.Body, size), params["boundary"]), nil
 }
 
 // Read reads the rest of mr, in whatever order the parts come. The file

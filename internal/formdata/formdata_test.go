@@ -8,16 +8,23 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"ferry/internal/ferry"
 	"ferry/internal/formdata"
 )
 
-// stager stages a part by reading it, and records what it discards.
-type stager struct{ discarded []string }
+// stager stages a part by reading it, and records what it read and what
+// it discards.
+type stager struct {
+	content   string
+	discarded []string
+}
 
 func (s *stager) Stage(_ context.Context, c ferry.Content) (ferry.Staged, error) {
-	n, err := io.Copy(io.Discard, c.Body)
+	var b strings.Builder
+	n, err := io.Copy(&b, c.Body)
+	s.content = b.String()
 	return ferry.Staged{Key: c.FileName, FileName: c.FileName, Size: n}, err
 }
 
@@ -92,10 +99,33 @@ func TestRead(t *testing.T) {
 
 func TestOpenRefusesOtherBodies(t *testing.T) {
 	t.Parallel()
-	r := httptest.NewRequest("POST", "/", strings.NewReader("{}"))
-	r.Header.Set("Content-Type", "application/json")
-	if _, err := formdata.Open(r); ferry.KindOf(err) != ferry.Invalid {
-		t.Errorf("Open(JSON)=%v, want Invalid", err)
+	for _, ct := range []string{"application/json", "multipart/form-data", "multipart/form-data; boundary=", "multipart/mixed; boundary=XX"} {
+		r := httptest.NewRequest("POST", "/", strings.NewReader("{}"))
+		r.Header.Set("Content-Type", ct)
+		if _, err := formdata.Open(r); ferry.KindOf(err) != ferry.Invalid {
+			t.Errorf("Open(%q)=%v, want Invalid", ct, err)
+		}
+	}
+}
+
+// A file part larger than Open's read buffer, sent in pieces of odd
+// sizes, arrives whole.
+func TestReadLargePart(t *testing.T) {
+	t.Parallel()
+	content := strings.Repeat("0123456789abcdef", 50_000) // 800,000 bytes
+	r := httptest.NewRequest("POST", "/", iotest.HalfReader(strings.NewReader(body("file:big.bin="+content))))
+	r.Header.Set("Content-Type", "multipart/form-data; boundary=XX")
+	mr, err := formdata.Open(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &stager{}
+	form, err := formdata.Read(r.Context(), mr, st, ferry.Content{}, formdata.Limits{MaxParts: 2, MaxFieldBytes: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if form.Staged == nil || form.Staged.Size != int64(len(content)) || st.content != content {
+		t.Fatalf("staged %+v (%d bytes read), want all %d bytes", form.Staged, len(st.content), len(content))
 	}
 }
 
