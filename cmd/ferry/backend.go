@@ -154,9 +154,22 @@ func openSQLite(ctx context.Context, sf storeFlags, log *slog.Logger, lock bool)
 		// tells when a cached task status or file path has gone stale.
 		store.CacheReads(sqlite.ChangesOf(db).Version)
 	}
+	closeDB := func() { db.Close() }
+	if lock {
+		// A server's plain reads get connections of their own, so that
+		// they never queue behind writers waiting for the write lock.
+		reader, err := sqlite.OpenReader(ctx, path)
+		if err != nil {
+			db.Close()
+			unlock()
+			return nil, err
+		}
+		store.SetReader(reader)
+		closeDB = func() { reader.Close(); db.Close() }
+	}
 	driver := riversqlite.New(db)
 	if err := tasks.Migrate(ctx, driver); err != nil {
-		db.Close()
+		closeDB()
 		unlock()
 		return nil, err
 	}
@@ -169,7 +182,7 @@ func openSQLite(ctx context.Context, sf storeFlags, log *slog.Logger, lock bool)
 		watchTokens: func(context.Context) (ferry.TokenWatcher, error) {
 			return sqlite.WatchTokens(db)
 		},
-		close: func() { db.Close(); unlock() },
+		close: func() { closeDB(); unlock() },
 	}, nil
 }
 

@@ -393,6 +393,7 @@ func serveMetrics(log *slog.Logger, addr string, m *metrics.Metrics) (func(), er
 	// Go's profiler, for finding where time goes (ferry-bench, BENCHMARKS.md).
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace) // where goroutines wait, not only where CPU goes
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	log.Info("serving metrics", "addr", ln.Addr().String())

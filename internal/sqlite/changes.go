@@ -46,7 +46,8 @@ func ChangesOf(db *sql.DB) *Changes {
 // connector opens counted, caching connections to one database.
 type connector struct {
 	dsn     string
-	changes *Changes
+	changes *Changes  // nil for a reader pool
+	wl      writeLock // the pool's write lock; nil for a reader pool
 }
 
 func (c connector) Connect(context.Context) (driver.Conn, error) {
@@ -55,7 +56,10 @@ func (c connector) Connect(context.Context) (driver.Conn, error) {
 		return nil, err
 	}
 	cc := conn.(*cachingConn)
-	cc.changes = c.changes
+	if c.changes == nil {
+		return conn, nil // a reader's: it changes nothing
+	}
+	cc.changes, cc.wl = c.changes, c.wl
 	h, ok := cc.sqliteConn.(msqlite.HookRegisterer)
 	if !ok {
 		conn.Close()
@@ -99,29 +103,41 @@ func (c *cachingConn) settle() {
 	}
 }
 
+// BeginTx takes the write lock first: every transaction is a writer's
+// (BEGIN IMMEDIATE), and holds the lock until it ends.
 func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	if _, err := c.lock(ctx); err != nil {
+		return nil, err
+	}
 	tx, err := c.sqliteConn.BeginTx(ctx, opts)
 	if err != nil {
 		c.settle()
+		c.unlock()
 		return nil, err
 	}
 	return settlingTx{tx, c}, nil
 }
 
-// settlingTx settles its connection once it ends.
+// settlingTx settles its connection once it ends, and gives back the
+// write lock.
 type settlingTx struct {
 	driver.Tx
 	c *cachingConn
 }
 
 func (t settlingTx) Commit() error {
-	defer t.c.settle()
+	defer t.end()
 	return t.Tx.Commit()
 }
 
 func (t settlingTx) Rollback() error {
-	defer t.c.settle()
+	defer t.end()
 	return t.Tx.Rollback()
+}
+
+func (t settlingTx) end() {
+	t.c.settle()
+	t.c.unlock()
 }
 
 // PrepareContext returns a statement that settles its connection after

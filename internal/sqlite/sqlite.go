@@ -41,7 +41,7 @@ func DSN(path string) string {
 // Open opens (creating if needed) the database file at path and applies
 // Ferry's migrations. River's own tables are migrated by the tasks.
 func Open(ctx context.Context, path string) (*sql.DB, error) {
-	db := sql.OpenDB(connector{dsn: DSN(path), changes: &Changes{tables: watchedTables}})
+	db := sql.OpenDB(connector{dsn: DSN(path), changes: &Changes{tables: watchedTables}, wl: newWriteLock()})
 	db.SetMaxOpenConns(MaxOpenConns)
 	// Keep every connection open: database/sql keeps two idle by default,
 	// and a reopened connection has lost its prepared statements.
@@ -53,6 +53,30 @@ func Open(ctx context.Context, path string) (*sql.DB, error) {
 	if err := Migrate(ctx, db); err != nil {
 		db.Close()
 		return nil, err
+	}
+	return db, nil
+}
+
+// ReaderConns is the size of a reader pool (OpenReader).
+const ReaderConns = 4
+
+// OpenReader opens a second pool on the database file at path, for reads
+// only: its connections refuse to write (query_only) and begin their
+// transactions deferred. With WAL a reader never waits for the writer, but
+// in the main pool a read waits for a free connection, and under a
+// stream of imports every connection there was often held by a write
+// transaction waiting for SQLite's one write lock: status polls queued
+// behind imports. The database must already exist and be migrated (Open).
+func OpenReader(ctx context.Context, path string) (*sql.DB, error) {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "query_only(1)")
+	db := sql.OpenDB(connector{dsn: "file:" + path + "?" + q.Encode()})
+	db.SetMaxOpenConns(ReaderConns)
+	db.SetMaxIdleConns(ReaderConns)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s for reading: %w", path, err)
 	}
 	return db, nil
 }

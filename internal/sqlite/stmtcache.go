@@ -65,6 +65,10 @@ type cachingConn struct {
 	// has yet to move.
 	changes            *Changes
 	touched, committed bool
+	// wl, on a connection of Open's, is the database's write lock, which
+	// the connection holds (holding) through a transaction or a write.
+	wl      writeLock
+	holding bool
 }
 
 // cachedStmt is a prepared statement and whether rows of it are open: a
@@ -107,7 +111,19 @@ func (c *cachingConn) stmt(ctx context.Context, query string) *cachedStmt {
 }
 
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	defer c.settle()
+	var took bool
+	if mayWrite(query) {
+		var err error
+		if took, err = c.lock(ctx); err != nil {
+			return nil, err
+		}
+	}
+	defer func() {
+		c.settle()
+		if took {
+			c.unlock()
+		}
+	}()
 	cs := c.stmt(ctx, query)
 	if cs == nil {
 		return c.sqliteConn.ExecContext(ctx, query, args)
@@ -116,6 +132,13 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	var took bool
+	if mayWrite(query) {
+		var err error
+		if took, err = c.lock(ctx); err != nil {
+			return nil, err
+		}
+	}
 	cs := c.stmt(ctx, query)
 	var (
 		rows driver.Rows
@@ -128,15 +151,19 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 	}
 	if err != nil {
 		c.settle()
+		if took {
+			c.unlock()
+		}
 		return nil, err
 	}
 	if cs != nil {
 		cs.busy = true
 	}
-	return &cachedRows{rows: rows, cs: cs, c: c}, nil
+	return &cachedRows{rows: rows, cs: cs, c: c, locked: took}, nil
 }
 
 func (c *cachingConn) Close() error {
+	c.unlock() // database/sql may close a connection it gave up on
 	for q, cs := range c.stmts {
 		cs.st.Close()
 		delete(c.stmts, q)
@@ -148,9 +175,10 @@ func (c *cachingConn) Close() error {
 // closed, and settles its connection: a statement that writes (INSERT ...
 // RETURNING outside a transaction) commits when its rows end.
 type cachedRows struct {
-	rows driver.Rows
-	cs   *cachedStmt
-	c    *cachingConn
+	rows   driver.Rows
+	cs     *cachedStmt
+	c      *cachingConn
+	locked bool // the query took the write lock, which closing gives back
 }
 
 func (r *cachedRows) Columns() []string              { return r.rows.Columns() }
@@ -162,6 +190,10 @@ func (r *cachedRows) Close() error {
 		r.cs.busy = false
 	}
 	r.c.settle()
+	if r.locked {
+		r.locked = false
+		r.c.unlock()
+	}
 	return err
 }
 

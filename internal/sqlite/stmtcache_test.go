@@ -45,6 +45,9 @@ func TestStatementCacheNestedQuery(t *testing.T) {
 			t.Errorf("outer=%v inner=%v, want [1 2 3] and [3 3 3]", outer, inner)
 		}
 	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
 	// A statement that does not compile still reports its error.
 	if _, err := db.ExecContext(ctx, `SELEKT 1`); err == nil {
 		t.Error("a syntax error went unreported")

@@ -107,6 +107,7 @@ type Store struct {
 	memo  *txMemo                         // inside a transaction
 	tasks *readCache[taskKey, cachedTask] // finished tasks, if CacheReads was called
 	paths *readCache[pathKey, ferry.File] // files by path, if CacheReads was called
+	rq    querier                         // plain reads outside transactions, if SetReader was called
 	// wroteTokens, inside a transaction, is set once it has written the
 	// tokens table, for InTx to call Dialect.TokensCommitted after the
 	// commit.
@@ -189,7 +190,7 @@ func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, er
 }
 
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	rows, err := s.q.QueryContext(ctx, s.d.Rebind(q), args...)
+	rows, err := s.reader(q).QueryContext(ctx, s.d.Rebind(q), args...)
 	s.failed(err)
 	return rows, s.full(err)
 }
@@ -214,7 +215,27 @@ func (s *Store) TaskCounts(ctx context.Context) (map[string]int64, error) {
 }
 
 func (s *Store) queryRow(ctx context.Context, q string, args ...any) row {
-	return row{s.q.QueryRowContext(ctx, s.d.Rebind(q), args...), s}
+	return row{s.reader(q).QueryRowContext(ctx, s.d.Rebind(q), args...), s}
+}
+
+// SetReader gives the store a pool to run its plain reads on, outside
+// transactions: a SELECT that is not part of a transaction then never
+// waits for a connection that the writers hold (see sqlite.OpenReader).
+func (s *Store) SetReader(db *sql.DB) { s.rq = db }
+
+// reader is where query q runs: the reader pool for a SELECT outside a
+// transaction, if the store has one; else the store's own connection.
+// (An INSERT ... RETURNING also reads rows: it stays with the writers.)
+func (s *Store) reader(q string) querier {
+	if s.rq != nil && s.tx == nil && isSelect(q) {
+		return s.rq
+	}
+	return s.q
+}
+
+func isSelect(q string) bool {
+	q = strings.TrimLeft(q, " \t\r\n")
+	return len(q) >= 6 && strings.EqualFold(q[:6], "SELECT")
 }
 
 // row is a *sql.Row whose Scan reports a full database as StorageFull

@@ -1,0 +1,126 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestMayWrite(t *testing.T) {
+	t.Parallel()
+	for q, want := range map[string]bool{
+		"INSERT INTO t VALUES (1)":                  true,
+		"  update t SET v = 1":                      true,
+		"-- name: JobDelete :one\nDELETE FROM t":    true,
+		"/* a */ REPLACE INTO t VALUES (1)":         true,
+		"SELECT 1":                                  false,
+		"-- name: JobGetByID :one\nSELECT * FROM t": false,
+		"WITH x AS (SELECT 1) SELECT * FROM x":      false,
+		"PRAGMA database_list":                      false,
+		"-- only a comment":                         false,
+		"/* unclosed":                               false,
+		"":                                          false,
+		"INSERTED":                                  false,
+	} {
+		if got := mayWrite(q); got != want {
+			t.Errorf("mayWrite(%q) = %v, want %v", q, got, want)
+		}
+	}
+}
+
+// A read never waits for the write lock: a goroutine may read on one
+// connection while its own transaction holds the lock on another (River's
+// test worker does, and so may any code that reads beside a transaction).
+func TestReadBesideAnOpenTransaction(t *testing.T) {
+	t.Parallel()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "ferry.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tx, err := db.BeginTx(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	var n int
+	if err := db.QueryRowContext(ctx, "-- name: count :one\nSELECT count(*) FROM folders").Scan(&n); err != nil {
+		t.Fatalf("a read beside an open transaction: %v", err)
+	}
+	if _, err := db.ExecContext(ctx, "PRAGMA user_version"); err != nil {
+		t.Fatalf("a PRAGMA beside an open transaction: %v", err)
+	}
+	// A write does wait, and gives up when its context does.
+	short, cancel2 := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel2()
+	if _, err := db.ExecContext(short, "INSERT INTO settings (key, value) VALUES ('k', x'00')"); err == nil {
+		t.Fatal("a write went through while another transaction held the write lock")
+	}
+}
+
+// Writers from many goroutines all commit, one at a time.
+func TestWritersTakeTurns(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "ferry.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES ('n', 0)"); err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 8, 40
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				tx, err := db.BeginTx(ctx, nil)
+				if err != nil {
+					errs <- err
+					return
+				}
+				var n int
+				if err := tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = 'n'").Scan(&n); err != nil {
+					tx.Rollback()
+					errs <- err
+					return
+				}
+				if _, err := tx.ExecContext(ctx, "UPDATE settings SET value = ? WHERE key = 'n'", n+1); err != nil {
+					tx.Rollback()
+					errs <- err
+					return
+				}
+				if (w+i)%3 == 0 { // some write outside a transaction too
+					if err := tx.Commit(); err != nil {
+						errs <- err
+						return
+					}
+					if _, err := db.ExecContext(ctx, "UPDATE settings SET value = value + 0 WHERE key = 'n'"); err != nil {
+						errs <- err
+						return
+					}
+					continue
+				}
+				if err := tx.Commit(); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = 'n'").Scan(&n); err != nil || n != writers*each {
+		t.Fatalf("counter = %d, %v; want %d", n, err, writers*each)
+	}
+}
