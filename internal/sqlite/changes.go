@@ -46,11 +46,21 @@ func ChangesOf(db *sql.DB) *Changes {
 // connector opens counted, caching connections to one database.
 type connector struct {
 	dsn     string
-	changes *Changes  // nil for a reader pool
-	wl      writeLock // the pool's write lock; nil for a reader pool
+	changes *Changes      // nil for a reader pool
+	wl      writeLock     // the pool's write lock; nil for a reader pool
+	cp      *checkpointer // the writer pool's; nil for the others
 }
 
-func (c connector) Connect(context.Context) (driver.Conn, error) {
+// Close, which database/sql calls when the pool closes, stops the
+// checkpointer.
+func (c *connector) Close() error {
+	if c.cp != nil {
+		c.cp.close()
+	}
+	return nil
+}
+
+func (c *connector) Connect(context.Context) (driver.Conn, error) {
 	conn, err := cachingDriver{baseDriver}.Open(c.dsn)
 	if err != nil {
 		return nil, err
@@ -79,7 +89,7 @@ func (c connector) Connect(context.Context) (driver.Conn, error) {
 	return conn, nil
 }
 
-func (c connector) Driver() driver.Driver {
+func (c *connector) Driver() driver.Driver {
 	return countingDriver{cachingDriver{baseDriver}, c.changes}
 }
 

@@ -33,6 +33,10 @@ func DSN(path string) string {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// A checkpointer of Open's copies the log back, not the writers (see
+	// checkpointer); a reset log is cut back to 64 MiB.
+	q.Add("_pragma", "wal_autocheckpoint(0)")
+	q.Add("_pragma", "journal_size_limit(67108864)")
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Set("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode()
@@ -41,7 +45,7 @@ func DSN(path string) string {
 // Open opens (creating if needed) the database file at path and applies
 // Ferry's migrations. River's own tables are migrated by the tasks.
 func Open(ctx context.Context, path string) (*sql.DB, error) {
-	db := sql.OpenDB(connector{dsn: DSN(path), changes: &Changes{tables: watchedTables}, wl: newWriteLock()})
+	db := sql.OpenDB(&connector{dsn: DSN(path), changes: &Changes{tables: watchedTables}, wl: newWriteLock(), cp: startCheckpointer(path)})
 	db.SetMaxOpenConns(MaxOpenConns)
 	// Keep every connection open: database/sql keeps two idle by default,
 	// and a reopened connection has lost its prepared statements.
@@ -71,7 +75,7 @@ func OpenReader(ctx context.Context, path string) (*sql.DB, error) {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "query_only(1)")
-	db := sql.OpenDB(connector{dsn: "file:" + path + "?" + q.Encode()})
+	db := sql.OpenDB(&connector{dsn: "file:" + path + "?" + q.Encode()})
 	db.SetMaxOpenConns(ReaderConns)
 	db.SetMaxIdleConns(ReaderConns)
 	if err := db.PingContext(ctx); err != nil {
