@@ -106,3 +106,28 @@ func TestDashboardMetricsExist(t *testing.T) {
 		t.Logf("/metrics:\n%s", body)
 	}
 }
+
+// The metrics address also serves Go's CPU profile and execution trace
+// (BENCHMARKS.md takes both), and the public address serves neither.
+func TestProfilesOnTheMetricsAddress(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--metrics-addr", "127.0.0.1:0")
+	addr := regexp.MustCompile(`msg="serving metrics" addr=(\S+)`).FindStringSubmatch(s.log.String())
+	if addr == nil {
+		t.Fatalf("no metrics address in the log:\n%s", s.log.String())
+	}
+	for _, p := range []string{"/debug/pprof/profile?seconds=1", "/debug/pprof/trace?seconds=1"} {
+		resp, err := http.Get("http://" + addr[1] + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || len(body) == 0 {
+			t.Errorf("GET %s on the metrics address: %d, %d bytes", p, resp.StatusCode, len(body))
+		}
+		if resp, _ := s.do("GET", strings.Split(p, "?")[0], nil, s.Token); resp.StatusCode == http.StatusOK {
+			t.Errorf("GET %s on the public address: 200, want it not served there", p)
+		}
+	}
+}
