@@ -3,7 +3,6 @@ package ferry
 import (
 	"context"
 	"slices"
-	"sync"
 	"time"
 )
 
@@ -32,12 +31,9 @@ const (
 // watcher's version changes; unknown tokens are never cached, so a new
 // token works at once.
 type TokenCache struct {
-	store Store
-	watch TokenWatcher
-
-	mu      sync.RWMutex
-	version uint64 // the watcher's version the entries were read at
-	tokens  map[string]cachedToken
+	store  Store
+	watch  TokenWatcher
+	tokens *VersionedCache[string, cachedToken] // by hash
 }
 
 type cachedToken struct {
@@ -47,7 +43,10 @@ type cachedToken struct {
 
 // NewTokenCache returns a TokenCache over the tokens in store.
 func NewTokenCache(store Store, watch TokenWatcher) *TokenCache {
-	return &TokenCache{store: store, watch: watch, tokens: map[string]cachedToken{}}
+	return &TokenCache{store: store, watch: watch, tokens: NewVersionedCache[string](TokenCacheSize, func(e cachedToken) cachedToken {
+		e.tok.Scopes = slices.Clone(e.tok.Scopes) // the caller's to change
+		return e
+	})}
 }
 
 // Authenticate implements Authenticator.
@@ -61,8 +60,8 @@ func (c *TokenCache) Authenticate(ctx context.Context, secret string) (Token, er
 	// kept under the old version, which no request uses again.
 	v, ok := c.watch.TokensVersion()
 	if ok {
-		if t, hit := c.get(hash, v); hit {
-			return t, nil
+		if e, hit := c.tokens.Get(hash, v); hit && time.Now().Before(e.expires) {
+			return e.tok, nil
 		}
 	}
 	t, err := c.store.FindToken(ctx, hash)
@@ -73,33 +72,7 @@ func (c *TokenCache) Authenticate(ctx context.Context, secret string) (Token, er
 		return Token{}, err
 	}
 	if ok {
-		c.put(hash, t, v)
+		c.tokens.Put(hash, v, cachedToken{tok: t, expires: time.Now().Add(TokenCacheMaxAge)})
 	}
 	return t, nil
-}
-
-func (c *TokenCache) get(hash string, v uint64) (Token, bool) {
-	c.mu.RLock()
-	e, hit := c.tokens[hash]
-	current := c.version == v
-	c.mu.RUnlock()
-	if !hit || !current || time.Now().After(e.expires) {
-		return Token{}, false
-	}
-	e.tok.Scopes = slices.Clone(e.tok.Scopes) // the caller's to change
-	return e.tok, true
-}
-
-func (c *TokenCache) put(hash string, t Token, v uint64) {
-	t.Scopes = slices.Clone(t.Scopes)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	switch {
-	case v < c.version:
-		return // read before a change that later reads have seen
-	case v > c.version || len(c.tokens) >= TokenCacheSize:
-		clear(c.tokens)
-		c.version = v
-	}
-	c.tokens[hash] = cachedToken{tok: t, expires: time.Now().Add(TokenCacheMaxAge)}
 }

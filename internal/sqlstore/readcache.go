@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"slices"
-	"sync"
 
 	"ferry/internal/ferry"
 )
@@ -22,53 +21,9 @@ const readCacheMax = 4096
 // transaction never use the caches: they may see its own uncommitted
 // writes.
 func (s *Store) CacheReads(version func() uint64) {
-	s.tasks = newReadCache[taskKey, cachedTask](version, cachedTask.copy)
-	s.paths = newReadCache[pathKey, ferry.File](version, func(f ferry.File) ferry.File { return f })
-}
-
-// readCache keeps values read at one count of version.
-type readCache[K comparable, V any] struct {
-	version func() uint64
-	clone   func(V) V // a copy the caller may change
-	mu      sync.Mutex
-	at      uint64 // the count the entries were read at
-	m       map[K]V
-}
-
-func newReadCache[K comparable, V any](version func() uint64, clone func(V) V) *readCache[K, V] {
-	return &readCache[K, V]{version: version, clone: clone, m: map[K]V{}}
-}
-
-// get returns a copy of the entry for k, if current; v is the count to
-// put a fresh read under.
-func (c *readCache[K, V]) get(k K) (val V, ok bool, v uint64) {
-	v = c.version()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.at != v {
-		clear(c.m)
-		c.at = v
-		return val, false, v
-	}
-	val, ok = c.m[k]
-	if ok {
-		val = c.clone(val)
-	}
-	return val, ok, v
-}
-
-// put keeps a value read at count v, unless the count has moved since
-// the read began.
-func (c *readCache[K, V]) put(k K, v uint64, val V) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.at != v || c.version() != v {
-		return
-	}
-	if len(c.m) >= readCacheMax {
-		clear(c.m)
-	}
-	c.m[k] = c.clone(val)
+	s.readVersion = version
+	s.tasks = ferry.NewVersionedCache[taskKey](readCacheMax, cachedTask.copy)
+	s.paths = ferry.NewVersionedCache[pathKey](readCacheMax, func(f ferry.File) ferry.File { return f })
 }
 
 type taskKey struct {
@@ -97,14 +52,13 @@ func (ct cachedTask) copy() cachedTask {
 // findTaskFileCached is FindTaskFile through the cache. Only finished
 // tasks are kept: an unfinished one changes with its own progress.
 func (s *Store) findTaskFileCached(ctx context.Context, portal ferry.PortalID, id ferry.TaskID) (ferry.Task, *ferry.File, error) {
-	k := taskKey{portal, id}
-	ct, ok, v := s.tasks.get(k)
-	if ok {
+	k, v := taskKey{portal, id}, s.readVersion() // the version first: see VersionedCache
+	if ct, ok := s.tasks.Get(k, v); ok {
 		return ct.t, ct.f, nil
 	}
 	t, f, err := s.findTaskFile(ctx, portal, id)
 	if err == nil && t.Status.Terminal() {
-		s.tasks.put(k, v, cachedTask{t, f})
+		s.tasks.Put(k, v, cachedTask{t, f})
 	}
 	return t, f, err
 }
@@ -118,14 +72,13 @@ type pathKey struct {
 // live until it expires, so a cached one is checked against the store's
 // clock as the query would be; paths where no file lives are not kept.
 func (s *Store) findFileByPathCached(ctx context.Context, portal ferry.PortalID, p string) (ferry.File, error) {
-	k := pathKey{portal, p}
-	f, ok, v := s.paths.get(k)
-	if ok && f.Live(s.clock.Now()) {
+	k, v := pathKey{portal, p}, s.readVersion()
+	if f, ok := s.paths.Get(k, v); ok && f.Live(s.clock.Now()) {
 		return f, nil
 	}
 	f, err := s.findFileByPath(ctx, portal, p)
 	if err == nil {
-		s.paths.put(k, v, f)
+		s.paths.Put(k, v, f)
 	}
 	return f, err
 }

@@ -103,11 +103,14 @@ type Store struct {
 	d     Dialect
 	clock ferry.Clock
 	hook  DeliveryHook
-	onErr func()                          // told of each failed statement; see SetErrorHook
-	memo  *txMemo                         // inside a transaction
-	tasks *readCache[taskKey, cachedTask] // finished tasks, if CacheReads was called
-	paths *readCache[pathKey, ferry.File] // files by path, if CacheReads was called
-	rq    querier                         // plain reads outside transactions, if SetReader was called
+	onErr func()  // told of each failed statement; see SetErrorHook
+	memo  *txMemo // inside a transaction
+	// readVersion, tasks and paths are set by CacheReads: the database's
+	// count of commits, finished tasks and files by path.
+	readVersion func() uint64
+	tasks       *ferry.VersionedCache[taskKey, cachedTask]
+	paths       *ferry.VersionedCache[pathKey, ferry.File]
+	rq          querier // plain reads outside transactions, if SetReader was called
 	// wroteTokens, inside a transaction, is set once it has written the
 	// tokens table, for InTx to call Dialect.TokensCommitted after the
 	// commit.
