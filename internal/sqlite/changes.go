@@ -38,7 +38,7 @@ var watchedTables = map[string]bool{"tasks": true, "files": true, "folders": tru
 // ChangesOf returns the change count of a database that Open opened.
 func ChangesOf(db *sql.DB) *Changes {
 	if d, ok := db.Driver().(countingDriver); ok {
-		return d.changes
+		return d.conn.changes
 	}
 	return nil
 }
@@ -76,27 +76,31 @@ func (c *connector) Connect(context.Context) (driver.Conn, error) {
 		return nil, errNoHooks
 	}
 	h.RegisterPreUpdateHook(func(d msqlite.SQLitePreUpdateData) {
+		cc.wrote = true
 		if c.changes.tables[d.TableName] {
 			cc.touched = true
 		}
 	})
 	h.RegisterCommitHook(func() int32 {
+		if cc.wrote && c.cp != nil {
+			c.cp.dirty.Store(true)
+		}
 		cc.committed = cc.committed || cc.touched
-		cc.touched = false
+		cc.touched, cc.wrote = false, false
 		return 0 // let it commit
 	})
-	h.RegisterRollbackHook(func() { cc.touched = false })
+	h.RegisterRollbackHook(func() { cc.touched, cc.wrote = false, false })
 	return conn, nil
 }
 
 func (c *connector) Driver() driver.Driver {
-	return countingDriver{cachingDriver{baseDriver}, c.changes}
+	return countingDriver{cachingDriver{baseDriver}, c}
 }
 
 // countingDriver is the driver of a counted database, for ChangesOf.
 type countingDriver struct {
 	cachingDriver
-	changes *Changes
+	conn *connector
 }
 
 var errNoHooks = errors.New("sqlite: the driver's connections have no hooks")

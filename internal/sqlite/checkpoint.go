@@ -3,8 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,13 +22,15 @@ type checkpointer struct {
 	db   *sql.DB
 	stop chan struct{}
 	done sync.WaitGroup
+	// dirty says a commit of the pool changed rows since the last complete
+	// checkpoint: an idle database is left alone. runs counts checkpoints.
+	dirty atomic.Bool
+	runs  atomic.Int64
 }
 
 // startCheckpointer starts checkpointing the database at path.
 func startCheckpointer(path string) *checkpointer {
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
-	db := sql.OpenDB(&connector{dsn: "file:" + path + "?" + q.Encode()})
+	db := sql.OpenDB(&connector{dsn: dsn(path, nil)})
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	c := &checkpointer{db: db, stop: make(chan struct{})}
@@ -44,11 +46,21 @@ func (c *checkpointer) run() {
 		case <-c.stop:
 			return
 		case <-t.C:
-			// Errors are left for the next tick: a checkpoint that fails
-			// leaves the log as it was, and the log is still the data.
-			c.db.ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)")
+			if c.dirty.Swap(false) && !c.checkpoint() {
+				c.dirty.Store(true) // try again at the next tick
+			}
 		}
 	}
+}
+
+// checkpoint copies what it can of the log back and reports whether that
+// was all of it. A checkpoint that fails, or that a reader holds back,
+// leaves the rest in the log, which is still the data.
+func (c *checkpointer) checkpoint() bool {
+	c.runs.Add(1)
+	var busy, log, copied int
+	err := c.db.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &copied)
+	return err == nil && busy == 0 && copied >= log
 }
 
 // close stops the checkpointer. (The last connection to close checkpoints

@@ -29,16 +29,19 @@ const MaxOpenConns = 4
 // River and Ferry need: WAL, a busy timeout, and immediate transactions so
 // that a read-then-write transaction never fails to upgrade its lock.
 func DSN(path string) string {
-	q := url.Values{}
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "synchronous(NORMAL)")
 	// A checkpointer of Open's copies the log back, not the writers (see
 	// checkpointer); a reset log is cut back to 64 MiB.
-	q.Add("_pragma", "wal_autocheckpoint(0)")
-	q.Add("_pragma", "journal_size_limit(67108864)")
-	q.Add("_pragma", "foreign_keys(ON)")
-	q.Set("_txlock", "immediate")
+	return dsn(path, url.Values{"_txlock": {"immediate"}}, "journal_mode(WAL)", "synchronous(NORMAL)",
+		"wal_autocheckpoint(0)", "journal_size_limit(67108864)", "foreign_keys(ON)")
+}
+
+// dsn is the data source name of the database file at path with a busy
+// timeout, the given pragmas and params.
+func dsn(path string, params url.Values, pragmas ...string) string {
+	q := url.Values{"_pragma": append([]string{"busy_timeout(10000)"}, pragmas...)}
+	for k, v := range params {
+		q[k] = v
+	}
 	return "file:" + path + "?" + q.Encode()
 }
 
@@ -72,10 +75,7 @@ const ReaderConns = 4
 // transaction waiting for SQLite's one write lock: status polls queued
 // behind imports. The database must already exist and be migrated (Open).
 func OpenReader(ctx context.Context, path string) (*sql.DB, error) {
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "query_only(1)")
-	db := sql.OpenDB(&connector{dsn: "file:" + path + "?" + q.Encode()})
+	db := sql.OpenDB(&connector{dsn: dsn(path, nil, "query_only(1)")})
 	db.SetMaxOpenConns(ReaderConns)
 	db.SetMaxIdleConns(ReaderConns)
 	if err := db.PingContext(ctx); err != nil {

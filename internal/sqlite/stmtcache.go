@@ -62,9 +62,10 @@ type cachingConn struct {
 	// changes, on a connection of Open's, counts the commits that
 	// changed a watched table (see Changes); touched says the open
 	// transaction changed one, committed that a commit did and the count
-	// has yet to move.
-	changes            *Changes
-	touched, committed bool
+	// has yet to move; wrote that the open transaction changed any row
+	// (the checkpointer then has work).
+	changes                   *Changes
+	touched, committed, wrote bool
 	// wl, on a connection of Open's, is the database's write lock, which
 	// the connection holds (holding) through a transaction or a write.
 	wl      writeLock

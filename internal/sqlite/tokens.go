@@ -43,11 +43,8 @@ func signalTokens(dbPath string) error {
 // databaseFile returns the file of db's main database, "" for one in
 // memory.
 func databaseFile(db *sql.DB) (string, error) {
-	var (
-		seq        int
-		name, file string
-	)
-	err := db.QueryRowContext(context.Background(), `SELECT seq, name, file FROM pragma_database_list WHERE name = 'main'`).Scan(&seq, &name, &file)
+	var file string
+	err := db.QueryRowContext(context.Background(), `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&file)
 	if err != nil {
 		return "", fmt.Errorf("find the database file: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"ferry/internal/ferry"
@@ -117,5 +118,27 @@ func TestTokenSignalThroughLink(t *testing.T) {
 	}
 	if _, err := cache.Authenticate(ctx, secret); ferry.KindOf(err) != ferry.Unauthenticated {
 		t.Errorf("after a revocation through the file's own name: err=%v, want Unauthenticated", err)
+	}
+}
+
+// A token write whose signal can be neither appended nor removed still
+// stands, and its writer is told what that means for running servers.
+func TestTokenSignalThatCannotBeWritten(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ferry.db")
+	st := sqlite.NewStore(openDBAt(t, path))
+	// A directory with something in it: no byte can be appended to it, and
+	// it cannot be removed.
+	if err := os.MkdirAll(filepath.Join(path+sqlite.SignalSuffix, "in-the-way"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	hash := ferry.HashToken("unsignalled")
+	err := st.CreateToken(ctx, ferry.Token{Hash: hash, Portal: 1, Scopes: []ferry.Scope{ferry.ScopeFiles}})
+	if err == nil || !strings.Contains(err.Error(), "cached for up to") {
+		t.Fatalf("CreateToken with an unwritable signal: err=%v, want it to say servers may keep cached tokens", err)
+	}
+	if _, err := st.FindToken(ctx, hash); err != nil {
+		t.Fatalf("the token was not kept: %v", err)
 	}
 }

@@ -124,3 +124,40 @@ func TestWritersTakeTurns(t *testing.T) {
 		t.Fatalf("counter = %d, %v; want %d", n, err, writers*each)
 	}
 }
+
+// The checkpointer works only after a commit changed rows: an idle
+// database costs it nothing.
+func TestCheckpointerIdlesWithoutWrites(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "ferry.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c := db.Driver().(countingDriver).conn
+	wait := func(what string, done func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !done(); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("gave up waiting until %s", what)
+			}
+		}
+	}
+	wait("the migrations are checkpointed", func() bool { return !c.cp.dirty.Load() && c.cp.runs.Load() > 0 })
+	idle := c.cp.runs.Load()
+	var n int
+	for range 5 { // reads and a transaction that changes nothing
+		db.QueryRowContext(ctx, "SELECT count(*) FROM folders").Scan(&n)
+		tx, _ := db.BeginTx(ctx, nil)
+		tx.Commit()
+	}
+	time.Sleep(5 * checkpointEvery)
+	if runs := c.cp.runs.Load(); runs != idle {
+		t.Fatalf("%d checkpoints without a write", runs-idle)
+	}
+	if _, err := db.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES ('k', x'00')"); err != nil {
+		t.Fatal(err)
+	}
+	wait("the write is checkpointed", func() bool { return c.cp.runs.Load() > idle })
+}

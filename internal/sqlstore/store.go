@@ -286,7 +286,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx, st ferry.Store) er
 	}
 	if wroteTokens && s.d.TokensCommitted != nil {
 		if err := s.d.TokensCommitted(); err != nil {
-			return fmt.Errorf("the tokens were written, but a running server may not see it until it restarts: %w", err)
+			return fmt.Errorf("the tokens were written, but a running server may go on using tokens it has cached for up to %s: %w", ferry.TokenCacheMaxAge, err)
 		}
 	}
 	return nil
