@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -35,11 +36,7 @@ func TestMayWrite(t *testing.T) {
 // test worker does, and so may any code that reads beside a transaction).
 func TestReadBesideAnOpenTransaction(t *testing.T) {
 	t.Parallel()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "ferry.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := open(t)
 	tx, err := db.BeginTx(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -66,11 +63,7 @@ func TestReadBesideAnOpenTransaction(t *testing.T) {
 func TestWritersTakeTurns(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "ferry.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := open(t)
 	if _, err := db.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES ('n', 0)"); err != nil {
 		t.Fatal(err)
 	}
@@ -130,11 +123,7 @@ func TestWritersTakeTurns(t *testing.T) {
 func TestCheckpointerIdlesWithoutWrites(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "ferry.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := open(t)
 	c := db.Driver().(countingDriver).conn
 	wait := func(what string, done func() bool) {
 		t.Helper()
@@ -160,4 +149,15 @@ func TestCheckpointerIdlesWithoutWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	wait("the write is checkpointed", func() bool { return c.cp.runs.Load() > idle })
+}
+
+// open opens a fresh database in t's temp dir, closed when t ends.
+func open(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "ferry.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
