@@ -148,16 +148,13 @@ func openSQLite(ctx context.Context, sf storeFlags, log *slog.Logger, lock bool)
 		return nil, err
 	}
 	store := sqlite.NewStore(db)
-	if lock {
-		// The lock makes this process the database's only writer of tasks,
-		// files and folders, so a change count kept by its connections
-		// tells when a cached task status or file path has gone stale.
-		store.CacheReads(sqlite.ChangesOf(db).Version)
-	}
 	closeDB := func() { db.Close() }
 	if lock {
 		// A server's plain reads get connections of their own, so that
-		// they never queue behind writers waiting for the write lock.
+		// they never queue behind writers waiting for the write lock. And
+		// the lock makes this process the database's only writer of tasks,
+		// files and folders, so a change count kept by its connections
+		// tells when a cached task status or file path has gone stale.
 		reader, err := sqlite.OpenReader(ctx, path)
 		if err != nil {
 			db.Close()
@@ -165,6 +162,7 @@ func openSQLite(ctx context.Context, sf storeFlags, log *slog.Logger, lock bool)
 			return nil, err
 		}
 		store.SetReader(reader)
+		store.CacheReads(sqlite.ChangesOf(db).Version)
 		closeDB = func() { reader.Close(); db.Close() }
 	}
 	driver := riversqlite.New(db)

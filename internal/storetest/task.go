@@ -55,10 +55,7 @@ func testTask(t *testing.T, open func(t *testing.T) ferry.Store) {
 	t.Run("FindTaskFile", func(t *testing.T) {
 		t.Parallel()
 		st := open(t)
-		folder := mustEnsureFolder(t, st, portalA, "/in")
-		f, _ := mustInsertFile(t, st, newFile(portalA, folder.ID, "cat", "png", "abc", 42), false)
-		done := finished(newTask("task-1", portalA, at(0)), ferry.TaskComplete, at(time.Second))
-		done.FileID = f.ID
+		_, f, done := importedFile(t, st)
 		gone := finished(newTask("task-2", portalA, at(0)), ferry.TaskComplete, at(time.Second))
 		gone.FileID = f.ID + 1000
 		mustCreateTasks(t, st, done, gone, newTask("task-3", portalA, at(0)))
@@ -87,10 +84,7 @@ func testTask(t *testing.T, open func(t *testing.T) ferry.Store) {
 	t.Run("FindTaskFileFollowsChanges", func(t *testing.T) {
 		t.Parallel()
 		st := open(t)
-		folder := mustEnsureFolder(t, st, portalA, "/in")
-		f, _ := mustInsertFile(t, st, newFile(portalA, folder.ID, "cat", "png", "abc", 42), false)
-		done := finished(newTask("task-1", portalA, at(0)), ferry.TaskComplete, at(time.Second))
-		done.FileID = f.ID
+		folder, f, done := importedFile(t, st)
 		mustCreateTasks(t, st, done)
 		read := func(step string) *ferry.File {
 			t.Helper()
@@ -426,4 +420,15 @@ func testTaskHeartbeat(t *testing.T, open func(t *testing.T) ferry.Store) {
 	if want := []ferry.TaskID{"task-2", "task-3"}; !reflect.DeepEqual(ids, want) {
 		t.Errorf("ListSilentTasks(limit 2)=%v, want %v", ids, want)
 	}
+}
+
+// importedFile stores /in/cat.png in portalA and returns it, its folder,
+// and task-1, COMPLETE with it as its result (not yet created).
+func importedFile(t *testing.T, st ferry.Store) (ferry.Folder, ferry.File, ferry.Task) {
+	t.Helper()
+	folder := mustEnsureFolder(t, st, portalA, "/in")
+	f, _ := mustInsertFile(t, st, newFile(portalA, folder.ID, "cat", "png", "abc", 42), false)
+	done := finished(newTask("task-1", portalA, at(0)), ferry.TaskComplete, at(time.Second))
+	done.FileID = f.ID
+	return folder, f, done
 }
