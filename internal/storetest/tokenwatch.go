@@ -38,22 +38,26 @@ func RunTokenWatcher(t *testing.T, open func(t *testing.T) WatchEnv) {
 	secret := "storetest-watch-secret"
 	tok := ferry.Token{Hash: ferry.HashToken(secret), Portal: portalA, Scopes: []ferry.Scope{ferry.ScopeFilesRead}, Name: "w", CreatedAt: at(0)}
 
-	t.Run("CachedTokenIsNotReadAgain", func(t *testing.T) {
-		t.Parallel()
+	// cachedToken opens a database with tok in it and a cache that has
+	// read it once and answers it from memory since.
+	cachedToken := func(t *testing.T) (WatchEnv, *ferry.TokenCache) {
+		t.Helper()
 		env := open(t)
 		mustNoErr(t, env.Server.CreateToken(ctx, tok), "CreateToken")
 		cs := &countingStore{Store: env.Server}
 		cache := ferry.NewTokenCache(cs, env.Watch)
 		mustCache(t, env, cache, cs, secret)
+		return env, cache
+	}
+
+	t.Run("CachedTokenIsNotReadAgain", func(t *testing.T) {
+		t.Parallel()
+		cachedToken(t) // fails unless the second read came from memory
 	})
 
 	t.Run("RevokedByAnotherProcess", func(t *testing.T) {
 		t.Parallel()
-		env := open(t)
-		mustNoErr(t, env.Server.CreateToken(ctx, tok), "CreateToken")
-		cs := &countingStore{Store: env.Server}
-		cache := ferry.NewTokenCache(cs, env.Watch)
-		mustCache(t, env, cache, cs, secret)
+		env, cache := cachedToken(t)
 		_, err := env.Other.DeleteToken(ctx, tok.Hash[:16])
 		mustNoErr(t, err, "DeleteToken in the other process")
 		waitFor(t, env.Async, "the revoked token to be refused", func() bool {
