@@ -47,7 +47,7 @@ func ChangesOf(db *sql.DB) *Changes {
 type connector struct {
 	dsn     string
 	changes *Changes      // nil for a reader pool
-	wl      writeLock     // the pool's write lock; nil for a reader pool
+	wl      *writeLock    // the pool's write lock; nil for a reader pool
 	cp      *checkpointer // the writer pool's; nil for the others
 }
 

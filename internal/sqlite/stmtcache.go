@@ -68,7 +68,7 @@ type cachingConn struct {
 	touched, committed, wrote bool
 	// wl, on a connection of Open's, is the database's write lock, which
 	// the connection holds (holding) through a transaction or a write.
-	wl      writeLock
+	wl      *writeLock
 	holding bool
 }
 

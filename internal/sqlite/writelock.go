@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -16,36 +17,40 @@ import (
 // idle. Waiting on a channel instead, the next writer starts the moment
 // the last one commits, in the order they came. SQLite's busy handler
 // still covers writers in other processes (ferry token commands).
-type writeLock chan struct{}
+type writeLock struct {
+	c    chan struct{} // holds a value while a writer has the lock
+	wait time.Duration // how long a writer waits before it gives up
+}
 
 // writeLockWait is how long a writer waits for the lock before it gives
 // up, as long as the busy timeout SQLite would have waited.
 const writeLockWait = 10 * time.Second
 
-// errWriteLockWait is a writer that waited writeLockWait in vain.
-var errWriteLockWait = errors.New("sqlite: database is locked: no write lock after " + writeLockWait.String())
+// errWriteLockWait is a writer that waited its time in vain; it is what
+// SQLite says when its busy timeout runs out.
+var errWriteLockWait = errors.New("sqlite: database is locked: no write lock in time")
 
-func newWriteLock() writeLock { return make(writeLock, 1) }
+func newWriteLock() *writeLock { return &writeLock{c: make(chan struct{}, 1), wait: writeLockWait} }
 
-func (l writeLock) acquire(ctx context.Context) error {
+func (l *writeLock) acquire(ctx context.Context) error {
 	select {
-	case l <- struct{}{}:
+	case l.c <- struct{}{}:
 		return nil
 	default:
 	}
-	t := time.NewTimer(writeLockWait)
+	t := time.NewTimer(l.wait)
 	defer t.Stop()
 	select {
-	case l <- struct{}{}:
+	case l.c <- struct{}{}:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-t.C:
-		return errWriteLockWait
+		return fmt.Errorf("%w (waited %s)", errWriteLockWait, l.wait)
 	}
 }
 
-func (l writeLock) release() { <-l }
+func (l *writeLock) release() { <-l.c }
 
 // lock takes the write lock for the connection, unless it holds it
 // already (its transaction does) or has none (a reader's).

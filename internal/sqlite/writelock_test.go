@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -160,4 +161,22 @@ func open(t *testing.T) *sql.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// A writer that cannot get the lock within its wait gives up with
+// SQLite's own complaint, and the lock stays with its holder.
+func TestWriteLockWaitRunsOut(t *testing.T) {
+	t.Parallel()
+	l := newWriteLock()
+	l.wait = 50 * time.Millisecond // the test's, not the server's 10 s
+	if err := l.acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.acquire(context.Background()); !errors.Is(err, errWriteLockWait) {
+		t.Fatalf("a second writer: err=%v, want %v", err, errWriteLockWait)
+	}
+	l.release()
+	if err := l.acquire(context.Background()); err != nil {
+		t.Fatalf("after the holder let go: %v", err)
+	}
 }
