@@ -149,6 +149,25 @@ func checkState(t *testing.T, got ferry.Task, status ferry.TaskStatus, attempts 
 	}
 }
 
+// checkStates compares the statuses of a task's state events, oldest
+// first, with want.
+func checkStates(t *testing.T, b *testBundle, id ferry.TaskID, want ...ferry.TaskStatus) {
+	t.Helper()
+	events, err := b.store.ListTaskEvents(context.Background(), testPortal, id, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []ferry.TaskStatus
+	for _, ev := range events {
+		if ev.Type == ferry.EventState {
+			got = append(got, ev.Task.Status)
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("state events %v, want %v", got, want)
+	}
+}
+
 func checkError(t *testing.T, got ferry.Task, kind ferry.Kind, sub string) {
 	t.Helper()
 	if len(got.Errors) != 1 || got.Errors[0].Kind != kind || got.Errors[0].SubCategory != sub {
@@ -160,48 +179,115 @@ func TestImportWorker(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 
-	t.Run("Completes", func(t *testing.T) {
+	// On the embedded database (Exclusive) an import saves PROCESSING only
+	// after quietStart, or with its completion, or as it fails: whichever
+	// comes first. Its events tell the same story either way.
+	for _, exclusive := range []bool{false, true} {
+		t.Run(fmt.Sprintf("Completes/exclusive=%v", exclusive), func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, Config{Exclusive: exclusive})
+			b.handler = func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "purr") }
+			task := b.importTask(t)
+			if got := work(t, b, ctx, &importWorker{e: b.engine}, importArgs(task)); got != river.EventKindJobCompleted {
+				t.Fatalf("event=%s, want completed", got)
+			}
+			got := b.find(t, task.ID)
+			checkState(t, got, ferry.TaskComplete, 1)
+			if !got.StartedAt.Equal(b.now) || !got.CompletedAt.Equal(b.now) || got.SourceURL != b.origin.URL+"/cat.txt" {
+				t.Errorf("task=%+v, want started and completed now from %s", got, b.origin.URL)
+			}
+			f, err := b.store.FindFileByID(ctx, testPortal, got.FileID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Name != "cat" || f.FolderID != b.folder.ID || f.Size != 4 {
+				t.Errorf("file=%s in %d, %d bytes, want cat in %d, 4 bytes", f.Name, f.FolderID, f.Size, b.folder.ID)
+			}
+			checkStates(t, b, task.ID, ferry.TaskProcessing, ferry.TaskComplete)
+		})
+	}
+
+	t.Run("QuietStartShowsProcessingWhileItRuns", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, Config{})
-		b.handler = func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "purr") }
+		b := setup(t, Config{Exclusive: true})
+		release := make(chan struct{})
+		b.handler = func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "4")
+			io.WriteString(w, "pu")
+			w.(http.Flusher).Flush()
+			<-release
+			io.WriteString(w, "rr")
+		}
 		task := b.importTask(t)
-		if got := work(t, b, ctx, &importWorker{e: b.engine}, importArgs(task)); got != river.EventKindJobCompleted {
+		done := make(chan river.EventKind, 1)
+		go func() { done <- work(t, b, ctx, &importWorker{e: b.engine}, importArgs(task)) }()
+		for deadline := time.Now().Add(20 * time.Second); b.find(t, task.ID).Status != ferry.TaskProcessing; {
+			if time.Now().After(deadline) {
+				close(release)
+				t.Fatalf("task still %s while its import runs", b.find(t, task.ID).Status)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		close(release)
+		if got := <-done; got != river.EventKindJobCompleted {
 			t.Fatalf("event=%s, want completed", got)
 		}
+		checkState(t, b.find(t, task.ID), ferry.TaskComplete, 1)
+		checkStates(t, b, task.ID, ferry.TaskProcessing, ferry.TaskComplete)
+	})
+
+	t.Run("QuietStartCanceledByAUser", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, Config{Exclusive: true})
+		task := b.importTask(t)
+		// The user cancels while the origin answers: before or after
+		// the start was saved, the import stores nothing.
+		b.handler = func(w http.ResponseWriter, r *http.Request) {
+			if _, err := b.engine.CancelTask(ctx, testPortal, task.ID); err != nil {
+				t.Errorf("CancelTask: %v", err)
+			}
+			io.WriteString(w, "purr")
+		}
+		if got := work(t, b, ctx, &importWorker{e: b.engine}, importArgs(task)); got != river.EventKindJobCancelled {
+			t.Fatalf("event=%s, want cancelled", got)
+		}
 		got := b.find(t, task.ID)
-		checkState(t, got, ferry.TaskComplete, 1)
-		if !got.StartedAt.Equal(b.now) || !got.CompletedAt.Equal(b.now) || got.SourceURL != b.origin.URL+"/cat.txt" {
-			t.Errorf("task=%+v, want started and completed now from %s", got, b.origin.URL)
+		checkState(t, got, ferry.TaskCanceled, got.Attempts)
+		checkError(t, got, ferry.CanceledByUser, ferry.CanceledByUser.SubCategory())
+		if got.FileID != 0 {
+			t.Errorf("file %d stored for a canceled import", got.FileID)
 		}
-		f, err := b.store.FindFileByID(ctx, testPortal, got.FileID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if f.Name != "cat" || f.FolderID != b.folder.ID || f.Size != 4 {
-			t.Errorf("file=%s in %d, %d bytes, want cat in %d, 4 bytes", f.Name, f.FolderID, f.Size, b.folder.ID)
+		if it, _ := b.bucket.List(nil).Next(ctx); it != nil {
+			t.Errorf("blob %s left by a canceled import", it.Key)
 		}
 	})
 
-	t.Run("RetriesTransientFailure", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t, Config{MaxAttempts: 2})
-		b.handler = func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }
-		task := b.importTask(t)
-		w := &importWorker{e: b.engine}
-		if got := work(t, b, ctx, w, importArgs(task)); got != river.EventKindJobSnoozed {
-			t.Fatalf("first attempt: event=%s, want snoozed for a retry", got)
-		}
-		checkState(t, b.find(t, task.ID), ferry.TaskProcessing, 1)
-		if got := work(t, b, ctx, w, importArgs(task)); got != river.EventKindJobCancelled {
-			t.Fatalf("last attempt: event=%s, want cancelled", got)
-		}
-		got := b.find(t, task.ID)
-		checkState(t, got, ferry.TaskCanceled, 2)
-		checkError(t, got, ferry.OriginFailed, string(fetch.CodeOriginServerError))
-		if got.Errors[0].Context["attempts"][0] != "2" {
-			t.Errorf("context=%v, want attempts 2", got.Errors[0].Context)
-		}
-	})
+	// Exclusive: the attempts start quietly (quietStart), and a failed
+	// one saves its start on its way out; the events are the same.
+	for _, exclusive := range []bool{false, true} {
+		t.Run(fmt.Sprintf("RetriesTransientFailure/exclusive=%v", exclusive), func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, Config{MaxAttempts: 2, Exclusive: exclusive})
+			b.handler = func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }
+			task := b.importTask(t)
+			w := &importWorker{e: b.engine}
+			if got := work(t, b, ctx, w, importArgs(task)); got != river.EventKindJobSnoozed {
+				t.Fatalf("first attempt: event=%s, want snoozed for a retry", got)
+			}
+			checkState(t, b.find(t, task.ID), ferry.TaskProcessing, 1)
+			if got := work(t, b, ctx, w, importArgs(task)); got != river.EventKindJobCancelled {
+				t.Fatalf("last attempt: event=%s, want cancelled", got)
+			}
+			got := b.find(t, task.ID)
+			checkState(t, got, ferry.TaskCanceled, 2)
+			checkError(t, got, ferry.OriginFailed, string(fetch.CodeOriginServerError))
+			if got.Errors[0].Context["attempts"][0] != "2" {
+				t.Errorf("context=%v, want attempts 2", got.Errors[0].Context)
+			}
+			// Each attempt's start, the first one's wait to retry, the end.
+			checkStates(t, b, task.ID, ferry.TaskProcessing, ferry.TaskProcessing, ferry.TaskProcessing, ferry.TaskCanceled)
+		})
+	}
 
 	t.Run("SmallAndLargeBodiesLeaveOnlyTheFile", func(t *testing.T) {
 		t.Parallel()

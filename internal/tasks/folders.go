@@ -61,7 +61,7 @@ type folderWorker struct {
 func (w *folderWorker) Work(ctx context.Context, job *river.Job[FolderUpdateArgs]) error {
 	e := w.e
 	var req folderUpdateRequest
-	t, err := e.start(ctx, job.Args.TaskRef, &req)
+	t, err := e.start(ctx, job.Args.TaskRef, &req, false)
 	if t == nil {
 		return err
 	}

@@ -24,6 +24,18 @@ import (
 // waiting.
 const portalWait = 500 * time.Millisecond
 
+// quietStart is how long an import on the embedded database runs before
+// its PROCESSING status is saved. Most imports of small files end sooner:
+// they are then saved PROCESSING and COMPLETE in the one transaction that
+// stores the file (the task's events still show both), and SQLite's one
+// write lock serves one transaction fewer per import. Pollers see such an
+// import go from PENDING to COMPLETE. Only where no other process works
+// the queue (Config.Exclusive): there a restart requeues every job that
+// was running, whatever its task's status, while on a shared database
+// other instances find a stopped instance's imports by their PROCESSING
+// status and heartbeat.
+const quietStart = 100 * time.Millisecond
+
 // StartImport implements ferry.ImportService. The request's URL passed
 // CheckURL when it was validated; the fetcher checks it, and every
 // redirect, again at fetch time.
@@ -101,7 +113,8 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 		}
 	}
 	var req ferry.ImportRequest
-	t, err := e.start(ctx, job.Args.TaskRef, &req)
+	quiet := e.cfg.Exclusive && verdict.Hold == "" && verdict.Cancel == nil
+	t, err := e.start(ctx, job.Args.TaskRef, &req, quiet)
 	if t == nil {
 		return err
 	}
@@ -118,10 +131,13 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	}
 	header, err := openHeaders(e.cfg.Sealer, t)
 	if err != nil {
+		if quiet {
+			e.saveStart(ctx, t)
+		}
 		return e.cancel(ctx, t, err)
 	}
 	done := e.obs().ImportStarted()
-	err = e.runImport(actx, stop, t, req, header)
+	err = e.runImport(actx, stop, t, req, header, quiet)
 	done()
 	if fe := (*fetch.Error)(nil); errors.As(err, &fe) {
 		e.obs().FetchFailed(string(fe.Code))
@@ -177,14 +193,23 @@ func (e *Engine) outageDelay(ctx context.Context, err error, attempts int) (time
 // runImport fetches the URL and stores the file; the task completes in the
 // same transaction that records the file. While the bytes flow, a watcher
 // saves the progress and ends the attempt (stop) if the task is canceled.
-func (e *Engine) runImport(ctx context.Context, stop context.CancelCauseFunc, t *ferry.Task, req ferry.ImportRequest, header http.Header) error {
+// With quiet, start has not saved t PROCESSING: the watcher saves it after
+// quietStart, the transaction that completes the import if that comes
+// first, and an attempt that fails before either saves it on its way out.
+func (e *Engine) runImport(ctx context.Context, stop context.CancelCauseFunc, t *ferry.Task, req ferry.ImportRequest, header http.Header, quiet bool) (err error) {
 	kept := decodeResume(t.Resume)
 	m := newMeter()
 	m.base.Store(kept.done())
 	t.Progress = ferry.Progress{BytesDone: m.base.Load(), BytesTotal: -1}
-	wt := watch(ctx, e.store, e.log, t, m, stop)
+	wt := watch(ctx, e.store, e.log, t, m, stop, quiet)
 	staged, resp, err := e.fetchAndStage(ctx, t, kept, req, header, m)
-	wt.stop()
+	if quiet = wt.stop(); quiet {
+		defer func() {
+			if err != nil {
+				e.saveStart(context.WithoutCancel(ctx), t)
+			}
+		}()
+	}
 	e.obs().BytesFetched(m.n.Load())
 	if b, ok := m.latest(); ok {
 		t.Resume = b
@@ -201,6 +226,11 @@ func (e *Engine) runImport(ctx context.Context, stop context.CancelCauseFunc, t 
 	prev := *t
 	t.Resume = nil // the file holds the parts' bytes now
 	complete := func(st ferry.Store, f ferry.File) error {
+		if quiet { // PROCESSING first, as its own event
+			if err := st.UpdateTask(ctx, t); err != nil {
+				return err
+			}
+		}
 		t.FileID, t.SourceURL, t.SHA256 = f.ID, fetch.Redact(resp.FinalURL), staged.SHA256
 		t.Progress.BytesDone, t.Progress.BytesTotal = staged.Size, staged.Size
 		return e.complete(ctx, st, t)

@@ -46,8 +46,9 @@ func jobArgs(t ferry.Task) (river.JobArgs, error) {
 // start is how every task's job begins: it loads the task, stops if there
 // is nothing left to do (the task was deleted or has finished: t is nil),
 // decodes its request into req and marks it PROCESSING. A request that
-// does not decode cancels the task.
-func (e *Engine) start(ctx context.Context, ref TaskRef, req any) (*ferry.Task, error) {
+// does not decode cancels the task. With quiet, the PROCESSING task is
+// not saved yet: the attempt saves it later (see quietStart).
+func (e *Engine) start(ctx context.Context, ref TaskRef, req any, quiet bool) (*ferry.Task, error) {
 	t, err := e.store.FindTask(ctx, ferry.PortalID(ref.Portal), ferry.TaskID(ref.TaskID))
 	if ferry.KindOf(err) == ferry.NotFound {
 		return nil, nil // expired and deleted: nothing left to do
@@ -62,10 +63,23 @@ func (e *Engine) start(ctx context.Context, ref TaskRef, req any) (*ferry.Task, 
 	if t.StartedAt.IsZero() {
 		t.StartedAt = e.now()
 	}
+	if quiet {
+		return &t, nil
+	}
 	if err := e.store.UpdateTask(ctx, &t); err != nil {
 		return nil, e.lost(&t, err)
 	}
 	return &t, nil
+}
+
+// saveStart saves the PROCESSING task of an attempt that start left
+// unsaved, so that what the attempt saves next follows it as in any
+// other attempt. A save that fails is only logged: a task canceled
+// meanwhile is found by the save that follows, which fails the same way.
+func (e *Engine) saveStart(ctx context.Context, t *ferry.Task) {
+	if err := e.store.UpdateTask(ctx, t); err != nil && !stale(err) && ctx.Err() == nil {
+		e.log.Warn("could not save a task's start", "task", t.ID, "correlationId", t.CorrelationID, "err", err)
+	}
 }
 
 // complete ends t COMPLETE in st, the transaction that stores its result.

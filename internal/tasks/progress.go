@@ -69,20 +69,26 @@ type watcher struct {
 	done   chan struct{}
 	stopc  chan struct{}
 	once   sync.Once
+	// unsaved says that t's PROCESSING status is not saved yet (see
+	// quietStart): the watcher saves it quietStart after it starts.
+	unsaved bool
 }
 
-// watch starts watching t, whose body bytes pass through m.
-func watch(ctx context.Context, store ferry.Store, log *slog.Logger, t *ferry.Task, m *meter, cancel context.CancelCauseFunc) *watcher {
+// watch starts watching t, whose body bytes pass through m. unsaved says
+// that t has not been saved PROCESSING yet.
+func watch(ctx context.Context, store ferry.Store, log *slog.Logger, t *ferry.Task, m *meter, cancel context.CancelCauseFunc, unsaved bool) *watcher {
 	w := &watcher{store: store, log: log, t: t, m: m, cancel: cancel,
-		done: make(chan struct{}), stopc: make(chan struct{})}
+		done: make(chan struct{}), stopc: make(chan struct{}), unsaved: unsaved}
 	go w.run(ctx)
 	return w
 }
 
 // stop ends the watcher and waits for it; the task is the caller's again.
-func (w *watcher) stop() {
+// It reports whether the task's PROCESSING status is still unsaved.
+func (w *watcher) stop() (unsaved bool) {
 	w.once.Do(func() { close(w.stopc) })
 	<-w.done
+	return w.unsaved
 }
 
 func (w *watcher) run(ctx context.Context) {
@@ -93,16 +99,33 @@ func (w *watcher) run(ctx context.Context) {
 	// timestamps.
 	lastN, lastAt := w.m.n.Load(), time.Now()
 	var lastResume *[]byte
+	var quiet <-chan time.Time
+	if w.unsaved {
+		qt := time.NewTimer(quietStart)
+		defer qt.Stop()
+		quiet = qt.C
+	}
 	for {
 		select {
 		case <-w.stopc:
 			return
 		case <-ctx.Done():
 			return
+		case <-quiet:
+			quiet = nil
 		case <-tick.C:
 		}
 		n, at := w.m.n.Load(), time.Now()
 		var err error
+		if w.unsaved { // the start first; the progress follows at the next tick
+			if err = w.store.UpdateTask(ctx, w.t); err == nil {
+				w.unsaved = false
+			}
+			if w.stopped(ctx, err) {
+				return
+			}
+			continue
+		}
 		resume, kept := w.m.resume.Load(), false
 		if resume != lastResume {
 			w.t.Resume, lastResume, kept = *resume, resume, true
@@ -122,12 +145,22 @@ func (w *watcher) run(ctx context.Context) {
 		} else {
 			err = cerr
 		}
-		switch {
-		case ferry.KindOf(err) == ferry.Conflict || ferry.KindOf(err) == ferry.NotFound:
-			w.cancel(errCanceledByUser)
+		if w.stopped(ctx, err) {
 			return
-		case err != nil && ctx.Err() == nil:
-			w.log.Warn("could not save import progress", "task", w.t.ID, "correlationId", w.t.CorrelationID, "err", err)
 		}
 	}
+}
+
+// stopped reports whether err, from a save or check of the task, ends the
+// attempt: the task was canceled, deleted or otherwise changed by someone
+// else. Any other error is logged, and the next tick tries again.
+func (w *watcher) stopped(ctx context.Context, err error) bool {
+	switch {
+	case ferry.KindOf(err) == ferry.Conflict || ferry.KindOf(err) == ferry.NotFound:
+		w.cancel(errCanceledByUser)
+		return true
+	case err != nil && ctx.Err() == nil:
+		w.log.Warn("could not save import progress", "task", w.t.ID, "correlationId", w.t.CorrelationID, "err", err)
+	}
+	return false
 }
