@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"testing"
 	"time"
@@ -139,6 +140,58 @@ func testTask(t *testing.T, open func(t *testing.T) ferry.Store) {
 		if got2.Status != want2.Status || len(got2.Errors) != len(want2.Errors) {
 			t.Fatalf("after UpdateTask: FindTaskFile says %s with %d errors, FindTask %s with %d", got2.Status, len(got2.Errors), want2.Status, len(want2.Errors))
 		}
+	})
+
+	// An unfinished task's read follows each save of it, whatever other
+	// tasks do meanwhile, and none that rolled back.
+	t.Run("FindTaskFileFollowsAnUnfinishedTask", func(t *testing.T) {
+		t.Parallel()
+		st := open(t)
+		task, other := newTask("task-1", portalA, at(0)), newTask("task-2", portalA, at(0))
+		mustCreateTasks(t, st, task, other)
+		check := func(step string) {
+			t.Helper()
+			want, err := st.FindTask(ctx, portalA, task.ID)
+			mustNoErr(t, err, "FindTask "+step)
+			for range 2 { // the second read may come from a cache
+				got, f, err := st.FindTaskFile(ctx, portalA, task.ID)
+				mustNoErr(t, err, "FindTaskFile "+step)
+				checkTask(t, got, want)
+				if f != nil {
+					t.Fatalf("%s: file %+v for an unfinished task", step, *f)
+				}
+			}
+		}
+		check("at first")
+		other.Status, other.Attempts, other.StartedAt = ferry.TaskProcessing, 1, at(time.Second)
+		mustNoErr(t, st.UpdateTask(ctx, &other), "UpdateTask (the other task)")
+		check("after another task changed")
+		task.Status, task.Attempts, task.StartedAt = ferry.TaskProcessing, 1, at(time.Second)
+		mustNoErr(t, st.UpdateTask(ctx, &task), "UpdateTask (PROCESSING)")
+		check("once PROCESSING")
+		task.Progress = ferry.Progress{BytesDone: 10, BytesTotal: 100, BytesPerSecond: 5}
+		mustNoErr(t, st.SaveProgress(ctx, &task), "SaveProgress")
+		check("after its progress")
+		if got, _, _ := st.FindTaskFile(ctx, portalA, task.ID); got.Progress.BytesDone != 10 {
+			t.Fatalf("after its progress: bytesDone %d, want 10", got.Progress.BytesDone)
+		}
+		errRollBack := errors.New("roll back")
+		err := st.Atomic(ctx, func(tx ferry.Store) error {
+			task.Progress.BytesDone = 20
+			if err := tx.SaveProgress(ctx, &task); err != nil {
+				return err
+			}
+			return errRollBack
+		})
+		if !errors.Is(err, errRollBack) {
+			t.Fatalf("Atomic: %v, want the rollback's error", err)
+		}
+		task.Progress.BytesDone, task.Version = 10, task.Version-1
+		check("after a save rolled back")
+		done := finished(task, ferry.TaskCanceled, at(2*time.Second))
+		done.Errors = []ferry.TaskError{{SubCategory: "CANCELED_BY_TEST", Message: "canceled"}}
+		mustNoErr(t, st.UpdateTask(ctx, &done), "UpdateTask (CANCELED)")
+		check("once CANCELED")
 	})
 
 	t.Run("TaskWaitingElsewhere", func(t *testing.T) {
