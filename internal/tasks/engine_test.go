@@ -362,6 +362,23 @@ func TestImportWorker(t *testing.T) {
 			t.Fatalf("event=%s, want completed", got)
 		}
 		checkState(t, b.find(t, task.ID), ferry.TaskComplete, 1)
+
+		// The answer stands for waitingMemo: another portal's import
+		// that arrives meanwhile is seen only once it is that old.
+		other := ferry.Task{ID: ferry.NewTaskID(), Portal: testPortal + 1, Kind: ferry.TaskImport, Status: ferry.TaskPending, RequestedAt: b.now, Request: []byte(`{}`)}
+		if err := b.store.CreateTask(ctx, &other); err != nil {
+			t.Fatal(err)
+		}
+		second := b.importTask(t)
+		if got := work(t, b, ctx, &importWorker{e: b.engine}, importArgs(second)); got != river.EventKindJobCompleted {
+			t.Fatalf("within waitingMemo: event=%s, want completed on the remembered answer", got)
+		}
+		b.now = b.now.Add(waitingMemo)
+		third := b.importTask(t)
+		if got := work(t, b, ctx, &importWorker{e: b.engine}, importArgs(third)); got != river.EventKindJobSnoozed {
+			t.Fatalf("after waitingMemo: event=%s, want snoozed for the other portal's import", got)
+		}
+		checkState(t, b.find(t, third.ID), ferry.TaskPending, 0)
 	})
 
 	t.Run("CancelsPermanentFailure", func(t *testing.T) {

@@ -99,7 +99,7 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 		// The portal has its share of workers busy. The share keeps
 		// workers for other portals' imports: if one waits, this one waits
 		// without using up an attempt; if none does, it runs.
-		waiting, err := e.store.TaskWaitingElsewhere(ctx, ferry.PortalID(job.Args.Portal), ferry.TaskImport)
+		waiting, err := e.waitingElsewhere(ctx, job.Args.Portal)
 		if err != nil || waiting {
 			return river.JobSnooze(portalWait)
 		}
@@ -172,6 +172,21 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 		return river.JobSnooze(delay)
 	}
 	return e.cancel(ctx, t, err)
+}
+
+// waitingElsewhere says whether other portals have imports waiting, as
+// the store said less than waitingMemo ago or says now. A store that
+// cannot say is asked again next time.
+func (e *Engine) waitingElsewhere(ctx context.Context, portal int64) (bool, error) {
+	now := e.cfg.Clock.Now()
+	if waiting, ok := e.slots.recall(portal, now); ok {
+		return waiting, nil
+	}
+	waiting, err := e.store.TaskWaitingElsewhere(ctx, ferry.PortalID(portal), ferry.TaskImport)
+	if err == nil {
+		e.slots.remember(portal, waiting, now)
+	}
+	return waiting, err
 }
 
 // outageDelay says whether err comes from full storage or a dependency

@@ -1,18 +1,35 @@
 package tasks
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // portalSlots bounds how many imports of one portal run at once on this
 // instance, so that one busy portal cannot take every worker while others
-// wait.
+// wait. It also remembers, for waitingMemo, whether other portals had
+// imports waiting when a portal last wanted more than its share.
 type portalSlots struct {
-	mu    sync.Mutex
-	max   int
-	inUse map[int64]int
+	mu      sync.Mutex
+	max     int
+	inUse   map[int64]int
+	answers map[int64]waitingAnswer
+}
+
+// waitingMemo is how long the answer to "do other portals have imports
+// waiting?" stands for a portal whose share is busy. Under a stream of
+// one portal's imports the question came with nearly every job, one read
+// of the database each; another portal's import now waits at most this
+// much longer before the busy portal keeps to its share.
+const waitingMemo = 100 * time.Millisecond
+
+type waitingAnswer struct {
+	waiting bool
+	at      time.Time
 }
 
 func newPortalSlots(max int) *portalSlots {
-	return &portalSlots{max: max, inUse: map[int64]int{}}
+	return &portalSlots{max: max, inUse: map[int64]int{}, answers: map[int64]waitingAnswer{}}
 }
 
 // acquire takes a slot for portal, reporting false if none is free.
@@ -40,4 +57,27 @@ func (p *portalSlots) release(portal int64) {
 	if p.inUse[portal]--; p.inUse[portal] <= 0 {
 		delete(p.inUse, portal)
 	}
+}
+
+// recall returns the answer remembered for portal at now, if it is less
+// than waitingMemo old.
+func (p *portalSlots) recall(portal int64, now time.Time) (waiting, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	a, ok := p.answers[portal]
+	if !ok || now.Sub(a.at) >= waitingMemo || now.Before(a.at) {
+		return false, false
+	}
+	return a.waiting, true
+}
+
+// remember keeps the answer for portal, given at now. Answers of portals
+// that stopped asking go when the map grows large.
+func (p *portalSlots) remember(portal int64, waiting bool, now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.answers) >= 1024 {
+		clear(p.answers)
+	}
+	p.answers[portal] = waitingAnswer{waiting, now}
 }
