@@ -24,6 +24,7 @@ import (
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob" // file:// blob URLs
 	_ "gocloud.dev/blob/s3blob"   // s3:// blob URLs
+	"gocloud.dev/gcerrors"
 )
 
 // The backends FERRY_E2E_BACKEND selects.
@@ -196,7 +197,10 @@ func listBlobs(t *testing.T, s *server, prefix string) []string {
 	return keys
 }
 
-// bucketKeys lists the keys under prefix in the bucket at u.
+// bucketKeys lists the keys under prefix in the bucket at u. A listing
+// that meets a key deleted while it ran (the server's maintenance deletes
+// blobs as it pleases; fileblob then fails the listing with NotFound)
+// starts again.
 func bucketKeys(u, prefix string) ([]string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -205,6 +209,16 @@ func bucketKeys(u, prefix string) ([]string, error) {
 		return nil, err
 	}
 	defer b.Close()
+	for try := 1; ; try++ {
+		keys, err := listKeys(ctx, b, prefix)
+		if gcerrors.Code(err) != gcerrors.NotFound || try == 5 {
+			return keys, err
+		}
+	}
+}
+
+// listKeys lists the keys under prefix in b, once.
+func listKeys(ctx context.Context, b *blob.Bucket, prefix string) ([]string, error) {
 	var keys []string
 	it := b.List(&blob.ListOptions{Prefix: prefix})
 	for {
