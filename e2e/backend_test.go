@@ -104,6 +104,16 @@ func haveCluster() (bool, string) {
 // FERRY_TEST_POSTGRES_URL's database and picks a fresh prefix in
 // FERRY_TEST_S3_URL's bucket. t's cleanup (which runs after that of any
 // server started later) drops the schema and deletes the prefix's objects.
+// skipUnlessCluster skips a test of two instances unless PostgreSQL and
+// S3 are set up for it (.ci/run sets both), and in -short mode.
+func skipUnlessCluster(t *testing.T) {
+	t.Helper()
+	skipShort(t)
+	if ok, missing := haveCluster(); !ok {
+		t.Skipf("set FERRY_TEST_POSTGRES_URL and FERRY_TEST_S3_URL to run the two-instance test (%s is not set; .ci/run sets both)", missing)
+	}
+}
+
 func newPostgresS3Storage(t *testing.T) storage {
 	t.Helper()
 	if ok, missing := haveCluster(); !ok {

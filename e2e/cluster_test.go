@@ -25,10 +25,7 @@ import (
 // backstop), and each task still completes, once, with its whole file.
 func TestClusterTwoInstances(t *testing.T) {
 	t.Parallel()
-	skipShort(t)
-	if ok, missing := haveCluster(); !ok {
-		t.Skipf("set FERRY_TEST_POSTGRES_URL and FERRY_TEST_S3_URL to run the two-instance test (%s is not set; .ci/run sets both)", missing)
-	}
+	skipUnlessCluster(t)
 	clusterStart := time.Now()
 	o := newOrigin(t)
 	st := newPostgresS3Storage(t)

@@ -11,10 +11,7 @@ import (
 // sealed by one instance, are opened by the other (a shared --secret-key).
 func TestTaskTwoInstances(t *testing.T) {
 	t.Parallel()
-	skipShort(t)
-	if ok, missing := haveCluster(); !ok {
-		t.Skipf("set FERRY_TEST_POSTGRES_URL and FERRY_TEST_S3_URL to run the two-instance test (%s is not set)", missing)
-	}
+	skipUnlessCluster(t)
 	o := newOrigin(t)
 	body := randBytes(t, 2<<20)
 	g := o.gated("/shared.bin", body, 512<<10)
@@ -65,5 +62,38 @@ func TestTaskTwoInstances(t *testing.T) {
 	done := waitTaskView(t, api, token, newID, "the retry to complete on the worker", statusIs("COMPLETE"))
 	if jstr(done, "sha256") != sha256Hex(body) {
 		t.Errorf("retried task: %v", done)
+	}
+}
+
+// TestQueueNotifiesOtherInstances: an import accepted by an API-only
+// instance starts on the worker instance because PostgreSQL tells the
+// worker of its job (River's LISTEN/NOTIFY), not because the worker polls:
+// the worker polls once an hour here. The first import may be sent before
+// the worker listens; the ones sent after it (one every two seconds until
+// something completes) wake it, and its fetch takes every job waiting.
+func TestQueueNotifiesOtherInstances(t *testing.T) {
+	t.Parallel()
+	skipUnlessCluster(t)
+	o := newOrigin(t)
+	o.serve("/woken.txt", "text/plain", []byte("woken by a notification"))
+	st := newPostgresS3Storage(t)
+	worker := startServerOn(t, st, "--allow-private-networks", "--queue-poll-interval", "1h")
+	api := startServerOn(t, st, "--allow-private-networks", "--import-workers", "-1", "--queue-poll-interval", "1h")
+	token := worker.Token // every instance's bootstrap token is in the shared database
+
+	var ids []string
+	waitFor(t, 30*time.Second, "an import sent through the API instance to complete on the worker", func() bool {
+		ids = append(ids, ferryImport(t, api, token, map[string]any{"url": o.url("/woken.txt"), "access": "PRIVATE", "folderPath": "/woken"}))
+		deadline := time.Now().Add(2 * time.Second)
+		for time.Now().Before(deadline) {
+			if jstr(getTask(t, api, token, ids[len(ids)-1]), "status") == "COMPLETE" {
+				return true
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		return false
+	})
+	for _, id := range ids {
+		waitTaskView(t, api, token, id, "every import sent to complete", statusIs("COMPLETE"))
 	}
 }

@@ -433,10 +433,7 @@ func TestWebhookGoneDisables(t *testing.T) {
 // event, and (nearly) each once: the receiver counts duplicates.
 func TestWebhooksTwoInstances(t *testing.T) {
 	t.Parallel()
-	skipShort(t)
-	if ok, missing := haveCluster(); !ok {
-		t.Skipf("set FERRY_TEST_POSTGRES_URL and FERRY_TEST_S3_URL to run the two-instance test (%s is not set; .ci/run sets both)", missing)
-	}
+	skipUnlessCluster(t)
 	rc := newReceiver(t)
 	st := newPostgresS3Storage(t)
 	// Instances that share a database share the key that seals the

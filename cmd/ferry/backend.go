@@ -77,15 +77,22 @@ func openDatabase(ctx context.Context, sf storeFlags, log *slog.Logger, lock boo
 
 // openPostgres opens a PostgreSQL database through database/sql, with
 // River on the riverdatabasesql driver, so that the store and the queue
-// share *sql.Tx: a task and its job are written in one transaction.
+// share *sql.Tx: a task and its job are written in one transaction. River
+// listens for its notifications on a small pgx pool of its own.
 func openPostgres(ctx context.Context, url string, log *slog.Logger) (*backend, error) {
 	db, err := postgres.Open(ctx, url)
 	if err != nil {
 		return nil, err
 	}
-	driver := riverdatabasesql.New(db)
+	listen, err := postgres.OpenListenerPool(ctx, url)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	driver := riverdatabasesql.NewWithPgxListener(db, listen)
 	err = postgres.Migrate(ctx, db, func(ctx context.Context) error { return tasks.Migrate(ctx, driver) })
 	if err != nil {
+		listen.Close()
 		db.Close()
 		return nil, err
 	}
@@ -110,6 +117,7 @@ func openPostgres(ctx context.Context, url string, log *slog.Logger) (*backend, 
 			for _, release := range held {
 				release()
 			}
+			listen.Close()
 			db.Close()
 		},
 	}, nil

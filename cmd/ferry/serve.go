@@ -54,6 +54,7 @@ type serveConfig struct {
 	importAttempts         int64
 	rescueAfter            time.Duration
 	takeoverAfter          time.Duration
+	queuePoll              time.Duration
 	taskRetention          time.Duration
 	webhookRetryBase       time.Duration
 	webhookDisableAfter    time.Duration
@@ -114,6 +115,7 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	e.integer(&c.importAttempts, "import-attempts", tasks.MaxAttemptsDefault, "attempts before a transient fetch failure cancels an import (0 takes the default)")
 	e.duration(&c.rescueAfter, "rescue-after", 0, "how long an import may run before it is treated as abandoned by a crashed instance and retried (default: fetch total timeout + 10% + 1m)")
 	e.duration(&c.takeoverAfter, "takeover-after", tasks.TakeoverAfterDefault, "on PostgreSQL, how long a running task's heartbeat (saved every sixth of this) may be silent before another instance takes the task over and continues it (0 takes the default; at least 3s)")
+	e.duration(&c.queuePoll, "queue-poll-interval", tasks.PollIntervalDefault, "how often an instance that runs imports asks the database for new ones besides being notified of them (on PostgreSQL, by LISTEN/NOTIFY from every instance); the poll only catches what a lost notification missed (0 takes the default)")
 	e.duration(&c.taskRetention, "task-retention", tasks.TaskRetentionDefault, "how long finished tasks stay readable (0 takes the default)")
 	e.duration(&c.webhookRetryBase, "webhook-retry-base", tasks.WebhookRetryBaseDefault, "wait after a webhook delivery's first failure; it doubles with each further failure, up to an hour")
 	e.duration(&c.webhookDisableAfter, "webhook-disable-after", tasks.WebhookDisableAfterDefault, "how long a webhook endpoint may fail without a success before it is disabled (deliveries are retried as long)")
@@ -253,7 +255,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	tcfg := tasks.Config{
 		RenderEvent: func(e ferry.Event) ([]byte, error) { return render(e) }, DeliveryAttempted: m.DeliveryAttempted,
 		WebhookRetryBase: cfg.webhookRetryBase, WebhookDisableAfter: cfg.webhookDisableAfter,
-		MaxAttempts: int(cfg.importAttempts), MaxBytes: cfg.fetch.MaxBytes, RescueAfter: cfg.rescueAfter, TakeoverAfter: cfg.takeoverAfter,
+		MaxAttempts: int(cfg.importAttempts), MaxBytes: cfg.fetch.MaxBytes, RescueAfter: cfg.rescueAfter, TakeoverAfter: cfg.takeoverAfter, PollInterval: cfg.queuePoll,
 		TaskRetention: cfg.taskRetention, Ready: ready, ArchiveRetention: cfg.archiveRetention, TaskFinished: m.TaskFinished, Workers: int(cfg.importWorkers), WorkersPerPortal: int(cfg.importWorkersPerPortal),
 		Clock:    clock,
 		Sealer:   sealer,

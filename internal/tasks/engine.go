@@ -72,6 +72,12 @@ type Config struct {
 	// requeues at once the jobs a stopped process left running, instead
 	// of waiting RescueAfter for River's rescuer.
 	Exclusive bool
+	// PollInterval is how often a working instance asks the database for
+	// new jobs besides being told of them: River's notifications (an
+	// insert on this instance, or PostgreSQL's NOTIFY from any instance)
+	// wake it at once, and the poll catches what a lost notification
+	// missed. Defaults to PollIntervalDefault.
+	PollInterval time.Duration
 	// TakeoverAfter is, where instances share the database (not
 	// Exclusive), how long a running task's heartbeat may be silent
 	// before another instance takes the task over. Defaults to 30s.
@@ -131,6 +137,7 @@ const (
 	// ArchiveRetentionDefault is how long archived content is kept.
 	ArchiveRetentionDefault = 30 * 24 * time.Hour
 	WorkersDefault          = 10
+	PollIntervalDefault     = 200 * time.Millisecond
 )
 
 // Engine runs tasks on a River client. It implements
@@ -204,6 +211,10 @@ func newEngine(store Store, content ferry.ContentStore, fetcher *fetch.Fetcher, 
 	if cfg.TakeoverAfter < 3*time.Second {
 		return nil, fmt.Errorf("takeover-after (%s) must be at least 3s: a running task saves its heartbeat every sixth of it", cfg.TakeoverAfter)
 	}
+	cfg.PollInterval = cmp.Or(cfg.PollInterval, PollIntervalDefault)
+	if cfg.PollInterval < time.Millisecond {
+		return nil, fmt.Errorf("queue-poll-interval (%s) must be at least 1ms", cfg.PollInterval)
+	}
 	if cfg.RescueAfter <= timeout {
 		return nil, fmt.Errorf("rescue-after (%s) must be longer than the longest import (%s)", cfg.RescueAfter, timeout)
 	}
@@ -239,7 +250,7 @@ func (e *Engine) riverConfig() *river.Config {
 		// cooldown does not add work when idle: claims then come from
 		// inserts and the poll.
 		FetchCooldown:     2 * time.Millisecond,
-		FetchPollInterval: 200 * time.Millisecond,
+		FetchPollInterval: e.cfg.PollInterval,
 		PeriodicJobs:      []*river.PeriodicJob{maintenanceJob()},
 	}
 	if e.cfg.Workers > 0 {

@@ -147,25 +147,50 @@ func TestHeartbeatLostStopsAttempt(t *testing.T) {
 
 // TestTakeoverAfterAtLeast3s checks the limit --help states: below 3s a
 // heartbeat (every sixth) would come too often to be worth saving.
-func TestTakeoverAfterAtLeast3s(t *testing.T) {
-	t.Parallel()
+// configured returns an engine of cfg without a store, or why cfg is
+// refused.
+func configured(t *testing.T, cfg Config) (*Engine, error) {
+	t.Helper()
 	fetcher, err := fetch.New(fetch.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
 	bucket := memblob.OpenBucket(nil)
-	defer bucket.Close()
+	t.Cleanup(func() { bucket.Close() })
+	return newEngine(nil, files.New(nil, bucket, log, nil), fetcher, log, cfg)
+}
+
+func TestTakeoverAfterAtLeast3s(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		after time.Duration
 		ok    bool
 	}{{3*time.Second - 1, false}, {time.Second, false}, {3 * time.Second, true}, {0, true}} {
-		e, err := newEngine(nil, files.New(nil, bucket, log, nil), fetcher, log, Config{TakeoverAfter: c.after})
+		e, err := configured(t, Config{TakeoverAfter: c.after})
 		if (err == nil) != c.ok {
 			t.Errorf("TakeoverAfter %s: err %v, want ok %v", c.after, err, c.ok)
 		}
 		if c.after == 0 && e != nil && e.cfg.TakeoverAfter != TakeoverAfterDefault {
 			t.Errorf("TakeoverAfter 0 gave %s, want the default %s", e.cfg.TakeoverAfter, TakeoverAfterDefault)
+		}
+	}
+}
+
+func TestPollIntervalAtLeast1ms(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		poll time.Duration
+		want time.Duration // 0: refused
+	}{{-time.Second, 0}, {time.Millisecond - 1, 0}, {time.Millisecond, time.Millisecond}, {time.Hour, time.Hour}, {0, PollIntervalDefault}} {
+		e, err := configured(t, Config{PollInterval: c.poll})
+		switch {
+		case c.want == 0 && err == nil:
+			t.Errorf("PollInterval %s: accepted, want refused", c.poll)
+		case c.want != 0 && err != nil:
+			t.Errorf("PollInterval %s: %v", c.poll, err)
+		case c.want != 0 && e.riverConfig().FetchPollInterval != c.want:
+			t.Errorf("PollInterval %s: River polls every %s, want %s", c.poll, e.riverConfig().FetchPollInterval, c.want)
 		}
 	}
 }

@@ -1,0 +1,33 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// listenerConns bounds the listener pool: River holds one connection for
+// as long as it listens, and takes another after a failure.
+const listenerConns = 2
+
+// OpenListenerPool returns a small pgx pool on the database at rawURL for
+// River's LISTEN connection (riverdatabasesql.NewWithPgxListener): with
+// it, an instance hears of each new job, of a job's cancellation and of a
+// change of leader as PostgreSQL commits them, instead of finding out at
+// its next poll. Every other statement still goes through the
+// database/sql pool of Open, which the store and River share. The pool
+// reads the same URL, so it resolves the same schema (search_path); it
+// connects only when River first listens.
+func OpenListenerPool(ctx context.Context, rawURL string) (*pgxpool.Pool, error) {
+	dsn, _, err := poolSize(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, errors.New("postgres URL: pgx cannot parse it for the queue's listener") // the error would echo the password
+	}
+	cfg.MaxConns, cfg.MinConns = listenerConns, 0
+	return pgxpool.NewWithConfig(ctx, cfg)
+}
