@@ -9,7 +9,6 @@ import (
 
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"ferry/internal/ferry"
 	"ferry/internal/fetch"
@@ -173,7 +172,7 @@ func openSQLite(ctx context.Context, sf storeFlags, log *slog.Logger, lock bool)
 		store.CacheReads(sqlite.ChangesOf(db).Version)
 		closeDB = func() { reader.Close(); db.Close() }
 	}
-	driver := riversqlite.New(db)
+	driver := tasks.NewSQLiteDriver(db)
 	if err := tasks.Migrate(ctx, driver); err != nil {
 		closeDB()
 		unlock()
