@@ -31,11 +31,12 @@ var sqliteRows = []serverRow{
 	{"hosting", (*bench).hostingRow},
 	{"upload", (*bench).uploadRow},
 	{"search", (*bench).searchRow},
+	{"latency", (*bench).latencyRow},
 }
 
 // pgRows are the rows of sqliteRows measured again on PostgreSQL, named
 // "<name>-pg".
-var pgRows = []string{"import-small-pg", "search-pg"}
+var pgRows = []string{"import-small-pg", "search-pg", "latency-pg"}
 
 // rowNames are the rows of the table, in the order they run.
 var rowNames = slices.Concat(sqliteRowNames(), pgRows, []string{"cluster"})

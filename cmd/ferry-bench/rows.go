@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -402,6 +403,64 @@ func (b *bench) searchRow(ctx context.Context, srv *ferryServer, db string) resu
 	p50 := medianDuration(p50s)
 	r.ferry = "p50 " + ms(p50)
 	r.met = p50 < 5*time.Millisecond
+	return r
+}
+
+// latencyCount is how many imports one run of the latency row times.
+const latencyCount = 20
+
+// latencyRow: one small import at a time on an idle instance, from the
+// POST to the first status poll (every 2 ms) that says COMPLETE, against
+// fetching the same files to disk one at a time. The pause before each
+// import lets the workers go idle, so the row shows how soon an instance
+// hears of a new import: at once, or at its next poll for jobs.
+func (b *bench) latencyRow(ctx context.Context, srv *ferryServer, db string) result {
+	r := result{row: "latency", what: fmt.Sprintf("one %s import at a time on an idle instance, POST to COMPLETE, %s", bytesName(b.cfg.smallSize), db),
+		goal: "p50 < 50 ms (Ferry's own)"}
+	n := min(latencyCount, b.cfg.smallCount)
+	client := newClient(1)
+	defer client.CloseIdleConnections()
+	var fl, cl []time.Duration
+	r.err = b.pairs(func(i int) error {
+		for j := range n {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
+			t0 := time.Now()
+			id, err := srv.startImport(ctx, b.originURL(fmt.Sprintf("small/%d.bin", j)), fmt.Sprintf("/bench/latency-%d", i))
+			if err == nil {
+				_, err = srv.waitTask(ctx, id, 2*time.Millisecond)
+			}
+			if err != nil {
+				return err
+			}
+			fl = append(fl, time.Since(t0))
+		}
+		return nil
+	}, func(i int) error {
+		b.fetchRuns++
+		dir := b.path(fmt.Sprintf("fetched-%d", b.fetchRuns))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		for j := range n {
+			t0 := time.Now()
+			if _, err := fetchToFile(ctx, client, b.originURL(fmt.Sprintf("small/%d.bin", j)), fmt.Sprintf("%s/%d", dir, j)); err != nil {
+				return err
+			}
+			cl = append(cl, time.Since(t0))
+		}
+		return nil
+	})
+	p50, c50 := medianDuration(fl), medianDuration(cl)
+	r.ferry = fmt.Sprintf("p50 %s, max %s", ms(p50), ms(slices.Max(append([]time.Duration{0}, fl...))))
+	r.ceiling = fmt.Sprintf("fetching the same file to disk: p50 %s", ms(c50))
+	if p50 > 0 {
+		r.ratio = float64(c50) / float64(p50)
+	}
+	r.met = p50 > 0 && p50 < 50*time.Millisecond
 	return r
 }
 
