@@ -173,6 +173,7 @@ func openSQLite(ctx context.Context, sf storeFlags, log *slog.Logger, lock bool)
 		closeDB = func() { reader.Close(); db.Close() }
 	}
 	driver := tasks.NewSQLiteDriver(db)
+	sqlite.ChangesOf(db).OnJobsCommitted(driver.Wake)
 	if err := tasks.Migrate(ctx, driver); err != nil {
 		closeDB()
 		unlock()

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	msqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Changes counts the commits, on every connection of one database, that
@@ -26,7 +27,14 @@ import (
 type Changes struct {
 	n      atomic.Uint64
 	tables map[string]bool
+	onJobs atomic.Pointer[func()] // see OnJobsCommitted
 }
+
+// OnJobsCommitted has fn called after every commit, on any connection of
+// the database, that inserted a River job: River on SQLite otherwise
+// hears of new jobs by reading its notifications table every 50 ms (see
+// tasks.SQLiteDriver). fn must not block.
+func (c *Changes) OnJobsCommitted(fn func()) { c.onJobs.Store(&fn) }
 
 // Version is the count: it moves whenever a watched table changed.
 func (c *Changes) Version() uint64 { return c.n.Load() }
@@ -80,16 +88,20 @@ func (c *connector) Connect(context.Context) (driver.Conn, error) {
 		if c.changes.tables[d.TableName] {
 			cc.touched = true
 		}
+		if d.TableName == "river_job" && d.Op == sqlite3.SQLITE_INSERT {
+			cc.queued = true
+		}
 	})
 	h.RegisterCommitHook(func() int32 {
 		if cc.wrote && c.cp != nil {
 			c.cp.dirty.Store(true)
 		}
 		cc.committed = cc.committed || cc.touched
-		cc.touched, cc.wrote = false, false
+		cc.jobsCommitted = cc.jobsCommitted || cc.queued
+		cc.touched, cc.wrote, cc.queued = false, false, false
 		return 0 // let it commit
 	})
-	h.RegisterRollbackHook(func() { cc.touched, cc.wrote = false, false })
+	h.RegisterRollbackHook(func() { cc.touched, cc.wrote, cc.queued = false, false, false })
 	return conn, nil
 }
 
@@ -113,6 +125,12 @@ func (c *cachingConn) settle() {
 		c.committed = false
 		if c.changes != nil {
 			c.changes.n.Add(1)
+		}
+	}
+	if c.jobsCommitted {
+		c.jobsCommitted = false
+		if fn := c.changes.onJobs.Load(); fn != nil {
+			(*fn)()
 		}
 	}
 }

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 
 	"ferry/internal/sqlite"
@@ -81,4 +82,57 @@ func TestChangesCountCommitsOfWatchedTables(t *testing.T) {
 		}
 		return tx.Commit()
 	})
+}
+
+// OnJobsCommitted hears of every committed insert into River's job table,
+// once the commit has returned, and of nothing else.
+func TestChangesTellOfCommittedJobs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t)
+	if _, err := db.ExecContext(ctx, `CREATE TABLE river_job (id INTEGER PRIMARY KEY, state TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	var told atomic.Int32
+	sqlite.ChangesOf(db).OnJobsCommitted(func() { told.Add(1) })
+	step := func(name string, want int32, fn func() error) {
+		t.Helper()
+		told.Store(0)
+		if err := fn(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := told.Load(); got != want {
+			t.Errorf("%s: told %d times, want %d", name, got, want)
+		}
+	}
+	exec := func(q string) func() error {
+		return func() error { _, err := db.ExecContext(ctx, q); return err }
+	}
+	inTx := func(commit bool, qs ...string) func() error {
+		return func() error {
+			tx, err := db.BeginTx(ctx, nil)
+			if err != nil {
+				return err
+			}
+			defer tx.Rollback()
+			for _, q := range qs {
+				if _, err := tx.ExecContext(ctx, q); err != nil {
+					return err
+				}
+			}
+			if told.Load() != 0 {
+				return errors.New("told before the commit")
+			}
+			if !commit {
+				return tx.Rollback()
+			}
+			return tx.Commit()
+		}
+	}
+	step("a job inserted outside a transaction", 1, exec(`INSERT INTO river_job (state) VALUES ('available')`))
+	step("two jobs inserted in one transaction", 1, inTx(true, `INSERT INTO river_job (state) VALUES ('available')`, `INSERT INTO river_job (state) VALUES ('available')`))
+	step("a job inserted, rolled back", 0, inTx(false, `INSERT INTO river_job (state) VALUES ('available')`))
+	step("a job claimed", 0, exec(`UPDATE river_job SET state = 'running' WHERE id = 1`))
+	step("a job deleted", 0, exec(`DELETE FROM river_job WHERE id = 2`))
+	step("a folder inserted", 0, exec(`INSERT INTO folders (portal, parent_id, name, name_fold, path, created_at, updated_at) VALUES (1, 0, 'j', 'j', '/j', 0, 0)`))
 }

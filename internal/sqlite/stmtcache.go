@@ -66,6 +66,9 @@ type cachingConn struct {
 	// (the checkpointer then has work).
 	changes                   *Changes
 	touched, committed, wrote bool
+	// queued says the open transaction inserted a River job, and
+	// jobsCommitted that a commit did and Changes has yet to be told.
+	queued, jobsCommitted bool
 	// wl, on a connection of Open's, is the database's write lock, which
 	// the connection holds (holding) through a transaction or a write.
 	wl      *writeLock

@@ -312,7 +312,7 @@ func (e *Engine) newTask(ctx context.Context, portal ferry.PortalID, kind ferry.
 // transaction, so that neither exists without the other. prepare, if set,
 // runs first in the same transaction and may complete req.
 func (e *Engine) enqueue(ctx context.Context, t *ferry.Task, req any, prepare func(st ferry.Store) error) error {
-	err := e.store.InTx(ctx, func(tx *sql.Tx, st ferry.Store) error {
+	return e.store.InTx(ctx, func(tx *sql.Tx, st ferry.Store) error {
 		if prepare != nil {
 			if err := prepare(st); err != nil {
 				return err
@@ -333,18 +333,6 @@ func (e *Engine) enqueue(ctx context.Context, t *ferry.Task, req any, prepare fu
 		t.JobID = res.Job.ID
 		return st.CreateTask(ctx, t)
 	})
-	if err == nil {
-		e.wakeWorkers()
-	}
-	return err
-}
-
-// wakeWorkers tells a driver that hears of this process's inserts from it
-// (SQLiteDriver) that a job was committed.
-func (e *Engine) wakeWorkers() {
-	if w, ok := e.driver.(interface{ Wake() }); ok {
-		w.Wake()
-	}
 }
 
 // findTask returns a task of kind, and whether it completed.

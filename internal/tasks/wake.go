@@ -15,9 +15,9 @@ import (
 // notifications every 50 ms, so an import accepted by an idle server
 // waited 25 ms on average (up to 50) before a worker claimed it. On the
 // embedded database this process is the only one that inserts jobs: the
-// engine wakes the listener (Wake) once each transaction that enqueued a
-// job has committed, and the listener hands River the notification of an
-// insert at once. River's own notifications and its polls still come as
+// database's commit hook wakes the listener (Wake) once each transaction
+// that inserted a job has committed (sqlite.Changes.OnJobsCommitted), and
+// the listener hands River the notification of an insert at once. River's own notifications and its polls still come as
 // before; a wake that finds River between two waits is kept for the next.
 type SQLiteDriver struct {
 	*riversqlite.Driver
