@@ -100,10 +100,6 @@ func haveCluster() (bool, string) {
 	return true, ""
 }
 
-// newPostgresS3Storage creates a PostgreSQL schema of its own in
-// FERRY_TEST_POSTGRES_URL's database and picks a fresh prefix in
-// FERRY_TEST_S3_URL's bucket. t's cleanup (which runs after that of any
-// server started later) drops the schema and deletes the prefix's objects.
 // skipUnlessCluster skips a test of two instances unless PostgreSQL and
 // S3 are set up for it (.ci/run sets both), and in -short mode.
 func skipUnlessCluster(t *testing.T) {
@@ -114,6 +110,10 @@ func skipUnlessCluster(t *testing.T) {
 	}
 }
 
+// newPostgresS3Storage creates a PostgreSQL schema of its own in
+// FERRY_TEST_POSTGRES_URL's database and picks a fresh prefix in
+// FERRY_TEST_S3_URL's bucket. t's cleanup (which runs after that of any
+// server started later) drops the schema and deletes the prefix's objects.
 func newPostgresS3Storage(t *testing.T) storage {
 	t.Helper()
 	if ok, missing := haveCluster(); !ok {

@@ -238,24 +238,30 @@ func (b *bench) ferryImports(ctx context.Context, srvs []*ferryServer, n int, fo
 // fetchLoop fetches every small file to disk, at at a time, and returns
 // files per second.
 func (b *bench) fetchLoop(ctx context.Context, n, at int) (float64, error) {
-	// Each run writes into a directory of its own that stays until the
-	// bench ends: deleting thousands of files here would slow every file
-	// Ferry creates next, on ext4 without a journal for up to five minutes
-	// (its inode allocator skips and rereads recently deleted inodes; see
-	// BENCHMARKS.md), and so hand the ceiling's cleanup to Ferry's bill.
-	b.fetchRuns++
-	dir := b.path(fmt.Sprintf("fetched-%d", b.fetchRuns))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	dir, err := b.fetchDir()
+	if err != nil {
 		return 0, err
 	}
 	client := newClient(at)
 	defer client.CloseIdleConnections()
 	start := time.Now()
-	err := parallel(ctx, at, n, func(ctx context.Context, i int) error {
+	err = parallel(ctx, at, n, func(ctx context.Context, i int) error {
 		_, err := fetchToFile(ctx, client, b.originURL(fmt.Sprintf("small/%d.bin", i)), fmt.Sprintf("%s/%d", dir, i))
 		return err
 	})
 	return float64(n) / time.Since(start).Seconds(), err
+}
+
+// fetchDir makes a directory of its own for one run of a ceiling that
+// fetches the small files. It stays until the bench ends: deleting
+// thousands of files here would slow every file Ferry creates next, on
+// ext4 without a journal for up to five minutes (its inode allocator skips
+// and rereads recently deleted inodes; see BENCHMARKS.md), and so hand the
+// ceiling's cleanup to Ferry's bill.
+func (b *bench) fetchDir() (string, error) {
+	b.fetchRuns++
+	dir := b.path(fmt.Sprintf("fetched-%d", b.fetchRuns))
+	return dir, os.MkdirAll(dir, 0o755)
 }
 
 // parallel runs fn for 0..n-1 on workers goroutines, stopping at the
@@ -440,9 +446,8 @@ func (b *bench) latencyRow(ctx context.Context, srv *ferryServer, db string) res
 		}
 		return nil
 	}, func(i int) error {
-		b.fetchRuns++
-		dir := b.path(fmt.Sprintf("fetched-%d", b.fetchRuns))
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		dir, err := b.fetchDir()
+		if err != nil {
 			return err
 		}
 		for j := range n {

@@ -2,7 +2,7 @@ package postgres
 
 import (
 	"context"
-	"errors"
+	"fmt"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -26,7 +26,7 @@ func OpenListenerPool(ctx context.Context, rawURL string) (*pgxpool.Pool, error)
 	}
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
-		return nil, errors.New("postgres URL: pgx cannot parse it for the queue's listener") // the error would echo the password
+		return nil, fmt.Errorf("postgres URL, for the queue's listener: %w", err) // pgx writes the password as xxxxx
 	}
 	cfg.MaxConns, cfg.MinConns = listenerConns, 0
 	return pgxpool.NewWithConfig(ctx, cfg)

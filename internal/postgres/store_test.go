@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
@@ -80,6 +81,31 @@ func TestOpenRejectsBadPoolSize(t *testing.T) {
 	_, err := postgres.Open(context.Background(), "postgres://u:secret@127.0.0.1:1/db?pool_max_conns=1")
 	if err == nil {
 		t.Fatal("Open with pool_max_conns=1: err=nil, want an error")
+	}
+}
+
+// The queue's listener pool reads the same URL as Open, refuses what Open
+// refuses without echoing the password, and connects only when River first
+// listens: a server that does not answer is no error yet.
+func TestOpenListenerPool(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, bad := range []string{
+		"postgres://u:secret@127.0.0.1:1/db?pool_max_conns=1",
+		"postgres://u:secret@127.0.0.1:1/db?sslmode=bogus",
+	} {
+		_, err := postgres.OpenListenerPool(ctx, bad)
+		if err == nil || strings.Contains(err.Error(), "secret") {
+			t.Errorf("OpenListenerPool(%s): err=%v, want an error that does not show the password", bad, err)
+		}
+	}
+	pool, err := postgres.OpenListenerPool(ctx, "postgres://u:secret@127.0.0.1:1/db?pool_max_conns=30&sslmode=disable")
+	if err != nil {
+		t.Fatalf("OpenListenerPool of a server that does not answer: %v, want a pool that has not connected yet", err)
+	}
+	defer pool.Close()
+	if got := pool.Config().MaxConns; got != 2 {
+		t.Errorf("listener pool MaxConns=%d, want 2 whatever pool_max_conns says", got)
 	}
 }
 

@@ -121,11 +121,12 @@ var errNoHooks = errors.New("sqlite: the driver's connections have no hooks")
 // watched table. Every path that can commit calls it once the commit has
 // returned: Exec, a query's rows closing, a transaction's Commit.
 func (c *cachingConn) settle() {
+	if c.changes == nil {
+		return // a reader's: no hooks, nothing committed
+	}
 	if c.committed {
 		c.committed = false
-		if c.changes != nil {
-			c.changes.n.Add(1)
-		}
+		c.changes.n.Add(1)
 	}
 	if c.jobsCommitted {
 		c.jobsCommitted = false

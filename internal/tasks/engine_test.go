@@ -26,6 +26,7 @@ import (
 	"ferry/internal/ferry"
 	"ferry/internal/fetch"
 	"ferry/internal/files"
+	"ferry/internal/seal"
 	"ferry/internal/sqlite"
 	"ferry/internal/sqlstore"
 )
@@ -286,6 +287,51 @@ func TestImportWorker(t *testing.T) {
 			}
 			// Each attempt's start, the first one's wait to retry, the end.
 			checkStates(t, b, task.ID, ferry.TaskProcessing, ferry.TaskProcessing, ferry.TaskProcessing, ferry.TaskCanceled)
+		})
+	}
+
+	// An attempt that fails before anything saved its quiet start saves
+	// it on its way out: its source headers do not open, or the file
+	// cannot be stored (its folder is gone). The events are the same
+	// either way.
+	for _, exclusive := range []bool{false, true} {
+		t.Run(fmt.Sprintf("CancelsUnreadableHeaders/exclusive=%v", exclusive), func(t *testing.T) {
+			t.Parallel()
+			ours, err := seal.New([]byte("this server's key, long enough"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			theirs, err := seal.New([]byte("another server's key, long enough"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := setup(t, Config{Exclusive: exclusive, Sealer: ours})
+			task := ferry.Task{ID: ferry.NewTaskID(), Portal: testPortal, Kind: ferry.TaskImport, Status: ferry.TaskPending, RequestedAt: b.now,
+				Request: []byte(`{"url":"` + b.origin.URL + `/cat.txt","access":"PRIVATE"}`)}
+			task.Sealed = theirs.Seal([]byte(`{"Authorization":"Bearer x"}`), string(task.ID))
+			if err := b.store.CreateTask(ctx, &task); err != nil {
+				t.Fatal(err)
+			}
+			if got := work(t, b, ctx, &importWorker{e: b.engine}, importArgs(task)); got != river.EventKindJobCancelled {
+				t.Fatalf("event=%s, want cancelled", got)
+			}
+			checkError(t, b.find(t, task.ID), ferry.Invalid, "SOURCE_HEADERS_UNREADABLE")
+			checkStates(t, b, task.ID, ferry.TaskProcessing, ferry.TaskCanceled)
+		})
+		t.Run(fmt.Sprintf("CancelsWhenTheFolderWentAway/exclusive=%v", exclusive), func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, Config{Exclusive: exclusive})
+			b.handler = func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "purr") }
+			task := b.createTask(t, ferry.TaskImport, ferry.ImportRequest{URL: b.origin.URL + "/cat.txt", Access: ferry.AccessPrivate, FolderID: b.folder.ID + 100})
+			if got := work(t, b, ctx, &importWorker{e: b.engine}, importArgs(task)); got != river.EventKindJobCancelled {
+				t.Fatalf("event=%s, want cancelled", got)
+			}
+			got := b.find(t, task.ID)
+			checkState(t, got, ferry.TaskCanceled, 1)
+			if got.FileID != 0 {
+				t.Errorf("file %d stored in a folder that is gone", got.FileID)
+			}
+			checkStates(t, b, task.ID, ferry.TaskProcessing, ferry.TaskCanceled)
 		})
 	}
 

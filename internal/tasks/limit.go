@@ -23,6 +23,10 @@ type portalSlots struct {
 // much longer before the busy portal keeps to its share.
 const waitingMemo = 100 * time.Millisecond
 
+// waitingMemoMax bounds the portals whose answers are kept; past it they
+// are all forgotten, and each is asked again when it next needs to be.
+const waitingMemoMax = 1024
+
 type waitingAnswer struct {
 	waiting bool
 	at      time.Time
@@ -76,7 +80,7 @@ func (p *portalSlots) recall(portal int64, now time.Time) (waiting, ok bool) {
 func (p *portalSlots) remember(portal int64, waiting bool, now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.answers) >= 1024 {
+	if len(p.answers) >= waitingMemoMax {
 		clear(p.answers)
 	}
 	p.answers[portal] = waitingAnswer{waiting, now}

@@ -115,17 +115,16 @@ func (w *watcher) run(ctx context.Context) {
 			quiet = nil
 		case <-tick.C:
 		}
-		n, at := w.m.n.Load(), time.Now()
-		var err error
 		if w.unsaved { // the start first; the progress follows at the next tick
-			if err = w.store.UpdateTask(ctx, w.t); err == nil {
-				w.unsaved = false
-			}
+			err := w.store.UpdateTask(ctx, w.t)
+			w.unsaved = err != nil
 			if w.stopped(ctx, err) {
 				return
 			}
 			continue
 		}
+		n, at := w.m.n.Load(), time.Now()
+		var err error
 		resume, kept := w.m.resume.Load(), false
 		if resume != lastResume {
 			w.t.Resume, lastResume, kept = *resume, resume, true

@@ -3,9 +3,11 @@ package tasks
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"sync"
 
+	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 )
@@ -17,45 +19,51 @@ import (
 // embedded database this process is the only one that inserts jobs: the
 // database's commit hook wakes the listener (Wake) once each transaction
 // that inserted a job has committed (sqlite.Changes.OnJobsCommitted), and
-// the listener hands River the notification of an insert at once. River's own notifications and its polls still come as
-// before; a wake that finds River between two waits is kept for the next.
+// the listener hands River the notification of an insert at once. River's
+// own notifications and its polls still come as before; a wake that finds
+// River between two waits is kept for the next.
 type SQLiteDriver struct {
 	*riversqlite.Driver
-	wake chan struct{}
+	wake wakeSignal
 }
 
 // NewSQLiteDriver returns River's SQLite driver on db, with a listener
 // that Wake wakes.
 func NewSQLiteDriver(db *sql.DB) *SQLiteDriver {
-	return &SQLiteDriver{Driver: riversqlite.New(db), wake: make(chan struct{}, 1)}
+	return &SQLiteDriver{Driver: riversqlite.New(db), wake: make(wakeSignal, 1)}
 }
 
 // Wake tells the listener that a job was inserted and committed.
-func (d *SQLiteDriver) Wake() {
-	select {
-	case d.wake <- struct{}{}:
-	default: // one pending wake is enough: River fetches every job waiting
-	}
-}
+func (d *SQLiteDriver) Wake() { d.wake.send() }
 
 // GetListener implements riverdriver.Driver.
 func (d *SQLiteDriver) GetListener(params *riverdriver.GetListenenerParams) riverdriver.Listener {
 	return &wakingListener{Listener: d.Driver.GetListener(params), wake: d.wake}
 }
 
+// wakeSignal holds at most one pending wake: one is enough, since River
+// fetches every job waiting.
+type wakeSignal chan struct{}
+
+func (w wakeSignal) send() {
+	select {
+	case w <- struct{}{}:
+	default:
+	}
+}
+
 // insertTopic is the suffix of the topic River listens on for inserts
 // (prefixed with the schema where it has one), and insertPayload the
 // notification it sends for the default queue.
-const (
-	insertTopic   = "river_insert"
-	insertPayload = `{"queue": "default"}`
-)
+const insertTopic = "river_insert"
+
+var insertPayload = fmt.Sprintf(`{"queue": %q}`, river.QueueDefault) // Ferry's one queue
 
 // wakingListener is River's SQLite listener that also returns an insert
 // notification when woken.
 type wakingListener struct {
 	riverdriver.Listener
-	wake chan struct{} // the driver's
+	wake wakeSignal // the driver's
 
 	mu    sync.Mutex
 	topic string // River's insert topic, once it listens on it
@@ -111,17 +119,9 @@ func (l *wakingListener) WaitForNotification(ctx context.Context) (*riverdriver.
 		if a := <-inner; a.err == nil {
 			// River's own came first after all: hand it over, and keep
 			// the wake for the next wait.
-			l.rewake()
+			l.wake.send()
 			return a.n, nil
 		}
 		return &riverdriver.Notification{Topic: topic, Payload: insertPayload}, nil
-	}
-}
-
-// rewake puts a wake back for the next wait.
-func (l *wakingListener) rewake() {
-	select {
-	case l.wake <- struct{}{}:
-	default:
 	}
 }
